@@ -1,0 +1,64 @@
+// The shared harness pieces: buffers, traceable inputs, the check, and one timed, counted step.
+//
+// Inputs are chosen so the exact result is known whatever the order of summation: worker r's
+// gradient is g_r[i] = a(i) + 2r - (n-1) with a(i) a small positive integer. The offsets sum to
+// zero, so sum_r g_r[i] = n*a(i) exactly and the mean is a(i) exactly, in every dtype for the n
+// and sizes used. Parameters start at c(i), and one SGD step with lr = 0.5 gives c(i) - a(i)/2,
+// also exact.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "commsim/paradigm.hpp"
+
+namespace commsim {
+
+inline constexpr double kDefaultLearningRate = 0.5;
+
+double gradientValue(int rank, int workers, std::uint64_t i);
+double meanValue(std::uint64_t i);
+double initialParameter(std::uint64_t i);
+double updatedParameter(std::uint64_t i, double lr);
+
+// The three p-element buffers of one rank: 3*p*s bytes, the memory bound of SPEC §8.
+struct StepBuffers {
+  StepBuffers(MemorySpace& memory, std::uint64_t count, DType dtype);
+  Buffer grad, out, scratch;
+};
+
+// Fills the buffers before a step: gradients on workers, parameters on servers, and a poison
+// value where the result will be, so a step that writes nothing cannot pass.
+void prepareStep(const Paradigm& paradigm, const Layout& layout, int rank, StepBuffers& buffers,
+                 std::uint64_t count, DType dtype, double lr);
+// Counts wrong elements in this rank's checked range.
+std::uint64_t countWrong(const Paradigm& paradigm, const Layout& layout, int rank,
+                         const StepBuffers& buffers, std::uint64_t count, DType dtype, double lr);
+
+StepContext makeContext(Transport& transport, MemorySpace& memory, const Layout& layout,
+                        StepBuffers& buffers, std::uint64_t count, DType dtype, double lr);
+
+// One checked step, as `commsim table` runs it.
+struct StepResult {
+  Counters counters;        // summed over ranks
+  Expectation expected;
+  std::uint64_t wrong = 0;  // summed over ranks
+  double timeSeconds = 0;   // the slowest rank's time of the step
+  bool countsMatch() const;
+  bool ok() const { return countsMatch() && wrong == 0; }
+};
+
+StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
+                          const Layout& layout, std::uint64_t count, DType dtype,
+                          double lr = kDefaultLearningRate);
+
+// Layout for a run of these paradigms on `worldSize` ranks: the dedicated servers any of them
+// needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.
+Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
+
+// Throws UsageError naming the first rank whose values differ from rank 0's, before data moves.
+// `what` names each value, e.g. {"params", "dtype"}.
+void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,
+                      std::span<const char* const> what);
+
+}  // namespace commsim

@@ -1,0 +1,82 @@
+// Memory spaces: where gradient buffers live (host or device) and the elementwise work on them.
+// Paradigms only use this interface, so the same paradigm code runs on host and device buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "commsim/dtype.hpp"
+
+namespace commsim {
+
+class MemorySpace {
+ public:
+  virtual ~MemorySpace() = default;
+
+  virtual std::string_view name() const = 0;  // "host", "device"
+  virtual bool isDevice() const = 0;
+
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void release(void* ptr) noexcept = 0;
+
+  // Copies within this space, and between it and ordinary host memory.
+  virtual void copy(void* dst, const void* src, std::size_t bytes) = 0;
+  virtual void toHost(void* hostDst, const void* src, std::size_t bytes) = 0;
+  virtual void fromHost(void* dst, const void* hostSrc, std::size_t bytes) = 0;
+
+  // dst[i] += src[i] for i < count.
+  virtual void add(void* dst, const void* src, std::size_t count, DType t) = 0;
+  // dst[i] /= divisor. A division (not a multiplication by 1/divisor) so an exact sum gives an
+  // exactly rounded mean.
+  virtual void divide(void* dst, std::size_t count, DType t, double divisor) = 0;
+  // w[i] -= lr * (gsum[i] / n): the SGD step on a sum of n gradients.
+  virtual void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
+                       double n) = 0;
+
+  // Waits until all work issued to this space has finished (a no-op on the host).
+  virtual void synchronize() = 0;
+};
+
+// The process-wide host memory space.
+MemorySpace& hostMemory();
+
+// An owning buffer in a memory space.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(MemorySpace& space, std::size_t bytes)
+      : space_(&space), bytes_(bytes), ptr_(bytes ? space.allocate(bytes) : nullptr) {}
+  ~Buffer() { reset(); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept { *this = std::move(o); }
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      space_ = o.space_;
+      bytes_ = o.bytes_;
+      ptr_ = o.ptr_;
+      o.ptr_ = nullptr;
+      o.bytes_ = 0;
+    }
+    return *this;
+  }
+
+  void* data() const { return ptr_; }
+  std::byte* bytes() const { return static_cast<std::byte*>(ptr_); }
+  std::size_t size() const { return bytes_; }
+  MemorySpace& space() const { return *space_; }
+
+ private:
+  void reset() noexcept {
+    if (ptr_) space_->release(ptr_);
+    ptr_ = nullptr;
+  }
+  MemorySpace* space_ = nullptr;
+  std::size_t bytes_ = 0;
+  void* ptr_ = nullptr;
+};
+
+}  // namespace commsim

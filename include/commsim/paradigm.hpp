@@ -1,0 +1,102 @@
+// A paradigm is one way to synchronise gradients, written once against Transport and MemorySpace.
+// Adding one means adding one small description (this interface) and registering it; the harness
+// does the rest: buffers, inputs, timing, counting, checking and printing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commsim/dtype.hpp"
+#include "commsim/memory.hpp"
+#include "commsim/transport.hpp"
+
+namespace commsim {
+
+// Which ranks do what. Workers are ranks [0, workers); dedicated servers follow them; any
+// remaining ranks idle. When a parameter server takes part in a run, its ranks are reserved for
+// every paradigm of that run, so all rows compare the same n (SPEC §1, process layout).
+struct Layout {
+  int worldSize = 1;
+  int workers = 1;
+  int servers = 0;  // dedicated server ranks, after the workers
+
+  bool isWorker(int rank) const { return rank < workers; }
+  bool isServer(int rank) const { return rank >= workers && rank < workers + servers; }
+  int serverRank(int shard) const { return workers + shard; }
+};
+
+// The closed form of one step, for the counts the transport must observe.
+struct Expectation {
+  std::uint64_t messages = 0;
+  std::uint64_t totalBytes = 0;
+  std::uint64_t minMessageBytes = 0;
+  std::uint64_t maxMessageBytes = 0;
+  std::uint64_t emptyMessages = 0;
+  std::string messagesFormula;  // e.g. "n(n-1)"
+  std::string bytesFormula;     // e.g. "n(n-1)*p*s"
+};
+
+// What every worker holds after the step.
+enum class Outcome {
+  Mean,           // the mean of the n gradients
+  SgdParameters,  // w - lr * mean(g), the parameters after one SGD step
+};
+
+// Everything one rank's step works on. Buffers are p elements each, in `memory`.
+struct StepContext {
+  Transport& transport;
+  MemorySpace& memory;
+  Layout layout;
+  DType dtype;
+  std::uint64_t count;  // p
+  double lr;            // SGD learning rate (parameter server)
+  void* grad;     // this worker's gradient; may be consumed when consumesGradient()
+  void* out;      // workers: the result; servers: the parameters they own, updated in place
+  void* scratch;  // p elements of working space
+
+  std::size_t elementSize() const { return elementBytes(dtype); }
+  std::byte* at(void* base, std::uint64_t element) const {
+    return static_cast<std::byte*>(base) + element * elementSize();
+  }
+};
+
+// Tags keep the phases of one step apart.
+enum Tag : int { kTagGradient = 100, kTagParameters = 101, kTagReduceScatter = 102,
+                 kTagAllGather = 103 };
+
+class Paradigm {
+ public:
+  virtual ~Paradigm() = default;
+
+  virtual std::string_view name() const = 0;       // "all-to-all", "parameter-server", ...
+  virtual std::string variant() const { return ""; }  // e.g. "sharded k=2", "co-located"
+  virtual Outcome outcome() const { return Outcome::Mean; }
+  virtual bool consumesGradient() const { return false; }
+  // Dedicated ranks it needs beyond the workers.
+  virtual int dedicatedServers() const { return 0; }
+
+  // The closed form for n = layout.workers, p elements of s bytes.
+  virtual Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const = 0;
+  // Bytes sent by the busiest endpoint divided by p*s (SPEC §3), for busbw.
+  virtual double busbwFactor(const Layout& layout) const = 0;
+  // The [offset, offset+count) range of `out` this rank checks after the step.
+  virtual std::pair<std::uint64_t, std::uint64_t> checkedRange(const Layout& layout, int rank,
+                                                               std::uint64_t p) const;
+
+  // One synchronisation step on this rank. Ranks that take no part return at once.
+  virtual void run(StepContext& ctx) const = 0;
+};
+
+std::unique_ptr<Paradigm> makeAllToAll();
+std::unique_ptr<Paradigm> makeParameterServer(int shards = 1);  // k dedicated server ranks
+std::unique_ptr<Paradigm> makeParameterServerColocated();        // server on worker 0
+std::unique_ptr<Paradigm> makeRingAllreduce();
+
+// The three paradigms of the table, by their names; throws UsageError for others.
+std::unique_ptr<Paradigm> makeParadigm(std::string_view name, int shards = 1, bool colocated = false);
+const std::vector<std::string>& paradigmNames();
+
+}  // namespace commsim

@@ -1,0 +1,13 @@
+// Numbers on the command line (SPEC §9): plain integers and the binary suffixes K, M, G
+// (also Ki, Mi, Gi), as nccl-tests reads them. Signs, decimals, exponents and overflow are refused.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace commsim {
+
+// Throws UsageError("<what>: '<text>' is not ...") on anything else.
+std::uint64_t parseSize(std::string_view text, std::string_view what = "size");
+
+}  // namespace commsim

@@ -1,0 +1,88 @@
+// The transport moves bytes between ranks. Every message goes through Transport::isend, where it
+// is counted, so every paradigm on every transport is counted the same way. Paradigm code never
+// counts and never names MPI, NCCL or CUDA.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace commsim {
+
+// What one rank handed to the transport during a step.
+struct Counters {
+  std::uint64_t messagesSent = 0;
+  std::uint64_t bytesSent = 0;
+  std::uint64_t emptySent = 0;  // zero-byte messages, also counted in messagesSent
+  std::uint64_t messagesReceived = 0;
+  std::uint64_t bytesReceived = 0;
+  std::uint64_t minMessageBytes = std::numeric_limits<std::uint64_t>::max();  // over sends
+  std::uint64_t maxMessageBytes = 0;
+
+  void recordSend(std::uint64_t bytes);
+  void recordReceive(std::uint64_t bytes);
+};
+
+// Transport-specific state of one posted send or receive.
+class RequestState {
+ public:
+  virtual ~RequestState() = default;
+  bool isReceive = false;
+  std::uint64_t receivedBytes = 0;  // set by the transport when a receive completes
+};
+
+class Request {
+ public:
+  Request() = default;
+  explicit Request(std::unique_ptr<RequestState> s) : state_(std::move(s)) {}
+  bool active() const { return state_ != nullptr; }
+  RequestState* state() const { return state_.get(); }
+  void clear() { state_.reset(); }
+
+ private:
+  std::unique_ptr<RequestState> state_;
+};
+
+enum class ReduceOp { Sum, Min, Max };
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual std::string_view name() const = 0;  // "inproc", "mpi", "nccl"
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Data plane: counted. Buffers may be host or device memory, as the transport allows.
+  Request isend(const void* buf, std::size_t bytes, int peer, int tag);
+  Request irecv(void* buf, std::size_t bytes, int peer, int tag);
+  // Completes every active request in the list (inactive ones are skipped) and clears them.
+  void waitAll(std::span<Request> requests);
+  void wait(Request& r) { waitAll(std::span<Request>(&r, 1)); }
+
+  // Control plane: not counted, for the harness (agreement, time and counter reduction).
+  virtual void barrier() = 0;
+  virtual void allreduce(std::span<double> values, ReduceOp op) = 0;
+  virtual void allreduce(std::span<std::uint64_t> values, ReduceOp op) = 0;
+  // out[r * in.size() + i] = in[i] of rank r.
+  virtual void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) = 0;
+
+  Counters& counters() { return counters_; }
+  void resetCounters() { counters_ = Counters{}; }
+  // Sums (min/max for the message sizes) this rank's counters over all ranks.
+  Counters globalCounters();
+
+ protected:
+  virtual Request postSend(const void* buf, std::size_t bytes, int peer, int tag) = 0;
+  virtual Request postRecv(void* buf, std::size_t bytes, int peer, int tag) = 0;
+  // Completes every active request, setting receivedBytes of each receive.
+  virtual void complete(std::span<Request> requests) = 0;
+
+ private:
+  Counters counters_;
+};
+
+}  // namespace commsim

@@ -1,0 +1,32 @@
+// The commsim subcommands. Each lives in its own file and registers itself here; main() only
+// dispatches, and maps exceptions to exit statuses (SPEC §7).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace commsim::cli {
+
+struct ProcessArgs {
+  int* argc;
+  char*** argv;
+};
+
+struct Command {
+  CLI::App* app;
+  std::function<int(ProcessArgs)> run;  // returns the exit status
+};
+
+// Registration functions, one per subcommand file.
+void addTableCommand(CLI::App& root, std::vector<Command>& commands);
+
+// The rank the launcher gave this process (Open MPI, PMIx, PMI, Slurm), 0 if none. Lets bad input
+// be reported once, by rank 0, before MPI is initialised.
+int launcherRank();
+// Whether this process was started by a launcher (mpirun, srun).
+bool underLauncher();
+
+}  // namespace commsim::cli

@@ -1,0 +1,47 @@
+// commsim: run, count, check and time gradient synchronisation.
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+#include "commands.hpp"
+#include "commsim/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace commsim;
+  CLI::App app{"commsim: gradient synchronisation over MPI and NCCL, counted, checked and timed"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "commsim 0.1.0");
+  std::vector<cli::Command> commands;
+  cli::addTableCommand(app, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    if (cli::launcherRank() == 0) app.exit(e);
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    if (cli::launcherRank() == 0) app.exit(e);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    if (cli::launcherRank() == 0) app.exit(e);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+    return kExitBadInput;
+  }
+
+  for (auto& c : commands) {
+    if (c.app->parsed()) {
+      try {
+        return c.run(cli::ProcessArgs{&argc, &argv});
+      } catch (const UsageError& e) {
+        if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+        return kExitBadInput;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "commsim: error: %s\n", e.what());
+        return kExitBadInput;
+      }
+    }
+  }
+  return kExitBadInput;
+}
