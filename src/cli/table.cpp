@@ -26,7 +26,7 @@ struct TableOptions {
   std::vector<std::string> paradigms = paradigmNames();
   int servers = 1;
   bool colocated = false;
-  int local = 0;
+  Backend backend;
 };
 
 std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
@@ -121,7 +121,7 @@ std::string renderText(const Json& doc, const std::string& transportName) {
 int runTable(const TableOptions& o, ProcessArgs args) {
   const std::uint64_t count = parseSize(o.params, "params");
   const DType dtype = parseDType(o.dtype);
-  if (!hostSupports(dtype))
+  if (o.backend.memory == "host" && !hostSupports(dtype))
     throw UsageError("dtype: " + o.dtype + " is not supported in host memory (allowed: float32, float64)");
   const Format format = parseFormat(o.format);
   if (o.servers < 1)
@@ -135,9 +135,9 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   }
   if (!o.jsonFile.empty()) ensureWritable(o.jsonFile, "--json");
   if (!o.csvFile.empty()) ensureWritable(o.csvFile, "--csv");
-  if (o.local == 1) throw UsageError("local: 1 rank is too few (allowed: 2 or more)");
+  validateBackend(o.backend);
 
-  return launch(args, o.local, [&](Transport& t) {
+  return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
     if (t.size() < 2)
       throw UsageError("ranks: commsim table needs at least 2 ranks, got " +
                        std::to_string(t.size()) +
@@ -165,7 +165,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     bool ok = true;
     std::vector<Json> rows;
     for (const auto& p : paradigms) {
-      const StepResult r = runCheckedStep(*p, t, hostMemory(), layout, count, dtype);
+      const StepResult r = runCheckedStep(*p, t, memory, layout, count, dtype);
       ok = ok && r.ok();
       rows.push_back(rowJson(*p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());
@@ -207,8 +207,7 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
       ->capture_default_str();
   app->add_flag("--colocated", o->colocated,
                 "Parameter server: run the server on worker 0 instead of a dedicated rank");
-  app->add_option("--local", o->local,
-                  "Run N ranks as threads of this process (no launcher); N counts like mpirun -np");
+  addBackendOptions(app, o->backend);
   commands.push_back({app, [o](ProcessArgs args) { return runTable(*o, args); }});
 }
 
