@@ -1,0 +1,26 @@
+#include "commsim/baseline.hpp"
+
+#include <algorithm>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+// Each transport's file defines the baselines its library offers.
+BaselineOffer makeMpiAllreduce(Transport& transport, const Layout& layout);
+
+const std::vector<std::string>& baselineNames() {
+  static const std::vector<std::string> names = {"mpi-allreduce"};
+  return names;
+}
+
+bool isBaselineName(std::string_view name) {
+  return std::find(baselineNames().begin(), baselineNames().end(), name) != baselineNames().end();
+}
+
+BaselineOffer makeBaseline(std::string_view name, Transport& transport, const Layout& layout) {
+  if (name == "mpi-allreduce") return makeMpiAllreduce(transport, layout);
+  throw UsageError("baseline: '" + std::string(name) + "' is not known (allowed: mpi-allreduce)");
+}
+
+}  // namespace commsim
