@@ -106,8 +106,16 @@ commsim_check_and_sweep() {
   [ ${#backend[@]} -gt 0 ] || backend=("${BACKEND_ARGS[@]}")
   mkdir -p "$dir"
   echo "commsim-slurm: $nodes node(s), $(commsim_ranks "$nodes") ranks, ${backend[*]}"
+  # The checked step takes the backend options where this commsim's table has them; otherwise it
+  # runs over MPI in host memory.
+  local table_backend=()
+  if "$COMMSIM_BIN" table --help 2>/dev/null | grep -q -- '--backend'; then
+    table_backend=("${backend[@]}")
+  elif [ "${backend[1]:-}" != mpi ]; then
+    echo "commsim-slurm: note: this commsim's table has no --backend, so its checked step runs over MPI"
+  fi
   # Rank 0 alone prints the table; stdout is the JSON document.
-  commsim_launch "$nodes" "$COMMSIM_BIN" table "${backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \
+  commsim_launch "$nodes" "$COMMSIM_BIN" table "${table_backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \
     --params "${COMMSIM_PARAMS:-64M}" --format json > "$dir/table.json"
   if [ -n "${COMMSIM_MAX_SIZE-1G}" ]; then
     commsim_launch "$nodes" "$COMMSIM_BIN" bench "${backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \

@@ -74,6 +74,8 @@ cmd_up() {
   for ((i = 0; i < n; i++)); do
     local h="${prefix}h$i"
     ip netns add "$h"
+    # IPv4 only: no IPv6 link-local chatter on the counted interfaces.
+    ip netns exec "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
     mkdir -p "$NETNS_ETC/$h"
     printf '%s' "$hosts" > "$NETNS_ETC/$h/hosts"
     ip -n "$h" link set lo up
@@ -106,7 +108,7 @@ cmd_shape() {
   [[ "$rate" =~ ^[0-9]+(kbit|mbit|gbit)$ ]] || die "bad rate '$rate' (e.g. 100mbit, 1gbit)"
   # burst: at least rate/HZ and a few jumbo frames; limit: a deep queue, so TCP is held back
   # by the token bucket rather than by drops (drops would add retransmitted bytes on the wire).
-  local args=(tbf rate "$rate" burst 256kb limit 8mb)
+  local args=(tbf rate "$rate" burst "${TBF_BURST:-128kb}" latency "${TBF_LATENCY:-10ms}")
   local i=0
   for h in $(hosts_of "$prefix"); do
     ip netns exec "$h" tc qdisc replace dev eth0 root "${args[@]}"

@@ -57,7 +57,7 @@ out="$work/job.out"
 
 # 4 ranks on the 2-CPU node: 3 workers and the parameter server.
 set +e
-(cd "$root" && timeout 180 sbatch --wait --quiet --nodes=1 --gpus-per-node=0 --ntasks-per-node=2 \
+(cd "$root" && timeout 150 sbatch --wait --quiet --nodes=1 --gpus-per-node=0 --ntasks-per-node=2 \
    --cpus-per-task=1 --time=5 --output="$out" \
    --export="ALL,COMMSIM_MODE=cpu,COMMSIM_ROOT=$root,COMMSIM_BIN=$bin,COMMSIM_RANKS_PER_NODE=4,COMMSIM_PARAMS=1M,COMMSIM_RESULTS=$results,COMMSIM_PYTHON=$plot_python,$size_vars" \
    "$sbatch_file")
