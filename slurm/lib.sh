@@ -94,9 +94,6 @@ commsim_launch() {
   fi
 }
 
-# Whether this commsim has the bench command (the size sweep).
-commsim_has_bench() { "$COMMSIM_BIN" bench --help >/dev/null 2>&1; }
-
 # commsim_check_and_sweep NODES DIR [BACKEND ARGS...]: on the first NODES nodes, one checked step
 # of every paradigm (DIR/table.json), then the size sweep (DIR/bench.json) unless
 # COMMSIM_MAX_SIZE is set empty. Backend arguments default to those of COMMSIM_MODE.

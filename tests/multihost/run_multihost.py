@@ -288,7 +288,7 @@ def main():
     ap.add_argument("--rate", default="200mbit", help="tbf rate of every host link")
     ap.add_argument("--mtu", type=int, default=9000, help="MTU of the test links")
     ap.add_argument("--alpha", type=float, default=100e-6, help="alpha of the model, seconds")
-    ap.add_argument("--repeats", type=int, default=2, help="shaped runs per paradigm")
+    ap.add_argument("--repeats", type=int, default=3, help="shaped runs per paradigm")
     ap.add_argument("--overhead", type=float, default=0.03,
                     help="allowed relative protocol overhead on the wire")
     ap.add_argument("--fixed-overhead", type=int, default=256 * 1024,

@@ -23,7 +23,8 @@ command -v mpirun >/dev/null || { echo "SKIP: mpirun is not installed"; exit 77;
 
 bench_flag=--bench
 size_vars="COMMSIM_MIN_SIZE=64K,COMMSIM_MAX_SIZE=1M"
-if ! "$bin" bench --help >/dev/null 2>&1; then
+# The subcommands are listed by --help (an unknown one would only print the general help).
+if ! "$bin" --help 2>/dev/null | grep -qE '^[[:space:]]+bench[[:space:]]'; then
   if [ "$script" = sweep ]; then
     echo "SKIP: this commsim has no bench command, and the sweep is made of it"; exit 77
   fi
