@@ -6,8 +6,8 @@
 #
 #   netns.sh check                     exit 0 if namespaces can be made here, else 77 and the reason
 #   netns.sh up PREFIX N [MTU]         make hosts PREFIXh0..PREFIXh{N-1} and the switch PREFIXsw
-#   netns.sh shape PREFIX RATE         token-bucket RATE (tc units, e.g. 1gbit) on every host link,
-#                                      both directions (host egress and switch port egress)
+#   netns.sh shape PREFIX RATE         limit every host link to RATE (tc units, e.g. 1gbit), both
+#                                      directions (host egress and switch port egress), with HTB
 #   netns.sh unshape PREFIX            remove the shaping
 #   netns.sh counters PREFIX           "host tx_bytes rx_bytes" per host, from the kernel counters
 #   netns.sh qdisc-stats PREFIX        tc -s output of every shaped interface (drops, overlimits)
@@ -102,17 +102,32 @@ hosts_of() {
   ip netns list | awk '{print $1}' | grep -E "^$1h[0-9]+$" | sort -V || true
 }
 
+# One shaped link direction on DEV inside namespace NS: an HTB tree whose root class has the
+# link's rate. Small packets (IP length < 1024: TCP ACKs, Open MPI's rendezvous and control
+# messages) take a priority class, bulk data a deep FIFO, so the control message that starts the
+# next ring step never waits behind megabytes of queued data (this kernel has no fq_codel/netem),
+# and the deep FIFO keeps TCP from losing packets (no retransmitted bytes on the wire).
+shape_dev() {
+  local ns=$1 dev=$2 rate=$3
+  local x=(ip netns exec "$ns" tc)
+  "${x[@]}" qdisc del dev "$dev" root 2>/dev/null || true
+  "${x[@]}" qdisc add dev "$dev" root handle 1: htb default 20 r2q 1000
+  "${x[@]}" class add dev "$dev" parent 1: classid 1:1 htb rate "$rate" ceil "$rate" burst 128k cburst 128k
+  "${x[@]}" class add dev "$dev" parent 1:1 classid 1:10 htb rate "$rate" ceil "$rate" burst 128k cburst 128k prio 0
+  "${x[@]}" class add dev "$dev" parent 1:1 classid 1:20 htb rate "$rate" ceil "$rate" burst 128k cburst 128k prio 1
+  "${x[@]}" qdisc add dev "$dev" parent 1:10 handle 10: pfifo limit 1000
+  "${x[@]}" qdisc add dev "$dev" parent 1:20 handle 20: bfifo limit "${SHAPE_QUEUE:-32mb}"
+  "${x[@]}" filter add dev "$dev" parent 1: protocol ip prio 1 u32 match u16 0x0000 0xfc00 at 2 flowid 1:10
+}
+
 cmd_shape() {
   local prefix=$1 rate=$2
   valid_prefix "$prefix"
   [[ "$rate" =~ ^[0-9]+(kbit|mbit|gbit)$ ]] || die "bad rate '$rate' (e.g. 100mbit, 1gbit)"
-  # burst: at least rate/HZ and a few jumbo frames; limit: a deep queue, so TCP is held back
-  # by the token bucket rather than by drops (drops would add retransmitted bytes on the wire).
-  local args=(tbf rate "$rate" burst "${TBF_BURST:-128kb}" latency "${TBF_LATENCY:-10ms}")
   local i=0
   for h in $(hosts_of "$prefix"); do
-    ip netns exec "$h" tc qdisc replace dev eth0 root "${args[@]}"
-    ip netns exec "${prefix}sw" tc qdisc replace dev "p${h##*h}" root "${args[@]}"
+    shape_dev "$h" eth0 "$rate"                     # host -> switch
+    shape_dev "${prefix}sw" "p${h##*h}" "$rate"     # switch -> host
     i=$((i + 1))
   done
   [ "$i" -gt 0 ] || die "no hosts with prefix $prefix"

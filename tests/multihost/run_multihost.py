@@ -5,7 +5,7 @@ For each paradigm it checks (unshaped network):
   * the message and byte counts equal the SPEC formulas and the result is right;
   * the bytes that crossed the host interfaces (kernel counters of each host's eth0) agree with
     the payload bytes commsim counted, within the protocol overhead: an independent witness.
-Then, with every host link shaped to a token-bucket rate (tc tbf), it checks:
+Then, with every host link shaped to a rate (tc htb), it checks:
   * the step time is within a tolerance of the SPEC section 4 prediction, and
   * the ring's busbw is close to the link rate; the parameter server's time is set by the
     server's link.
@@ -243,7 +243,7 @@ def shaped(net, tmp, args, checks, report):
     n = args.workers
     payload = args.params * 4
     rate_bps = parse_rate(args.rate)
-    # tbf meters whole Ethernet frames; a TCP segment of MTU bytes carries MTU - 52 payload bytes
+    # htb meters whole Ethernet frames; a TCP segment of MTU bytes carries MTU - 52 payload bytes
     # (IP 20, TCP 20 + 12 timestamp option) in MTU + 14 frame bytes.
     bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
     report["link"] = {"rate": args.rate, "rate_Bps": rate_bps / 8, "payload_Bps": bw,
@@ -276,7 +276,7 @@ def shaped(net, tmp, args, checks, report):
                          f"(a worker link alone would allow {2 * payload / bw:.4f} s)")
     report["qdisc_stats"] = net.qdisc_stats()
     drops = [int(d) for d in re.findall(r"dropped (\d+)", report["qdisc_stats"])]
-    log(f"tbf drops over all shaped interfaces: {sum(drops)}")
+    log(f"qdisc drops over all shaped interfaces: {sum(drops)}")
 
 
 def main():
@@ -285,7 +285,7 @@ def main():
     ap.add_argument("--workers", type=int, default=4, help="n, the worker hosts (2..8)")
     ap.add_argument("--params", type=parse_count, default=parse_count("2M"),
                     help="p, gradient elements (float32); default 2M = 8 MiB")
-    ap.add_argument("--rate", default="200mbit", help="tbf rate of every host link")
+    ap.add_argument("--rate", default="200mbit", help="rate of every host link (tc units)")
     ap.add_argument("--mtu", type=int, default=9000, help="MTU of the test links")
     ap.add_argument("--alpha", type=float, default=100e-6, help="alpha of the model, seconds")
     ap.add_argument("--repeats", type=int, default=3, help="shaped runs per paradigm")
@@ -320,7 +320,7 @@ def main():
     netem = subprocess.run(["sh", "-c", "grep -qw sch_netem /proc/modules 2>/dev/null || "
                             "test -e /sys/module/sch_netem"]).returncode == 0
     log("netem: " + ("available" if netem else "absent from this kernel, so links get a rate "
-                     "(tbf) but no added delay; alpha is the stack's own latency"))
+                     "(htb) but no added delay; alpha is the stack's own latency"))
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
