@@ -31,7 +31,7 @@ ModelParadigm parseModelParadigm(std::string_view name);
 const std::vector<ModelParadigm>& allModelParadigms();
 
 struct PredictOptions {
-  int shards = 1;           // parameter server: k dedicated servers, each owning p/k
+  int servers = 1;          // parameter server: k sharded dedicated servers, each owning p/k
   bool colocated = false;   // parameter server on worker 0 instead of a dedicated process
   double gammaSPerByte = 0;  // reduction cost, seconds per byte reduced
 };

@@ -65,7 +65,7 @@ Shape parameterServer(int n, const PredictOptions& o) {
     s.busbwFactor = n - 1;
     s.variant = "co-located";
   } else {
-    const int k = o.shards;
+    const int k = o.servers;
     for (int i = 0; i < n; ++i) {
       for (int shard = 0; shard < k; ++shard) {
         push.flows.push_back({i, n + shard, 1.0 / k});
@@ -220,21 +220,22 @@ ModelParadigm parseModelParadigm(std::string_view name) {
 
 long long slotsNeeded(ModelParadigm kind, int workers, const PredictOptions& options) {
   const bool dedicated = kind == ModelParadigm::ParameterServer && !options.colocated;
-  return static_cast<long long>(workers) + (dedicated ? options.shards : 0);
+  return static_cast<long long>(workers) + (dedicated ? options.servers : 0);
 }
 
 Prediction predict(const Topology& topology, ModelParadigm kind, int workers,
                    std::uint64_t params, std::size_t elementBytes, const PredictOptions& options) {
-  if (workers < 1) throw UsageError("workers: " + std::to_string(workers) + " (allowed: >= 1)");
-  if (options.shards < 1) {
-    throw UsageError("shards: " + std::to_string(options.shards) + " (allowed: >= 1)");
+  if (workers < 1) throw UsageError("workers: " + std::to_string(workers) + " is not allowed (at least 1)");
+  if (options.servers < 1) {
+    throw UsageError("servers: " + std::to_string(options.servers) + " is not allowed (at least 1)");
   }
-  if (options.colocated && options.shards != 1) {
-    throw UsageError("shards: " + std::to_string(options.shards) +
-                     " with a co-located server (allowed: 1)");
+  if (options.colocated && options.servers != 1) {
+    throw UsageError("servers: " + std::to_string(options.servers) +
+                     " is not allowed with a co-located server (only 1)");
   }
   if (!(options.gammaSPerByte >= 0)) {
-    throw UsageError("gamma: " + std::to_string(options.gammaSPerByte) + " (allowed: >= 0)");
+    throw UsageError("gamma: " + std::to_string(options.gammaSPerByte) +
+                     " is not allowed (seconds per byte, at least 0)");
   }
   const long long slots = slotsNeeded(kind, workers, options);
   if (slots > topology.slots()) {
@@ -247,8 +248,9 @@ Prediction predict(const Topology& topology, ModelParadigm kind, int workers,
     throw UsageError(std::to_string(workers) + " workers do not fit " + topology.source + ": " +
                      std::string(modelParadigmName(kind)) + " needs " + need +
                      ", the topology holds " + std::to_string(topology.slots()) + " (" +
-                     std::to_string(topology.hosts) + " hosts x " +
-                     std::to_string(topology.devicesPerHost) + " devices)");
+                     std::to_string(topology.hosts) + (topology.hosts > 1 ? " hosts" : " host") +
+                     " x " + std::to_string(topology.devicesPerHost) + " devices)" +
+                     (servers > 0 ? "; use fewer workers or a co-located server" : ""));
   }
 
   Shape shape;
