@@ -49,8 +49,8 @@ std::vector<int> parseWorkers(const std::vector<std::string>& texts) {
 
 std::string oneLine(const Topology& t) {
   char buf[512];
-  std::string s = std::to_string(t.hosts) + " host" + (t.hosts > 1 ? "s" : "") + " x " +
-                  std::to_string(t.devicesPerHost) + " devices";
+  std::string s = std::to_string(t.hosts) + (t.hosts > 1 ? " hosts x " : " host x ") +
+                  std::to_string(t.devicesPerHost) + (t.devicesPerHost > 1 ? " devices" : " device");
   if (t.devicesPerHost > 1) {
     std::snprintf(buf, sizeof buf, "; intra-host %.4g GB/s, %.4g us", t.intraHost.bandwidthBps / kGiga,
                   t.intraHost.latencyS * 1e6);

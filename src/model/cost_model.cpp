@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <sstream>
 #include <vector>
 
 #include "commsim/error.hpp"
@@ -234,8 +235,9 @@ Prediction predict(const Topology& topology, ModelParadigm kind, int workers,
                      " is not allowed with a co-located server (only 1)");
   }
   if (!(options.gammaSPerByte >= 0)) {
-    throw UsageError("gamma: " + std::to_string(options.gammaSPerByte) +
-                     " is not allowed (seconds per byte, at least 0)");
+    std::ostringstream os;
+    os << "gamma: " << options.gammaSPerByte << " is not allowed (seconds per byte, at least 0)";
+    throw UsageError(os.str());
   }
   const long long slots = slotsNeeded(kind, workers, options);
   if (slots > topology.slots()) {

@@ -90,7 +90,8 @@ class Reader {
     std::string list;
     for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
     for (const auto& kv : node) {
-      const std::string key = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) fail(path.empty() ? "(top level)" : path, "keys must be plain names");
+      const std::string key = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         fail(join(path, key), "unknown key (allowed: " + list + ")");
       }
