@@ -56,6 +56,10 @@ StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, Memory
 // needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.
 Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
 
+// Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit: the
+// product overflows, or the ranks of some host together need more than its available memory.
+void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype);
+
 // Throws UsageError naming the first rank whose values differ from rank 0's, before data moves.
 // `what` names each value, e.g. {"params", "dtype"}.
 void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,

@@ -24,6 +24,8 @@ class MpiTransport final : public Transport {
   std::string_view name() const override { return "mpi"; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  int localRank() const override { return localRank_; }
+  int localSize() const override { return localSize_; }
   MPI_Comm comm() const { return comm_; }
 
   void barrier() override;
@@ -40,6 +42,8 @@ class MpiTransport final : public Transport {
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 0;
+  int localRank_ = 0;
+  int localSize_ = 1;
 };
 
 // MPI_Init_thread / MPI_Finalize for the lifetime of the object (no-op if MPI is already up).

@@ -77,6 +77,8 @@ class Paradigm {
   virtual bool consumesGradient() const { return false; }
   // Dedicated ranks it needs beyond the workers.
   virtual int dedicatedServers() const { return 0; }
+  // Whether this rank starts the step holding model parameters (in `out`).
+  virtual bool ownsParameters(const Layout& /*layout*/, int /*rank*/) const { return false; }
 
   // The closed form for n = layout.workers, p elements of s bytes.
   virtual Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const = 0;

@@ -55,6 +55,9 @@ class Transport {
   virtual std::string_view name() const = 0;  // "inproc", "mpi", "nccl"
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // Ranks sharing this rank's host, and this rank's index among them (GPU choice, memory checks).
+  virtual int localRank() const = 0;
+  virtual int localSize() const = 0;
 
   // Data plane: counted. Buffers may be host or device memory, as the transport allows.
   Request isend(const void* buf, std::size_t bytes, int peer, int tag);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up, builds and reproduces the communication-cost table on 5 local MPI processes:
+# 4 workers plus the dedicated parameter-server rank. Arguments go to `commsim table`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+scripts/build.sh
+echo "+ mpirun -np 5 build/commsim table $*" >&2
+exec scripts/mpirun.sh -np 5 build/commsim table "$@"

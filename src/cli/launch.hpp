@@ -1,0 +1,31 @@
+// Starting ranks: threads in this process (--local N) or the processes of an MPI job, with the
+// transport (MPI, NCCL) and the memory space (host, device) the user chose.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "commands.hpp"
+#include "commsim/memory.hpp"
+#include "commsim/transport.hpp"
+
+namespace commsim::cli {
+
+struct Backend {
+  std::string transport = "mpi";  // mpi | nccl   (--local always uses the in-process transport)
+  std::string memory = "host";    // host | device
+  int local = 0;                  // > 0: that many ranks as threads of this process
+};
+
+// Adds --backend, --memory and --local to a command.
+void addBackendOptions(CLI::App* app, Backend& backend);
+// Refuses, before anything starts, a combination this build or this machine cannot run.
+void validateBackend(const Backend& backend);
+
+// Runs body on every rank and returns rank 0's exit status. UsageError (thrown alike on every
+// rank) propagates after MPI is shut down cleanly; any other error on any rank prints its rank
+// and aborts the whole MPI job with status 2, so no peer waits for it.
+int launch(ProcessArgs args, const Backend& backend,
+           const std::function<int(Transport&, MemorySpace&)>& body);
+
+}  // namespace commsim::cli

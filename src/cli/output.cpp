@@ -1,0 +1,112 @@
+#include "output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "commsim/error.hpp"
+
+namespace commsim::cli {
+
+Format parseFormat(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "json") return Format::kJson;
+  if (name == "csv") return Format::kCsv;
+  throw UsageError("format: '" + std::string(name) + "' is not known (allowed: text, json, csv)");
+}
+
+void ensureWritable(const std::string& path, std::string_view option) {
+  const std::string probe = path + ".commsim-probe";
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (!f)
+    throw UsageError(std::string(option) + ": cannot write '" + path + "': " + std::strerror(errno));
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
+void writeFileAtomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    throw Error("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
+  }
+}
+
+namespace {
+std::string csvCell(const Json& v) {
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+}  // namespace
+
+std::string toCsv(const std::vector<Json>& rows) {
+  if (rows.empty()) return "";
+  std::ostringstream os;
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : rows.front().items()) keys.push_back(key);
+  for (std::size_t i = 0; i < keys.size(); ++i) os << (i ? "," : "") << keys[i];
+  os << '\n';
+  for (const Json& row : rows) {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      os << (i ? "," : "") << (row.contains(keys[i]) ? csvCell(row[keys[i]]) : "");
+    os << '\n';
+  }
+  return os.str();
+}
+
+namespace {
+// Display width of UTF-8 text: counts code points, not bytes.
+std::size_t width(const std::string& s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+}  // namespace
+
+std::string TextTable::render() const {
+  std::vector<std::size_t> w(columns_.size());
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    w[c] = width(columns_[c].header);
+    for (const auto& row : rows_) w[c] = std::max(w[c], width(row[c]));
+  }
+  std::ostringstream os;
+  auto line = [&](const std::vector<std::string>& cells, const char* lead) {
+    std::string text = lead;
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      const std::string pad(w[c] - width(cells[c]), ' ');
+      text += (c ? "  " : "") + (columns_[c].leftAlign ? cells[c] + pad : pad + cells[c]);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    os << text << '\n';
+  };
+  std::vector<std::string> headers;
+  for (const auto& col : columns_) headers.push_back(col.header);
+  line(headers, "# ");
+  for (const auto& row : rows_) line(row, "  ");
+  return os.str();
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+}  // namespace commsim::cli

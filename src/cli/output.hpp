@@ -1,0 +1,46 @@
+// Output shared by the commands: formats, files written whole or not at all, text tables.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace commsim::cli {
+
+using Json = nlohmann::ordered_json;
+
+enum class Format { kText, kJson, kCsv };
+Format parseFormat(std::string_view name);
+
+// Fails with UsageError, before any work, when `path` cannot be created (no directory, no
+// permission), so a long run does not end without its output.
+void ensureWritable(const std::string& path, std::string_view option);
+// Writes through a temporary file renamed into place: the file is whole or absent.
+void writeFileAtomically(const std::string& path, const std::string& content);
+
+// CSV with a header of the rows' keys (the first row's order); nested values are written as JSON.
+std::string toCsv(const std::vector<Json>& rows);
+
+// A text table: header names, right- or left-aligned columns, rows of cells.
+class TextTable {
+ public:
+  struct Column {
+    std::string header;
+    bool leftAlign = false;
+  };
+  explicit TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  void add(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // The header is a comment line ("# ..."), as nccl-tests prints it.
+  std::string render() const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string fixed(double v, int decimals);
+
+}  // namespace commsim::cli

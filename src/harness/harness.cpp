@@ -1,0 +1,244 @@
+#include "commsim/harness.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+namespace {
+
+constexpr double kPoison = -999.0;
+// Device buffers are filled and read through host staging of this many elements at a time.
+constexpr std::uint64_t kStagingElements = std::uint64_t{1} << 20;
+
+// Round-to-nearest-even conversions for the 16-bit types; the values used are small integers and
+// halves, but the conversions are exact IEEE either way.
+std::uint16_t toBFloat16(float f) {
+  const auto bits = std::bit_cast<std::uint32_t>(f);
+  const std::uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);
+  return static_cast<std::uint16_t>((bits + rounding) >> 16);
+}
+float fromBFloat16(std::uint16_t h) { return std::bit_cast<float>(std::uint32_t{h} << 16); }
+
+void encode(double v, DType t, std::byte* at) {
+  switch (t) {
+    case DType::Float32: { const auto f = static_cast<float>(v); std::memcpy(at, &f, 4); return; }
+    case DType::Float64: std::memcpy(at, &v, 8); return;
+    case DType::Float16: { const auto h = static_cast<_Float16>(v); std::memcpy(at, &h, 2); return; }
+    case DType::BFloat16: {
+      const auto h = toBFloat16(static_cast<float>(v));
+      std::memcpy(at, &h, 2);
+      return;
+    }
+  }
+}
+
+double decode(DType t, const std::byte* at) {
+  switch (t) {
+    case DType::Float32: { float f; std::memcpy(&f, at, 4); return f; }
+    case DType::Float64: { double d; std::memcpy(&d, at, 8); return d; }
+    case DType::Float16: { _Float16 h; std::memcpy(&h, at, 2); return static_cast<double>(h); }
+    case DType::BFloat16: { std::uint16_t h; std::memcpy(&h, at, 2); return fromBFloat16(h); }
+  }
+  return 0;
+}
+
+// The value as the dtype holds it.
+double representable(double v, DType t) {
+  std::byte tmp[8];
+  encode(v, t, tmp);
+  return decode(t, tmp);
+}
+
+// Writes value(i) for i in [offset, offset+count) of a buffer in `memory`.
+template <typename F>
+void fill(MemorySpace& memory, void* base, std::uint64_t offset, std::uint64_t count, DType t,
+          F value) {
+  const std::size_t s = elementBytes(t);
+  auto* dst = static_cast<std::byte*>(base) + offset * s;
+  if (!memory.isDevice()) {
+    for (std::uint64_t i = 0; i < count; ++i) encode(value(offset + i), t, dst + i * s);
+    return;
+  }
+  std::vector<std::byte> staging(std::min(count, kStagingElements) * s);
+  for (std::uint64_t done = 0; done < count;) {
+    const auto n = std::min(count - done, kStagingElements);
+    for (std::uint64_t i = 0; i < n; ++i) encode(value(offset + done + i), t, &staging[i * s]);
+    memory.fromHost(dst + done * s, staging.data(), n * s);
+    done += n;
+  }
+}
+
+template <typename F>
+std::uint64_t mismatches(MemorySpace& memory, const void* base, std::uint64_t offset,
+                         std::uint64_t count, DType t, F expected) {
+  const std::size_t s = elementBytes(t);
+  const auto* src = static_cast<const std::byte*>(base) + offset * s;
+  std::uint64_t wrong = 0;
+  auto compare = [&](const std::byte* data, std::uint64_t first, std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i)
+      if (decode(t, data + i * s) != representable(expected(offset + first + i), t)) ++wrong;
+  };
+  if (!memory.isDevice()) {
+    compare(src, 0, count);
+    return wrong;
+  }
+  memory.synchronize();
+  std::vector<std::byte> staging(std::min(count, kStagingElements) * s);
+  for (std::uint64_t done = 0; done < count;) {
+    const auto n = std::min(count - done, kStagingElements);
+    memory.toHost(staging.data(), src + done * s, n * s);
+    compare(staging.data(), done, n);
+    done += n;
+  }
+  return wrong;
+}
+
+}  // namespace
+
+double gradientValue(int rank, int workers, std::uint64_t i) {
+  return meanValue(i) + 2.0 * rank - (workers - 1.0);
+}
+double meanValue(std::uint64_t i) { return static_cast<double>(1 + (i * 7) % 13); }
+double initialParameter(std::uint64_t i) { return static_cast<double>(16 + i % 32); }
+double updatedParameter(std::uint64_t i, double lr) {
+  return initialParameter(i) - lr * meanValue(i);
+}
+
+StepBuffers::StepBuffers(MemorySpace& memory, std::uint64_t count, DType dtype)
+    : grad(memory, count * elementBytes(dtype)),
+      out(memory, count * elementBytes(dtype)),
+      scratch(memory, count * elementBytes(dtype)) {}
+
+void prepareStep(const Paradigm& paradigm, const Layout& layout, int rank, StepBuffers& b,
+                 std::uint64_t count, DType dtype, double /*lr*/) {
+  MemorySpace& m = b.grad.space();
+  if (layout.isWorker(rank)) {
+    const int n = layout.workers;
+    fill(m, b.grad.data(), 0, count, dtype, [&](std::uint64_t i) { return gradientValue(rank, n, i); });
+  }
+  if (paradigm.ownsParameters(layout, rank)) {
+    fill(m, b.out.data(), 0, count, dtype, initialParameter);
+  } else {
+    fill(m, b.out.data(), 0, count, dtype, [](std::uint64_t) { return kPoison; });
+  }
+  m.synchronize();
+}
+
+std::uint64_t countWrong(const Paradigm& paradigm, const Layout& layout, int rank,
+                         const StepBuffers& b, std::uint64_t count, DType dtype, double lr) {
+  const auto [offset, n] = paradigm.checkedRange(layout, rank, count);
+  if (paradigm.outcome() == Outcome::Mean)
+    return mismatches(b.out.space(), b.out.data(), offset, n, dtype, meanValue);
+  return mismatches(b.out.space(), b.out.data(), offset, n, dtype,
+                    [lr](std::uint64_t i) { return updatedParameter(i, lr); });
+}
+
+StepContext makeContext(Transport& transport, MemorySpace& memory, const Layout& layout,
+                        StepBuffers& b, std::uint64_t count, DType dtype, double lr) {
+  return StepContext{transport, memory,       layout,          dtype, count, lr,
+                     b.grad.data(), b.out.data(), b.scratch.data()};
+}
+
+bool StepResult::countsMatch() const {
+  return counters.messagesSent == expected.messages && counters.bytesSent == expected.totalBytes &&
+         counters.minMessageBytes == expected.minMessageBytes &&
+         counters.maxMessageBytes == expected.maxMessageBytes &&
+         counters.emptySent == expected.emptyMessages &&
+         counters.messagesReceived == counters.messagesSent &&
+         counters.bytesReceived == counters.bytesSent;
+}
+
+StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
+                          const Layout& layout, std::uint64_t count, DType dtype, double lr) {
+  StepBuffers buffers(memory, count, dtype);
+  const int rank = transport.rank();
+  prepareStep(paradigm, layout, rank, buffers, count, dtype, lr);
+  StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, lr);
+
+  transport.resetCounters();
+  transport.barrier();
+  const auto start = std::chrono::steady_clock::now();
+  paradigm.run(ctx);
+  memory.synchronize();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+
+  StepResult result;
+  result.counters = transport.globalCounters();
+  result.expected = paradigm.expect(layout, count, elementBytes(dtype));
+  double time[] = {elapsed.count()};
+  transport.allreduce(time, ReduceOp::Max);
+  result.timeSeconds = time[0];
+  std::uint64_t wrong[] = {countWrong(paradigm, layout, rank, buffers, count, dtype, lr)};
+  transport.allreduce(wrong, ReduceOp::Sum);
+  result.wrong = wrong[0];
+  return result;
+}
+
+Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms) {
+  int servers = 0;
+  for (const Paradigm* p : paradigms) servers = std::max(servers, p->dedicatedServers());
+  if (worldSize - servers < 1)
+    throw UsageError("ranks: " + std::to_string(worldSize) + " rank(s) leave no worker beside " +
+                     std::to_string(servers) + " dedicated server rank(s) (need at least " +
+                     std::to_string(servers + 1) + ")");
+  return Layout{worldSize, worldSize - servers, servers};
+}
+
+namespace {
+std::uint64_t availableHostMemory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;  // unknown: do not refuse on a guess
+}
+}  // namespace
+
+void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype) {
+  const std::uint64_t s = elementBytes(dtype);
+  constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
+  const bool overflows = count > kLimit / (3 * s);
+  const std::uint64_t perRank = overflows ? kLimit : 3 * count * s;
+  const std::uint64_t available = availableHostMemory();
+  // Device buffers are checked by their allocator; host buffers are refused up front.
+  const std::uint64_t needed = perRank * static_cast<std::uint64_t>(transport.localSize());
+  std::uint64_t refuse[] = {overflows || (available && needed > available) ? 1u : 0u};
+  transport.allreduce(refuse, ReduceOp::Max);
+  if (!refuse[0]) return;
+  const std::string p = std::to_string(count);
+  if (overflows)
+    throw UsageError("params: " + p + " elements of " + std::to_string(s) +
+                     " bytes are too many to address (3*p*s bytes per rank overflow)");
+  throw UsageError("params: " + p + " elements need 3*p*s = " + std::to_string(perRank) +
+                   " bytes per rank, " + std::to_string(needed) + " bytes for the " +
+                   std::to_string(transport.localSize()) + " rank(s) of this host, but only " +
+                   std::to_string(available) + " bytes are available");
+}
+
+void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,
+                      std::span<const char* const> what) {
+  COMMSIM_ENFORCE_EQ(values.size(), what.size(), "one name per value");
+  std::vector<std::uint64_t> all(values.size() * transport.size());
+  transport.allgather(values, all);
+  for (int r = 1; r < transport.size(); ++r) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto theirs = all[r * values.size() + i];
+      if (theirs != all[i])
+        throw UsageError("ranks disagree before any data moved: rank " + std::to_string(r) +
+                         " has " + what[i] + " = " + std::to_string(theirs) + ", rank 0 has " +
+                         std::to_string(all[i]));
+    }
+  }
+}
+
+}  // namespace commsim

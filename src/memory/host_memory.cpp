@@ -1,0 +1,90 @@
+// Host memory: page-aligned allocations and plain loops the compiler vectorises.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "commsim/error.hpp"
+#include "commsim/memory.hpp"
+
+namespace commsim {
+
+namespace {
+
+template <typename T>
+void addLoop(void* __restrict dst, const void* __restrict src, std::size_t count) {
+  auto* d = static_cast<T*>(dst);
+  const auto* s = static_cast<const T*>(src);
+  for (std::size_t i = 0; i < count; ++i) d[i] += s[i];
+}
+
+template <typename T>
+void divideLoop(void* dst, std::size_t count, T divisor) {
+  auto* d = static_cast<T*>(dst);
+  for (std::size_t i = 0; i < count; ++i) d[i] /= divisor;
+}
+
+template <typename T>
+void sgdLoop(void* __restrict w, const void* __restrict gsum, std::size_t count, T lr, T n) {
+  auto* p = static_cast<T*>(w);
+  const auto* g = static_cast<const T*>(gsum);
+  for (std::size_t i = 0; i < count; ++i) p[i] -= lr * (g[i] / n);
+}
+
+[[noreturn]] void unsupported(DType t) {
+  throw UsageError("dtype: " + std::string(dtypeName(t)) +
+                   " is not supported in host memory (allowed: float32, float64)");
+}
+
+class HostMemory final : public MemorySpace {
+ public:
+  std::string_view name() const override { return "host"; }
+  bool isDevice() const override { return false; }
+
+  void* allocate(std::size_t bytes) override {
+    constexpr std::size_t kAlign = 4096;
+    void* p = std::aligned_alloc(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+    if (!p) throw Error("host memory: cannot allocate " + std::to_string(bytes) + " bytes");
+    return p;
+  }
+  void release(void* ptr) noexcept override { std::free(ptr); }
+
+  void copy(void* dst, const void* src, std::size_t bytes) override {
+    if (bytes) std::memcpy(dst, src, bytes);
+  }
+  void toHost(void* dst, const void* src, std::size_t bytes) override { copy(dst, src, bytes); }
+  void fromHost(void* dst, const void* src, std::size_t bytes) override { copy(dst, src, bytes); }
+
+  void add(void* dst, const void* src, std::size_t count, DType t) override {
+    switch (t) {
+      case DType::Float32: return addLoop<float>(dst, src, count);
+      case DType::Float64: return addLoop<double>(dst, src, count);
+      default: unsupported(t);
+    }
+  }
+  void divide(void* dst, std::size_t count, DType t, double divisor) override {
+    switch (t) {
+      case DType::Float32: return divideLoop<float>(dst, count, static_cast<float>(divisor));
+      case DType::Float64: return divideLoop<double>(dst, count, divisor);
+      default: unsupported(t);
+    }
+  }
+  void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
+               double n) override {
+    switch (t) {
+      case DType::Float32:
+        return sgdLoop<float>(w, gsum, count, static_cast<float>(lr), static_cast<float>(n));
+      case DType::Float64: return sgdLoop<double>(w, gsum, count, lr, n);
+      default: unsupported(t);
+    }
+  }
+  void synchronize() override {}
+};
+
+}  // namespace
+
+MemorySpace& hostMemory() {
+  static HostMemory memory;
+  return memory;
+}
+
+}  // namespace commsim

@@ -1,0 +1,157 @@
+// Point-to-point MPI. One message is one MPI_Isend. Messages beyond INT_MAX bytes use a derived
+// datatype, so they stay one message.
+#include "commsim/mpi_transport.hpp"
+
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+void checkMpi(int rc, const char* call, const char* file, int line) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) len = 0;
+  detail::throwError(file, line, std::string(call) + " failed: " + std::string(text, len));
+}
+
+namespace {
+
+struct MpiRequest final : RequestState {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Datatype type = MPI_DATATYPE_NULL;  // a derived type to free, for large messages
+  ~MpiRequest() override {
+    if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);  // only on an error path
+    if (type != MPI_DATATYPE_NULL) MPI_Type_free(&type);
+  }
+};
+
+// The (count, datatype) pair describing `bytes` contiguous bytes as one message.
+struct Wire {
+  int count;
+  MPI_Datatype type;
+  bool derived;
+};
+
+Wire wireFor(std::size_t bytes) {
+  if (bytes <= static_cast<std::size_t>(INT_MAX)) return {static_cast<int>(bytes), MPI_BYTE, false};
+  // Blocks of 1 GiB plus a tail, glued into one struct type.
+  constexpr std::size_t kBlock = std::size_t{1} << 30;
+  const auto blocks = static_cast<int>(bytes / kBlock);
+  const auto tail = static_cast<int>(bytes % kBlock);
+  MPI_Datatype block = MPI_DATATYPE_NULL;
+  COMMSIM_MPI_CHECK(MPI_Type_contiguous(static_cast<int>(kBlock), MPI_BYTE, &block));
+  int lengths[2] = {blocks, tail};
+  MPI_Aint displs[2] = {0, static_cast<MPI_Aint>(static_cast<std::size_t>(blocks) * kBlock)};
+  MPI_Datatype types[2] = {block, MPI_BYTE};
+  MPI_Datatype whole = MPI_DATATYPE_NULL;
+  COMMSIM_MPI_CHECK(MPI_Type_create_struct(tail ? 2 : 1, lengths, displs, types, &whole));
+  COMMSIM_MPI_CHECK(MPI_Type_commit(&whole));
+  COMMSIM_MPI_CHECK(MPI_Type_free(&block));
+  return {1, whole, true};
+}
+
+MPI_Op mpiOp(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::Sum: return MPI_SUM;
+    case ReduceOp::Min: return MPI_MIN;
+    case ReduceOp::Max: return MPI_MAX;
+  }
+  return MPI_SUM;
+}
+
+}  // namespace
+
+MpiTransport::MpiTransport(MPI_Comm comm) {
+  COMMSIM_MPI_CHECK(MPI_Comm_dup(comm, &comm_));
+  COMMSIM_MPI_CHECK(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
+  COMMSIM_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+  COMMSIM_MPI_CHECK(MPI_Comm_size(comm_, &size_));
+  MPI_Comm host = MPI_COMM_NULL;
+  COMMSIM_MPI_CHECK(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host));
+  COMMSIM_MPI_CHECK(MPI_Comm_rank(host, &localRank_));
+  COMMSIM_MPI_CHECK(MPI_Comm_size(host, &localSize_));
+  COMMSIM_MPI_CHECK(MPI_Comm_free(&host));
+}
+
+MpiTransport::~MpiTransport() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+void MpiTransport::barrier() { COMMSIM_MPI_CHECK(MPI_Barrier(comm_)); }
+
+void MpiTransport::allreduce(std::span<double> values, ReduceOp op) {
+  COMMSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
+                                  MPI_DOUBLE, mpiOp(op), comm_));
+}
+
+void MpiTransport::allreduce(std::span<std::uint64_t> values, ReduceOp op) {
+  COMMSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
+                                  MPI_UINT64_T, mpiOp(op), comm_));
+}
+
+void MpiTransport::allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) {
+  COMMSIM_ENFORCE_EQ(out.size(), in.size() * static_cast<std::size_t>(size_), "allgather output size");
+  COMMSIM_MPI_CHECK(MPI_Allgather(in.data(), static_cast<int>(in.size()), MPI_UINT64_T, out.data(),
+                                  static_cast<int>(in.size()), MPI_UINT64_T, comm_));
+}
+
+Request MpiTransport::postSend(const void* buf, std::size_t bytes, int peer, int tag) {
+  auto r = std::make_unique<MpiRequest>();
+  const Wire w = wireFor(bytes);
+  if (w.derived) r->type = w.type;
+  COMMSIM_MPI_CHECK(MPI_Isend(buf, w.count, w.type, peer, tag, comm_, &r->request));
+  return Request(std::move(r));
+}
+
+Request MpiTransport::postRecv(void* buf, std::size_t bytes, int peer, int tag) {
+  auto r = std::make_unique<MpiRequest>();
+  const Wire w = wireFor(bytes);
+  if (w.derived) r->type = w.type;
+  COMMSIM_MPI_CHECK(MPI_Irecv(buf, w.count, w.type, peer, tag, comm_, &r->request));
+  return Request(std::move(r));
+}
+
+void MpiTransport::complete(std::span<Request> requests) {
+  std::vector<MPI_Request> handles;
+  handles.reserve(requests.size());
+  for (Request& r : requests)
+    if (r.active()) handles.push_back(static_cast<MpiRequest*>(r.state())->request);
+  std::vector<MPI_Status> statuses(handles.size());
+  const int rc = MPI_Waitall(static_cast<int>(handles.size()), handles.data(), statuses.data());
+  std::size_t k = 0;
+  for (Request& r : requests) {
+    if (!r.active()) continue;
+    auto* state = static_cast<MpiRequest*>(r.state());
+    state->request = handles[k];  // MPI_REQUEST_NULL once completed
+    if (rc == MPI_ERR_IN_STATUS) COMMSIM_MPI_CHECK(statuses[k].MPI_ERROR);
+    if (state->isReceive && rc == MPI_SUCCESS) {
+      MPI_Count bytes = 0;
+      COMMSIM_MPI_CHECK(MPI_Get_elements_x(&statuses[k], MPI_BYTE, &bytes));
+      state->receivedBytes = static_cast<std::uint64_t>(bytes);
+    }
+    ++k;
+  }
+  COMMSIM_MPI_CHECK(rc);
+}
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int initialised = 0;
+  COMMSIM_MPI_CHECK(MPI_Initialized(&initialised));
+  if (initialised) return;
+  int provided = 0;
+  COMMSIM_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided));
+  owns_ = true;
+}
+
+MpiSession::~MpiSession() {
+  int finalised = 0;
+  if (owns_ && MPI_Finalized(&finalised) == MPI_SUCCESS && !finalised) MPI_Finalize();
+}
+
+}  // namespace commsim

@@ -1,0 +1,68 @@
+// The counting point: every message of every paradigm on every transport passes through here.
+#include "commsim/transport.hpp"
+
+#include <algorithm>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+void Counters::recordSend(std::uint64_t bytes) {
+  ++messagesSent;
+  bytesSent += bytes;
+  if (bytes == 0) ++emptySent;
+  minMessageBytes = std::min(minMessageBytes, bytes);
+  maxMessageBytes = std::max(maxMessageBytes, bytes);
+}
+
+void Counters::recordReceive(std::uint64_t bytes) {
+  ++messagesReceived;
+  bytesReceived += bytes;
+}
+
+Request Transport::isend(const void* buf, std::size_t bytes, int peer, int tag) {
+  COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
+                  "rank " << rank() << " cannot send to peer " << peer);
+  Request r = postSend(buf, bytes, peer, tag);
+  counters_.recordSend(bytes);
+  return r;
+}
+
+Request Transport::irecv(void* buf, std::size_t bytes, int peer, int tag) {
+  COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
+                  "rank " << rank() << " cannot receive from peer " << peer);
+  Request r = postRecv(buf, bytes, peer, tag);
+  r.state()->isReceive = true;
+  return r;
+}
+
+void Transport::waitAll(std::span<Request> requests) {
+  complete(requests);
+  for (Request& r : requests) {
+    if (!r.active()) continue;
+    if (r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
+    r.clear();
+  }
+}
+
+Counters Transport::globalCounters() {
+  std::uint64_t sums[] = {counters_.messagesSent, counters_.bytesSent, counters_.emptySent,
+                          counters_.messagesReceived, counters_.bytesReceived};
+  // A rank that sent nothing reports neutral elements for min and max.
+  std::uint64_t lo[] = {counters_.minMessageBytes};
+  std::uint64_t hi[] = {counters_.maxMessageBytes};
+  allreduce(sums, ReduceOp::Sum);
+  allreduce(lo, ReduceOp::Min);
+  allreduce(hi, ReduceOp::Max);
+  Counters g;
+  g.messagesSent = sums[0];
+  g.bytesSent = sums[1];
+  g.emptySent = sums[2];
+  g.messagesReceived = sums[3];
+  g.bytesReceived = sums[4];
+  g.minMessageBytes = g.messagesSent ? lo[0] : 0;
+  g.maxMessageBytes = hi[0];
+  return g;
+}
+
+}  // namespace commsim
