@@ -25,6 +25,16 @@ def load(results):
     return runs
 
 
+def save(fig, ax, xlabel, ylabel, title, path):
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: plot_sweep.py RESULTS_DIR", file=sys.stderr)
@@ -60,25 +70,15 @@ def main():
                 largest.setdefault(paradigm, []).append((doc.get("workers", run["ranks"]),
                                                          mine[-1]["time_avg_s"]))
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("gradient size (bytes)")
-    ax.set_ylabel("busbw (GB/s)")
-    ax.set_title("busbw against size")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(os.path.join(results, "busbw_vs_size.png"), dpi=120)
+    save(fig, ax, "gradient size (bytes)", "busbw (GB/s)", "busbw against size",
+         os.path.join(results, "busbw_vs_size.png"))
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for paradigm, points in sorted(largest.items()):
         points.sort()
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=paradigm)
-    ax.set_xlabel("workers n")
-    ax.set_ylabel("step time (s) at the largest size")
-    ax.set_title("time against n")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(os.path.join(results, "time_vs_n.png"), dpi=120)
+    save(fig, ax, "workers n", "step time (s) at the largest size", "time against n",
+         os.path.join(results, "time_vs_n.png"))
     print(f"plots: {results}/busbw_vs_size.png, {results}/time_vs_n.png")
     return 0
 
