@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   std::vector<cli::Command> commands;
   cli::addTableCommand(app, commands);
   cli::addBenchCommand(app, commands);
+  cli::addPredictCommand(app, commands);
 
   try {
     app.parse(argc, argv);
