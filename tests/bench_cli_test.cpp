@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "bad_input.hpp"
 #include "bench_checks.hpp"
 #include "process.hpp"
 
@@ -71,21 +72,10 @@ TEST(BenchCli, ProgressOnlyOnATerminal) {
   EXPECT_NE(r.out.find("[commsim bench] 1/4"), std::string::npos) << r.out;
 }
 
-struct BadInput {
-  std::vector<std::string> args;
-  std::string message;
-};
-
 class BenchBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BenchBadInput, ExitsTwoWithOneClearLine) {
-  std::vector<std::string> args = {"bench", "--local", "3"};
-  args.insert(args.end(), GetParam().args.begin(), GetParam().args.end());
-  const auto r = runProcess(commsim(args), 60);
-  EXPECT_EQ(r.status, 2) << r.err;
-  EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << "stderr: " << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_TRUE(r.out.empty()) << r.out;
+  expectRefused({"bench", "--local", "3"}, GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -355,15 +355,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     const std::uint64_t bound =
         static_cast<std::uint64_t>(shared) * 3 * counts.back() * s + kMemorySlackBytes;
 
-    Json doc;
-    doc["command"] = "bench";
-    doc["transport"] = t.name();
-    doc["world_size"] = t.size();
-    doc["workers"] = layout.workers;
-    doc["servers"] = layout.servers;
-    doc["dtype"] = dtypeName(dtype);
-    doc["element_bytes"] = s;
-    doc["lr"] = settings.lr;
+    Json doc = documentHeader("bench", t, layout, dtype);
     doc["min_bytes"] = minBytes;
     doc["max_bytes"] = maxBytes;
     doc["step_factor"] = factor;

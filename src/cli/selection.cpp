@@ -133,6 +133,20 @@ void addBandwidth(Json& row, const Paradigm& p, const Layout& layout, std::uint6
   row["busbw_GBps"] = seconds > 0 ? bytes * p.busbwFactor(layout) / seconds / 1e9 : 0.0;
 }
 
+Json documentHeader(std::string_view command, const Transport& t, const Layout& layout,
+                    DType dtype) {
+  Json doc;
+  doc["command"] = command;
+  doc["transport"] = t.name();
+  doc["world_size"] = t.size();
+  doc["workers"] = layout.workers;
+  doc["servers"] = layout.servers;
+  doc["dtype"] = dtypeName(dtype);
+  doc["element_bytes"] = elementBytes(dtype);
+  doc["lr"] = kDefaultLearningRate;
+  return doc;
+}
+
 std::string describeRanks(std::string_view transport, int world, const Layout& layout) {
   const int n = layout.workers;
   const int servers = layout.servers;

@@ -77,6 +77,11 @@ Json countsRow(const Paradigm& paradigm, const Layout& layout, const Counters& c
 void addBandwidth(Json& row, const Paradigm& paradigm, const Layout& layout, std::uint64_t count,
                   std::size_t elementSize, double seconds);
 
+// The top-level fields every command's JSON document starts with: command, transport,
+// world_size, workers, servers, dtype, element_bytes, lr.
+Json documentHeader(std::string_view command, const Transport& transport, const Layout& layout,
+                    DType dtype);
+
 // "transport mpi, 5 ranks: n = 4 workers + 1 dedicated parameter-server rank (rank 4)".
 std::string describeRanks(std::string_view transport, int worldSize, const Layout& layout);
 

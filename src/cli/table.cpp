@@ -100,16 +100,8 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     const Layout layout = selection.layoutFor(t.size());
     ensureFitsInMemory(t, count, dtype);
 
-    Json doc;
-    doc["command"] = "table";
-    doc["transport"] = t.name();
-    doc["world_size"] = t.size();
-    doc["workers"] = layout.workers;
-    doc["servers"] = layout.servers;
+    Json doc = documentHeader("table", t, layout, dtype);
     doc["params"] = count;
-    doc["dtype"] = dtypeName(dtype);
-    doc["element_bytes"] = elementBytes(dtype);
-    doc["lr"] = kDefaultLearningRate;
     doc["rows"] = Json::array();
     bool ok = true;
     std::vector<Json> rows;
