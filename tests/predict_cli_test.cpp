@@ -29,8 +29,8 @@ TEST(PredictCli, JsonRowsFollowTheClosedForms) {
   EXPECT_EQ(doc.at("element_bytes"), 4);
   const auto& rows = doc.at("rows");
   ASSERT_EQ(rows.size(), 2u * 2u * 3u);
-  // testnet.yaml: 1 Gbit/s = 125e6 bytes/s and 50 us one-way, one worker per host.
-  const double alpha = 50e-6, B = 125e6;
+  // testnet.yaml: 1 Gbit/s = 125e6 bytes/s and 100 us, one worker per host.
+  const double alpha = 100e-6, B = 125e6;
   std::set<std::string> seen;
   for (const auto& row : rows) {
     const std::string paradigm = row.at("paradigm");
