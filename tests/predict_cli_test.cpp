@@ -100,10 +100,10 @@ TEST(PredictCli, BadInputExitsTwoWithOneClearLine) {
   }
   const std::string testnet = topology("testnet");
   const std::vector<BadRun> runs{
-      {{"--topology", testnet, "-n", "5", "-p", "1M"},
-       "5 workers do not fit " + testnet + ": all-to-all needs 5 slots, the topology holds 4"},
-      {{"--topology", testnet, "-n", "4", "-p", "1M", "--paradigm", "parameter-server"},
-       "parameter-server needs 5 slots (4 workers + 1 dedicated server)"},
+      {{"--topology", testnet, "-n", "6", "-p", "1M"},
+       "6 workers do not fit " + testnet + ": all-to-all needs 6 slots, the topology holds 5"},
+      {{"--topology", testnet, "-n", "5", "-p", "1M", "--paradigm", "parameter-server"},
+       "parameter-server needs 6 slots (5 workers + 1 dedicated server)"},
       {{"--topology", bad, "-n", "2", "-p", "1M"},
        bad + ": nic.bandwidth: '10 Gbs' has an unknown unit (allowed: Gbps, Mbps, GBps, MBps)"},
       {{"--topology", testnet, "-n", "2", "-p", "1.5M"}, "--params"},
