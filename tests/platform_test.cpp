@@ -106,9 +106,9 @@ TEST(PlatformCli, WritesThePlatformAndAHostfile) {
   ASSERT_EQ(r.status, 0) << r.err;
   const auto bad = test::runProcess(test::commsim(
       {"platform", "--topology", std::string(COMMSIM_SOURCE_DIR) + "/topologies/testnet.yaml",
-       "-o", out, "--hostfile-ranks", "5"}));
+       "-o", out, "--hostfile-ranks", "6"}));
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("--hostfile-ranks: 5"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--hostfile-ranks: 6"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST(Simulate, BadInputIsRefusedBeforeAnySimulation) {
     std::vector<std::string> args;
     std::string says;
   } cases[] = {
-      {{"--topology", topology("testnet"), "-n", "4", "-p", "1M"}, "do not fit"},
+      {{"--topology", topology("testnet"), "-n", "5", "-p", "1M"}, "do not fit"},
       {{"--topology", topology("testnet"), "-n", "1", "-p", "1M"}, "--workers: '1'"},
       {{"--topology", topology("testnet"), "-n", "2", "-p", "1M", "--network", "fast"}, "network: 'fast'"},
       {{"--topology", topology("testnet"), "-n", "2", "-p", "1.5M"}, "--params"},
