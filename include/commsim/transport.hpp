@@ -73,6 +73,10 @@ class Transport {
   // out[r * in.size() + i] = in[i] of rank r.
   virtual void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) = 0;
 
+  // The clock steps are timed with, in seconds from an arbitrary origin. MPI's is MPI_Wtime,
+  // which under SimGrid's SMPI is the simulated clock.
+  virtual double now() const;
+
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }
   // Counting is always on in commsim's commands; switching it off exists only to measure what

@@ -15,6 +15,7 @@
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
 #include "commsim/size_parse.hpp"
+#include "commsim/step_report.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cli::addTableCommand(app, commands);
   cli::addBenchCommand(app, commands);
   cli::addPredictCommand(app, commands);
+  cli::addSimulateCommands(app, commands);
 
   try {
     app.parse(argc, argv);

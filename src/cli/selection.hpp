@@ -69,14 +69,6 @@ void requireTwoRanks(const Transport& transport, std::string_view command);
 void ensureRanksAgree(Transport& transport,
                       const std::vector<std::pair<const char*, std::uint64_t>>& values);
 
-// The fields of a row that every command shares: what the transport counted beside the closed
-// form, and the check. A baseline's counts are null: its library's messages are not counted.
-Json countsRow(const Paradigm& paradigm, const Layout& layout, const Counters& counters,
-               const Expectation& expected, bool countsOk, std::uint64_t wrong);
-// algbw = p*s / time and busbw = the busiest endpoint's bytes / time (SPEC §3), in 10^9 B/s.
-void addBandwidth(Json& row, const Paradigm& paradigm, const Layout& layout, std::uint64_t count,
-                  std::size_t elementSize, double seconds);
-
 // The top-level fields every command's JSON document starts with: command, transport,
 // world_size, workers, servers, dtype, element_bytes, lr.
 Json documentHeader(std::string_view command, const Transport& transport, const Layout& layout,

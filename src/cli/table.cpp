@@ -10,6 +10,7 @@
 #include "commsim/harness.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/size_parse.hpp"
+#include "commsim/step_report.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
@@ -26,14 +27,6 @@ struct TableOptions {
 
 std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
   return lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
-}
-
-Json rowJson(const Paradigm& p, const StepResult& r, const Layout& layout, std::uint64_t count,
-             std::size_t s) {
-  Json row = countsRow(p, layout, r.counters, r.expected, r.countsMatch(), r.wrong);
-  row["time_s"] = r.timeSeconds;
-  addBandwidth(row, p, layout, count, s, r.timeSeconds);
-  return row;
 }
 
 std::string renderText(const Json& doc, const std::string& ranks) {
@@ -109,7 +102,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
       const Paradigm& p = *entry.paradigm;
       const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype);
       ok = ok && r.ok();
-      rows.push_back(rowJson(p, r, layout, count, elementBytes(dtype)));
+      rows.push_back(stepRow(p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;

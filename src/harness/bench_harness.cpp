@@ -1,7 +1,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <numeric>
 #include <string>
 
@@ -67,10 +66,10 @@ BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, Memory
   std::vector<double> times(static_cast<std::size_t>(settings.iterations));
   for (double& time : times) {
     transport.barrier();
-    const auto start = std::chrono::steady_clock::now();
+    const double start = transport.now();
     paradigm.run(ctx);
     memory.synchronize();
-    time = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    time = transport.now() - start;
   }
   const Counters timed = transport.globalCounters();
   transport.allreduce(times, ReduceOp::Max);
