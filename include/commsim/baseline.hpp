@@ -25,9 +25,10 @@ struct BaselineOffer {
   std::string unavailable;             // then: why, in words for the output
 };
 
-// The baseline `name` over this transport's ranks, its workers taking part as `layout` says.
-// Collective: every rank calls it, in the same order (a baseline may build a communicator of the
-// workers). Throws UsageError for an unknown name.
-BaselineOffer makeBaseline(std::string_view name, Transport& transport, const Layout& layout);
+// The baseline `name` over this transport's ranks and buffers in `memory`, its workers taking
+// part as `layout` says. Collective: every rank calls it, in the same order (a baseline may build
+// a communicator of the workers). Throws UsageError for an unknown name.
+BaselineOffer makeBaseline(std::string_view name, Transport& transport, const MemorySpace& memory,
+                           const Layout& layout);
 
 }  // namespace commsim

@@ -320,7 +320,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
                                  {"check-iters", static_cast<std::uint64_t>(o.checks)}});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t.size());
-    const std::vector<Case> cases = selection.cases(t, layout);
+    const std::vector<Case> cases = selection.cases(t, memory, layout);
     Json skipped = Json::array();
     std::size_t runnable = 0;
     for (const auto& c : cases) {

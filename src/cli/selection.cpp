@@ -62,13 +62,14 @@ Layout Selection::layoutFor(int worldSize) const {
   return commsim::layoutFor(worldSize, views);
 }
 
-std::vector<Case> Selection::cases(Transport& transport, const Layout& layout) const {
+std::vector<Case> Selection::cases(Transport& transport, const MemorySpace& memory,
+                                   const Layout& layout) const {
   std::vector<Case> out;
   for (const auto& e : entries) {
     Case c;
     c.name = e.name;
     if (e.baseline) {
-      BaselineOffer offer = makeBaseline(e.name, transport, layout);
+      BaselineOffer offer = makeBaseline(e.name, transport, memory, layout);
       c.owned = std::move(offer.paradigm);
       c.paradigm = c.owned.get();
       c.unavailable = std::move(offer.unavailable);

@@ -57,7 +57,8 @@ struct Selection {
   Layout layoutFor(int worldSize) const;
   // The cases of this rank, baselines made over `transport` (collective). A baseline may hold
   // library resources, so the cases must end before the transport does.
-  std::vector<Case> cases(Transport& transport, const Layout& layout) const;
+  std::vector<Case> cases(Transport& transport, const MemorySpace& memory,
+                          const Layout& layout) const;
 };
 
 // Checks the options (dtype, names, servers) before anything starts; throws UsageError.

@@ -7,7 +7,8 @@
 namespace commsim {
 
 // Each transport's file defines the baselines its library offers.
-BaselineOffer makeMpiAllreduce(Transport& transport, const Layout& layout);
+BaselineOffer makeMpiAllreduce(Transport& transport, const MemorySpace& memory,
+                               const Layout& layout);
 
 const std::vector<std::string>& baselineNames() {
   static const std::vector<std::string> names = {"mpi-allreduce"};
@@ -18,8 +19,9 @@ bool isBaselineName(std::string_view name) {
   return std::find(baselineNames().begin(), baselineNames().end(), name) != baselineNames().end();
 }
 
-BaselineOffer makeBaseline(std::string_view name, Transport& transport, const Layout& layout) {
-  if (name == "mpi-allreduce") return makeMpiAllreduce(transport, layout);
+BaselineOffer makeBaseline(std::string_view name, Transport& transport, const MemorySpace& memory,
+                           const Layout& layout) {
+  if (name == "mpi-allreduce") return makeMpiAllreduce(transport, memory, layout);
   throw UsageError("baseline: '" + std::string(name) + "' is not known (allowed: mpi-allreduce)");
 }
 

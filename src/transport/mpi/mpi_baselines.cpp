@@ -71,11 +71,16 @@ class MpiAllreduce final : public Paradigm {
 
 }  // namespace
 
-BaselineOffer makeMpiAllreduce(Transport& transport, const Layout& layout) {
+BaselineOffer makeMpiAllreduce(Transport& transport, const MemorySpace& memory,
+                               const Layout& layout) {
   auto* mpi = dynamic_cast<MpiTransport*>(&transport);
   if (!mpi)
     return {nullptr, "mpi-allreduce needs the MPI transport; this run uses the " +
                          std::string(transport.name()) + " transport (run it under mpirun)"};
+  // Every rank decides alike (one memory space per run), so no rank is left in MPI_Comm_split.
+  if (memory.isDevice())
+    return {nullptr, "mpi-allreduce runs on host buffers; this run's are in " +
+                         std::string(memory.name()) + " memory"};
   return {std::make_unique<MpiAllreduce>(*mpi, layout), ""};
 }
 
