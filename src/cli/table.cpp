@@ -73,6 +73,8 @@ std::string renderText(const Json& doc, const std::string& transportName) {
   if (servers == 1) os << " + 1 dedicated parameter-server rank (rank " << n << ")";
   if (servers > 1) os << " + " << servers << " dedicated server ranks (" << n << ".." << n + servers - 1 << ")";
   if (world > n + servers) os << " + " << world - n - servers << " idle";
+  if (doc.contains("transport_detail"))
+    os << "\n#   " << doc["transport_detail"].get<std::string>();
   os << "\n#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
      << doc["dtype"].get<std::string>() << " (s = " << doc["element_bytes"].get<int>()
      << " B); each count is what the transport saw, next to its closed form\n#\n";
@@ -149,11 +151,15 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     std::vector<const Paradigm*> views;
     for (const auto& p : paradigms) views.push_back(p.get());
     const Layout layout = layoutFor(t.size(), views);
-    ensureFitsInMemory(t, count, dtype);
+    ensureExactInputs(layout, dtype);
+    ensureFitsInMemory(t, memory, count, dtype);
 
     Json doc;
     doc["command"] = "table";
     doc["transport"] = t.name();
+    doc["memory"] = memory.name();
+    doc["data_path"] = t.dataPath();
+    if (const std::string d = t.detail(); !d.empty()) doc["transport_detail"] = d;
     doc["world_size"] = t.size();
     doc["workers"] = layout.workers;
     doc["servers"] = layout.servers;
@@ -194,7 +200,9 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("-p,--params", o->params,
                   "Gradient elements p: an integer or K/M/G (powers of 1024)")
       ->capture_default_str();
-  app->add_option("-d,--dtype", o->dtype, "Element type: float32 or float64")->capture_default_str();
+  app->add_option("-d,--dtype", o->dtype,
+                  "Element type: float32 or float64; with device memory also float16, bfloat16")
+      ->capture_default_str();
   app->add_option("--format", o->format, "Output on stdout: text, json or csv")->capture_default_str();
   app->add_option("--json", o->jsonFile, "Also write the JSON document to this file");
   app->add_option("--csv", o->csvFile, "Also write the rows as CSV to this file");
