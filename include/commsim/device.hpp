@@ -23,6 +23,8 @@ bool builtWithCuda();
 // Empty when this process can use a CUDA device; otherwise why it cannot, in words (no CUDA in
 // this build, no device, the driver's error).
 std::string cudaUnavailableReason();
+// CUDA devices this process sees (0 when none, or no CUDA in this build).
+int visibleCudaDevices();
 
 // Device memory on `device` (an index among the visible devices), with its own CUDA stream. All
 // its work, and an NCCL transport's, is ordered on that stream.

@@ -15,6 +15,7 @@ namespace {
 
 bool builtWithCuda() { return false; }
 std::string cudaUnavailableReason() { return "this build of commsim has no CUDA"; }
+int visibleCudaDevices() { return 0; }
 std::unique_ptr<MemorySpace> makeDeviceMemory(int) { noCuda("memory: device"); }
 void preselectDevice() {}
 MpiDevicePath detectMpiDevicePath() { return MpiDevicePath::Staged; }

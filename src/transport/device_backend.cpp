@@ -29,6 +29,15 @@ std::string cudaUnavailableReason() {
   return {};
 }
 
+int visibleCudaDevices() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
 std::unique_ptr<MemorySpace> makeDeviceMemory(int device) {
   return std::make_unique<DeviceMemory>(device);
 }
