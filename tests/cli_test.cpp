@@ -78,6 +78,10 @@ struct BadInput {
   std::string message;  // a part of the one line on stderr
 };
 
+void PrintTo(const BadInput& c, std::ostream* os) {
+  for (const auto& a : c.args) *os << a << ' ';
+}
+
 class TableBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(TableBadInput, ExitsTwoWithOneClearLine) {

@@ -46,6 +46,9 @@ enum class MpiDevicePath {
 // COMMSIM_MPI_CUDA_AWARE=1 or 0 overrides it. Call after MPI_Init.
 MpiDevicePath detectMpiDevicePath();
 std::string_view mpiDevicePathName(MpiDevicePath path);  // "cuda-aware", "staged"
+// The MPI communicator of an MPI transport on device buffers whose library is CUDA-aware, for
+// library collectives on those buffers (the mpi-allreduce baseline); MPI_COMM_NULL otherwise.
+MPI_Comm cudaAwareMpiComm(Transport& transport);
 
 // A GPU backend for the ranks of `comm`: each rank takes the GPU of its node-local rank (modulo
 // the visible devices) and gets device memory and a transport over it. Collective over comm.

@@ -38,19 +38,29 @@ std::uint64_t countWrong(const Paradigm& paradigm, const Layout& layout, int ran
 StepContext makeContext(Transport& transport, MemorySpace& memory, const Layout& layout,
                         StepBuffers& buffers, std::uint64_t count, DType dtype, double lr);
 
+// Whether counters summed over ranks and over `steps` identical steps equal the closed form:
+// messages, bytes and empty messages `steps` times over, the same smallest and largest message,
+// and everything sent also received. A baseline (not counted) must have sent nothing of ours.
+bool countsMatch(const Counters& counters, const Expectation& expected, std::uint64_t steps = 1);
+
 // One checked step, as `commsim table` runs it.
 struct StepResult {
   Counters counters;        // summed over ranks
   Expectation expected;
   std::uint64_t wrong = 0;  // summed over ranks
   double timeSeconds = 0;   // the slowest rank's time of the step
-  bool countsMatch() const;
+  bool countsMatch() const { return commsim::countsMatch(counters, expected); }
   bool ok() const { return countsMatch() && wrong == 0; }
 };
 
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, std::uint64_t count, DType dtype,
                           double lr = kDefaultLearningRate);
+// The same on buffers the caller keeps (at least `count` elements each), so a sweep allocates
+// once for its largest size.
+StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
+                          const Layout& layout, StepBuffers& buffers, std::uint64_t count,
+                          DType dtype, double lr = kDefaultLearningRate);
 
 // Layout for a run of these paradigms on `worldSize` ranks: the dedicated servers any of them
 // needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.

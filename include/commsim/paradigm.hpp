@@ -30,6 +30,9 @@ struct Layout {
 
 // The closed form of one step, for the counts the transport must observe.
 struct Expectation {
+  // False for a baseline (a library's own collective, e.g. MPI_Allreduce): its messages never pass
+  // Transport::isend, so there is no formula to hold and the transport must count nothing at all.
+  bool counted = true;
   std::uint64_t messages = 0;
   std::uint64_t totalBytes = 0;
   std::uint64_t minMessageBytes = 0;

@@ -82,6 +82,10 @@ class Transport {
 
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }
+  // Counting is always on in commsim's commands; switching it off exists only to measure what
+  // counting costs (bench/counting_bench.cpp). The data plane is otherwise unchanged.
+  void setCounting(bool on) { counting_ = on; }
+  bool counting() const { return counting_; }
   // Sums (min/max for the message sizes) this rank's counters over all ranks.
   Counters globalCounters();
 
@@ -93,6 +97,7 @@ class Transport {
 
  private:
   Counters counters_;
+  bool counting_ = true;
 };
 
 }  // namespace commsim

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "commsim/error.hpp"
@@ -18,6 +19,31 @@ Format parseFormat(std::string_view name) {
   if (name == "json") return Format::kJson;
   if (name == "csv") return Format::kCsv;
   throw UsageError("format: '" + std::string(name) + "' is not known (allowed: text, json, csv)");
+}
+
+void OutputOptions::add(CLI::App* app) {
+  app->add_option("--format", format, "Output on stdout: text, json or csv")->capture_default_str();
+  app->add_option("--json", jsonFile, "Also write the JSON document to this file");
+  app->add_option("--csv", csvFile, "Also write the rows as CSV to this file");
+}
+
+Format OutputOptions::validate() const {
+  const Format f = parseFormat(format);
+  if (!jsonFile.empty()) ensureWritable(jsonFile, "--json");
+  if (!csvFile.empty()) ensureWritable(csvFile, "--csv");
+  return f;
+}
+
+void OutputOptions::emit(Format f, const Json& doc, const std::vector<Json>& rows,
+                         const std::string& text) const {
+  if (!jsonFile.empty()) writeFileAtomically(jsonFile, doc.dump(2) + "\n");
+  if (!csvFile.empty()) writeFileAtomically(csvFile, toCsv(rows));
+  switch (f) {
+    case Format::kText: std::cout << text; break;
+    case Format::kJson: std::cout << doc.dump(2) << '\n'; break;
+    case Format::kCsv: std::cout << toCsv(rows); break;
+  }
+  std::cout.flush();
 }
 
 void ensureWritable(const std::string& path, std::string_view option) {

@@ -1,6 +1,7 @@
 // Output shared by the commands: formats, files written whole or not at all, text tables.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -14,6 +15,20 @@ using Json = nlohmann::ordered_json;
 
 enum class Format { kText, kJson, kCsv };
 Format parseFormat(std::string_view name);
+
+// --format, --json FILE, --csv FILE: what a command prints on stdout and which files it writes.
+struct OutputOptions {
+  std::string format = "text";
+  std::string jsonFile;
+  std::string csvFile;
+
+  void add(CLI::App* app);
+  // Refuses, before any work, an unknown format or a file that cannot be written.
+  Format validate() const;
+  // Writes the files, then stdout: `text`, the document as JSON, or the rows as CSV.
+  void emit(Format format, const Json& doc, const std::vector<Json>& rows,
+            const std::string& text) const;
+};
 
 // Fails with UsageError, before any work, when `path` cannot be created (no directory, no
 // permission), so a long run does not end without its output.

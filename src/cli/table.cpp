@@ -12,6 +12,7 @@
 #include "commsim/size_parse.hpp"
 #include "launch.hpp"
 #include "output.hpp"
+#include "selection.hpp"
 
 namespace commsim::cli {
 
@@ -19,14 +20,8 @@ namespace {
 
 struct TableOptions {
   std::string params = "1M";
-  std::string dtype = "float32";
-  std::string format = "text";
-  std::string jsonFile;
-  std::string csvFile;
-  std::vector<std::string> paradigms = paradigmNames();
-  int servers = 1;
-  bool colocated = false;
-  Backend backend;
+  OutputOptions output;
+  SelectionOptions selection;
 };
 
 std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
@@ -35,47 +30,20 @@ std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
 
 Json rowJson(const Paradigm& p, const StepResult& r, const Layout& layout, std::uint64_t count,
              std::size_t s) {
-  const double gradientBytes = static_cast<double>(count) * static_cast<double>(s);
-  const double t = r.timeSeconds;
-  Json row;
-  row["paradigm"] = p.name();
-  row["variant"] = p.variant();
-  row["workers"] = layout.workers;
-  row["messages"] = r.counters.messagesSent;
-  row["expected_messages"] = r.expected.messages;
-  row["messages_formula"] = r.expected.messagesFormula;
-  row["message_bytes_min"] = r.counters.minMessageBytes;
-  row["message_bytes_max"] = r.counters.maxMessageBytes;
-  row["expected_message_bytes_min"] = r.expected.minMessageBytes;
-  row["expected_message_bytes_max"] = r.expected.maxMessageBytes;
-  row["empty_messages"] = r.counters.emptySent;
-  row["total_bytes"] = r.counters.bytesSent;
-  row["expected_total_bytes"] = r.expected.totalBytes;
-  row["bytes_formula"] = r.expected.bytesFormula;
-  row["bytes_received"] = r.counters.bytesReceived;
-  row["counts_ok"] = r.countsMatch();
-  row["wrong"] = r.wrong;
-  row["ok"] = r.ok();
-  row["time_s"] = t;
-  row["algbw_GBps"] = t > 0 ? gradientBytes / t / 1e9 : 0.0;
-  row["busbw_GBps"] = t > 0 ? gradientBytes * p.busbwFactor(layout) / t / 1e9 : 0.0;
+  Json row = countsRow(p, layout, r.counters, r.expected, r.countsMatch(), r.wrong);
+  row["time_s"] = r.timeSeconds;
+  addBandwidth(row, p, layout, count, s, r.timeSeconds);
   return row;
 }
 
-std::string renderText(const Json& doc, const std::string& transportName) {
+std::string renderText(const Json& doc, const std::string& ranks) {
   std::ostringstream os;
-  const int n = doc["workers"];
-  const int servers = doc["servers"];
-  const int world = doc["world_size"];
   os << "# commsim table: one gradient synchronisation step per paradigm, counted by the "
         "transport\n";
-  os << "#   transport " << transportName << ", " << world << " ranks: n = " << n << " workers";
-  if (servers == 1) os << " + 1 dedicated parameter-server rank (rank " << n << ")";
-  if (servers > 1) os << " + " << servers << " dedicated server ranks (" << n << ".." << n + servers - 1 << ")";
-  if (world > n + servers) os << " + " << world - n - servers << " idle";
+  os << "#   " << ranks << "\n";
   if (doc.contains("transport_detail"))
-    os << "\n#   " << doc["transport_detail"].get<std::string>();
-  os << "\n#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
+    os << "#   " << doc["transport_detail"].get<std::string>() << "\n";
+  os << "#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
      << doc["dtype"].get<std::string>() << " (s = " << doc["element_bytes"].get<int>()
      << " B); each count is what the transport saw, next to its closed form\n#\n";
   TextTable table({{"paradigm", true},
@@ -122,35 +90,17 @@ std::string renderText(const Json& doc, const std::string& transportName) {
 
 int runTable(const TableOptions& o, ProcessArgs args) {
   const std::uint64_t count = parseSize(o.params, "params");
-  const DType dtype = parseDType(o.dtype);
-  if (o.backend.memory == "host" && !hostSupports(dtype))
-    throw UsageError("dtype: " + o.dtype + " is not supported in host memory (allowed: float32, float64)");
-  const Format format = parseFormat(o.format);
-  if (o.servers < 1)
-    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
-  std::vector<std::unique_ptr<Paradigm>> paradigms;
-  std::uint64_t paradigmMask = 0;
-  for (const auto& name : o.paradigms) {
-    paradigms.push_back(makeParadigm(name, o.servers, o.colocated));
-    for (std::size_t i = 0; i < paradigmNames().size(); ++i)
-      if (paradigmNames()[i] == name) paradigmMask |= std::uint64_t{1} << i;
-  }
-  if (!o.jsonFile.empty()) ensureWritable(o.jsonFile, "--json");
-  if (!o.csvFile.empty()) ensureWritable(o.csvFile, "--csv");
-  validateBackend(o.backend);
+  Selection selection = resolveSelection(o.selection, /*allowBaselines=*/false);
+  const DType dtype = selection.dtype;
+  const Format format = o.output.validate();
+  validateBackend(o.selection.backend);
 
-  return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
-    if (t.size() < 2)
-      throw UsageError("ranks: commsim table needs at least 2 ranks, got " +
-                       std::to_string(t.size()) +
-                       " (run it under mpirun -np W with W >= 2, or with --local N)");
-    const std::uint64_t agreed[] = {count, static_cast<std::uint64_t>(dtype), paradigmMask,
-                                    static_cast<std::uint64_t>(o.servers), o.colocated ? 1u : 0u};
-    const char* const names[] = {"params", "dtype", "paradigms", "servers", "colocated"};
-    ensureRanksAgree(t, agreed, names);
-    std::vector<const Paradigm*> views;
-    for (const auto& p : paradigms) views.push_back(p.get());
-    const Layout layout = layoutFor(t.size(), views);
+  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+    requireTwoRanks(t, "table");
+    auto agreed = selection.agreed();
+    agreed.insert(agreed.begin(), {"params", count});
+    ensureRanksAgree(t, agreed);
+    const Layout layout = selection.layoutFor(t.size());
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, count, dtype);
 
@@ -170,23 +120,19 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     doc["rows"] = Json::array();
     bool ok = true;
     std::vector<Json> rows;
-    for (const auto& p : paradigms) {
-      const StepResult r = runCheckedStep(*p, t, memory, layout, count, dtype);
+    for (const auto& entry : selection.entries) {
+      const Paradigm& p = *entry.paradigm;
+      const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype);
       ok = ok && r.ok();
-      rows.push_back(rowJson(*p, r, layout, count, elementBytes(dtype)));
+      rows.push_back(rowJson(p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;
-    if (t.rank() == 0) {
-      if (!o.jsonFile.empty()) writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
-      if (!o.csvFile.empty()) writeFileAtomically(o.csvFile, toCsv(rows));
-      switch (format) {
-        case Format::kText: std::cout << renderText(doc, std::string(t.name())); break;
-        case Format::kJson: std::cout << doc.dump(2) << '\n'; break;
-        case Format::kCsv: std::cout << toCsv(rows); break;
-      }
-      std::cout.flush();
-    }
+    if (t.rank() == 0)
+      o.output.emit(format, doc, rows,
+                    format == Format::kText
+                        ? renderText(doc, describeRanks(t.name(), t.size(), layout))
+                        : "");
     return ok ? kExitOk : kExitCheckFailed;
   });
 }
@@ -200,22 +146,9 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("-p,--params", o->params,
                   "Gradient elements p: an integer or K/M/G (powers of 1024)")
       ->capture_default_str();
-  app->add_option("-d,--dtype", o->dtype,
-                  "Element type: float32 or float64; with device memory also float16, bfloat16")
-      ->capture_default_str();
-  app->add_option("--format", o->format, "Output on stdout: text, json or csv")->capture_default_str();
-  app->add_option("--json", o->jsonFile, "Also write the JSON document to this file");
-  app->add_option("--csv", o->csvFile, "Also write the rows as CSV to this file");
-  app->add_option("--paradigm", o->paradigms,
-                  "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce")
-      ->delimiter(',')
-      ->capture_default_str();
-  app->add_option("--servers", o->servers,
-                  "Parameter server: k sharded server ranks (the last k ranks)")
-      ->capture_default_str();
-  app->add_flag("--colocated", o->colocated,
-                "Parameter server: run the server on worker 0 instead of a dedicated rank");
-  addBackendOptions(app, o->backend);
+  o->output.add(app);
+  addSelectionOptions(app, o->selection,
+                      "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce");
   commands.push_back({app, [o](ProcessArgs args) { return runTable(*o, args); }});
 }
 

@@ -147,18 +147,23 @@ StepContext makeContext(Transport& transport, MemorySpace& memory, const Layout&
                      b.grad.data(), b.out.data(), b.scratch.data()};
 }
 
-bool StepResult::countsMatch() const {
-  return counters.messagesSent == expected.messages && counters.bytesSent == expected.totalBytes &&
-         counters.minMessageBytes == expected.minMessageBytes &&
-         counters.maxMessageBytes == expected.maxMessageBytes &&
-         counters.emptySent == expected.emptyMessages &&
-         counters.messagesReceived == counters.messagesSent &&
-         counters.bytesReceived == counters.bytesSent;
+bool countsMatch(const Counters& c, const Expectation& e, std::uint64_t steps) {
+  if (!e.counted) return c.messagesSent == 0 && c.messagesReceived == 0;
+  return c.messagesSent == steps * e.messages && c.bytesSent == steps * e.totalBytes &&
+         c.minMessageBytes == e.minMessageBytes && c.maxMessageBytes == e.maxMessageBytes &&
+         c.emptySent == steps * e.emptyMessages && c.messagesReceived == c.messagesSent &&
+         c.bytesReceived == c.bytesSent;
 }
 
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, std::uint64_t count, DType dtype, double lr) {
   StepBuffers buffers(memory, count, dtype);
+  return runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype, lr);
+}
+
+StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
+                          const Layout& layout, StepBuffers& buffers, std::uint64_t count,
+                          DType dtype, double lr) {
   const int rank = transport.rank();
   prepareStep(paradigm, layout, rank, buffers, count, dtype, lr);
   StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, lr);

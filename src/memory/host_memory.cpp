@@ -10,10 +10,18 @@ namespace commsim {
 
 namespace {
 
-template <typename T>
-void addLoop(void* __restrict dst, const void* __restrict src, std::size_t count) {
-  auto* d = static_cast<T*>(dst);
-  const auto* s = static_cast<const T*>(src);
+// The reduction every paradigm runs on what it receives. Built for several instruction sets and
+// picked at load time (GCC's target_clones): the default x86-64 build would use 16-byte SSE2
+// vectors, which leave the kernel at half of memcpy's speed on data in cache.
+#define COMMSIM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+COMMSIM_VECTOR_CLONES
+void addFloat(float* __restrict d, const float* __restrict s, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) d[i] += s[i];
+}
+
+COMMSIM_VECTOR_CLONES
+void addDouble(double* __restrict d, const double* __restrict s, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) d[i] += s[i];
 }
 
@@ -56,8 +64,10 @@ class HostMemory final : public MemorySpace {
 
   void add(void* dst, const void* src, std::size_t count, DType t) override {
     switch (t) {
-      case DType::Float32: return addLoop<float>(dst, src, count);
-      case DType::Float64: return addLoop<double>(dst, src, count);
+      case DType::Float32:
+        return addFloat(static_cast<float*>(dst), static_cast<const float*>(src), count);
+      case DType::Float64:
+        return addDouble(static_cast<double*>(dst), static_cast<const double*>(src), count);
       default: unsupported(t);
     }
   }

@@ -1,9 +1,12 @@
 // A build without CUDA: the GPU entry points exist and refuse with UsageError (exit status 2),
 // so every caller links in every build and the user learns why.
+#include "commsim/baseline.hpp"
 #include "commsim/device.hpp"
 #include "commsim/error.hpp"
 
 namespace commsim {
+
+BaselineOffer makeNcclAllreduce(Transport& transport, const Layout& layout);
 
 namespace {
 [[noreturn]] void noCuda(const char* what) {
@@ -26,5 +29,9 @@ void ncclAllReduceSum(Transport&, const void*, void*, std::uint64_t, DType) {
   noCuda("baseline: nccl-allreduce");
 }
 bool isNcclTransport(const Transport&) { return false; }
+MPI_Comm cudaAwareMpiComm(Transport&) { return MPI_COMM_NULL; }
+BaselineOffer makeNcclAllreduce(Transport&, const Layout&) {
+  return {nullptr, "nccl-allreduce needs a CUDA build of commsim (this one has none)"};
+}
 
 }  // namespace commsim

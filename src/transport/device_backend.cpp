@@ -70,6 +70,11 @@ void preselectDevice() {
   if (cudaSetDevice(local % count) != cudaSuccess) (void)cudaGetLastError();
 }
 
+MPI_Comm cudaAwareMpiComm(Transport& transport) {
+  auto* t = dynamic_cast<DeviceMpiTransport*>(&transport);
+  return t && t->path() == MpiDevicePath::CudaAware ? t->comm() : MPI_COMM_NULL;
+}
+
 namespace {
 
 std::uint64_t maxOver(MPI_Comm comm, std::uint64_t mine) {

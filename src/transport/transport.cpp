@@ -24,7 +24,7 @@ Request Transport::isend(const void* buf, std::size_t bytes, int peer, int tag) 
   COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
                   "rank " << rank() << " cannot send to peer " << peer);
   Request r = postSend(buf, bytes, peer, tag);
-  counters_.recordSend(bytes);
+  if (counting_) counters_.recordSend(bytes);
   return r;
 }
 
@@ -40,7 +40,7 @@ void Transport::waitAll(std::span<Request> requests) {
   complete(requests);
   for (Request& r : requests) {
     if (!r.active()) continue;
-    if (r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
+    if (counting_ && r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
     r.clear();
   }
 }

@@ -126,12 +126,14 @@ NcclTransport::~NcclTransport() {
   if (!comm_) return;
   if (groupOpen_) (void)ncclGroupEnd();
   // While an exception unwinds, peers may be anywhere: leave without waiting for them.
-  if (std::uncaught_exceptions() > 0) {
-    ncclCommAbort(comm_);
-    return;
-  }
-  if (ncclCommFinalize(comm_) != ncclSuccess || ncclCommDestroy(comm_) != ncclSuccess)
-    ncclCommAbort(comm_);
+  const bool unwinding = std::uncaught_exceptions() > 0;
+  auto end = [unwinding](ncclComm_t c) {
+    if (!c) return;
+    if (unwinding || ncclCommFinalize(c) != ncclSuccess || ncclCommDestroy(c) != ncclSuccess)
+      ncclCommAbort(c);
+  };
+  for (auto& [workers, c] : workerComms_) end(c);
+  end(comm_);
 }
 
 std::string NcclTransport::detail() const {
@@ -152,6 +154,10 @@ void NcclTransport::abortAndThrow(const std::string& what, const char* file, int
   if (groupOpen_) {
     groupOpen_ = false;
     (void)ncclGroupEnd();  // an operation of the group failed, so NCCL launches nothing
+  }
+  for (auto& [workers, c] : workerComms_) {
+    if (c) ncclCommAbort(c);
+    c = nullptr;
   }
   if (comm_) {
     ncclCommAbort(comm_);
@@ -178,10 +184,11 @@ void NcclTransport::waitStream(const char* what) {
     const cudaError_t rc = cudaStreamQuery(memory_.stream());
     if (rc == cudaSuccess) return;
     if (rc != cudaErrorNotReady) abortAndThrow(std::string(what) + ": " + cudaErrorText(rc), __FILE__, __LINE__);
-    ncclResult_t async = ncclSuccess;
-    COMMSIM_NCCL_CHECK(ncclCommGetAsyncError(comm_, &async));
-    if (async != ncclSuccess && async != ncclInProgress)
-      check(async, what, __FILE__, __LINE__);
+    for (const ncclComm_t c : communicators()) {
+      ncclResult_t async = ncclSuccess;
+      COMMSIM_NCCL_CHECK(ncclCommGetAsyncError(c, &async));
+      if (async != ncclSuccess && async != ncclInProgress) check(async, what, __FILE__, __LINE__);
+    }
     if (Clock::now() > deadline) {
       std::ostringstream os;
       os << what << " did not finish within " << timeoutSeconds_
@@ -243,12 +250,34 @@ void NcclTransport::complete(std::span<Request> requests) {
   }
 }
 
-void NcclTransport::allReduceSum(const void* send, void* recv, std::uint64_t count, DType dtype) {
+std::vector<ncclComm_t> NcclTransport::communicators() const {
+  std::vector<ncclComm_t> all;
+  if (comm_) all.push_back(comm_);
+  for (const auto& [workers, c] : workerComms_)
+    if (c) all.push_back(c);
+  return all;
+}
+
+ncclComm_t NcclTransport::workersComm(int workers) {
+  COMMSIM_ENFORCE(comm_ != nullptr, "the NCCL communicator was aborted after an earlier error");
+  COMMSIM_ENFORCE(workers >= 1 && workers <= size(), "workers " << workers << " of " << size());
+  if (workers == size()) return comm_;
+  for (const auto& [n, c] : workerComms_)
+    if (n == workers) return c;
+  ncclComm_t sub = nullptr;
+  const int color = rank() < workers ? 0 : NCCL_SPLIT_NOCOLOR;
+  COMMSIM_NCCL_CHECK(ncclCommSplit(comm_, color, rank(), &sub, nullptr));
+  workerComms_.emplace_back(workers, sub);
+  return sub;
+}
+
+void NcclTransport::allReduceSum(const void* send, void* recv, std::uint64_t count, DType dtype,
+                                 ncclComm_t comm) {
   COMMSIM_ENFORCE(!groupOpen_, "ncclAllReduce inside an open point-to-point group");
   COMMSIM_ENFORCE(comm_ != nullptr, "the NCCL communicator was aborted after an earlier error");
   if (count == 0) return;
-  COMMSIM_NCCL_CHECK(ncclAllReduce(send, recv, count, ncclType(dtype), ncclSum, comm_,
-                                   memory_.stream()));
+  COMMSIM_NCCL_CHECK(ncclAllReduce(send, recv, count, ncclType(dtype), ncclSum,
+                                   comm ? comm : comm_, memory_.stream()));
   waitStream("ncclAllReduce");
 }
 

@@ -5,6 +5,8 @@
 #include <nccl.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../../memory/device_memory.hpp"
 #include "commsim/mpi_transport.hpp"
@@ -37,8 +39,13 @@ class NcclTransport final : public Transport {
     control_.allgather(in, out);
   }
 
-  // ncclAllReduce (sum), complete when it returns.
-  void allReduceSum(const void* send, void* recv, std::uint64_t count, DType dtype);
+  // ncclAllReduce (sum) over `comm` (this transport's communicator when null), complete when it
+  // returns.
+  void allReduceSum(const void* send, void* recv, std::uint64_t count, DType dtype,
+                    ncclComm_t comm = nullptr);
+  // A communicator of ranks [0, workers) (ncclCommSplit, collective over every rank; the same
+  // one again for the same `workers`), null on the other ranks. It lives as long as the transport.
+  ncclComm_t workersComm(int workers);
 
  protected:
   Request postSend(const void* buf, std::size_t bytes, int peer, int tag) override;
@@ -53,10 +60,12 @@ class NcclTransport final : public Transport {
   // the timeout; on either the communicator is aborted, so no peer is left waiting on this rank.
   void waitStream(const char* what);
   void connectAllPeers();
+  std::vector<ncclComm_t> communicators() const;  // the live ones, to watch for errors
 
   MpiTransport control_;
   DeviceMemory& memory_;
   ncclComm_t comm_ = nullptr;
+  std::vector<std::pair<int, ncclComm_t>> workerComms_;  // by number of workers
   bool groupOpen_ = false;
   double timeoutSeconds_ = 0;
 };

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Charts from `commsim bench --json` files (PNG, with matplotlib).
+
+  plot.py busbw RUN.json [-o busbw.png]            busbw against size, one line per paradigm
+  plot.py time RUN1.json RUN2.json ... [-o time.png] [--size BYTES]
+                                                   time against n, from runs with different n
+
+Run it with Debian's /usr/bin/python3 (package python3-matplotlib; `scripts/bootstrap.sh --extra
+plots`). Exit status 2 with one line on stderr for a file that is missing or not a bench document.
+"""
+import argparse
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
+
+# One colour and marker per paradigm, the same in every chart.
+STYLE = {
+    "all-to-all": ("tab:red", "s"),
+    "parameter-server": ("tab:purple", "^"),
+    "ring-allreduce": ("tab:blue", "o"),
+    "mpi-allreduce": ("black", "x"),
+}
+
+
+def fail(message):
+    print(f"plot.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except OSError as e:
+        fail(f"{path}: cannot read: {e.strerror}")
+    except json.JSONDecodeError as e:
+        fail(f"{path}: not JSON: {e}")
+    if doc.get("command") != "bench" or not isinstance(doc.get("rows"), list):
+        fail(f"{path}: not a `commsim bench` JSON document (written by --json FILE)")
+    return doc
+
+
+def label(row):
+    return row["paradigm"] + (f" ({row['variant']})" if row.get("variant") else "")
+
+
+def human_bytes(value, _pos=None):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:g} {unit}"
+        value /= 1024
+    return f"{value:g} TiB"
+
+
+def describe(doc):
+    servers = doc.get("servers", 0)
+    text = f"n = {doc['workers']} workers"
+    if servers:
+        text += f" + {servers} server rank{'s' if servers > 1 else ''}"
+    return f"{text}, {doc['transport']} transport, {doc['dtype']}"
+
+
+def plot_busbw(args):
+    doc = load(args.files[0])
+    for extra in args.files[1:]:
+        fail(f"{extra}: busbw takes one file (plot several n with `time`)")
+    series = {}
+    for row in doc["rows"]:
+        if row["size_bytes"] > 0 and row["busbw_GBps"] > 0:
+            series.setdefault(label(row), []).append((row["size_bytes"], row["busbw_GBps"]))
+    if not series:
+        fail(f"{args.files[0]}: no row with a positive size and bandwidth to plot")
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    for name, points in series.items():
+        colour, marker = STYLE.get(name.split(" (")[0], (None, "."))
+        xs, ys = zip(*sorted(points))
+        dashed = name.startswith("mpi-")
+        ax.plot(xs, ys, marker=marker, color=colour, linestyle="--" if dashed else "-",
+                label=name + (" (baseline)" if dashed else ""))
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    # Powers of two across the data, at most about 14 of them labelled.
+    lo = min(x for v in series.values() for x, _ in v)
+    hi = max(x for v in series.values() for x, _ in v)
+    ticks = [2 ** e for e in range(lo.bit_length() - 1, hi.bit_length())]
+    step = max(1, -(-len(ticks) // 14))
+    ax.set_xticks(ticks[::step])
+    ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(lo / 1.4, hi * 1.4)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_xlabel("gradient size p·s (bytes, log scale)")
+    ax.set_ylabel("bus bandwidth (GB/s = 10⁹ B/s, log scale)")
+    ax.set_title(f"commsim bench: busbw against gradient size\n{describe(doc)}")
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", axis="y", alpha=0.12)
+    ax.legend(title="paradigm", loc="best")
+    fig.savefig(args.output, dpi=120)
+    print(args.output)
+
+
+def plot_time(args):
+    docs = [(path, load(path)) for path in args.files]
+    sizes = [{r["size_bytes"] for r in d["rows"]} for _, d in docs]
+    common = set.intersection(*sizes)
+    if args.size is not None:
+        size = args.size
+        for (path, _), have in zip(docs, sizes):
+            if size not in have:
+                fail(f"{path}: no row of size {size} bytes (it has {min(have)}..{max(have)})")
+    elif common:
+        size = max(common)
+    else:
+        fail("the files share no size; give --size BYTES present in all of them")
+    series = {}
+    for _, d in docs:
+        for row in d["rows"]:
+            if row["size_bytes"] == size:
+                series.setdefault(label(row), []).append(
+                    (d["workers"], row["time_avg_s"], row["time_min_s"], row["time_max_s"]))
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    for name, points in series.items():
+        colour, marker = STYLE.get(name.split(" (")[0], (None, "."))
+        points.sort()
+        ns = [p[0] for p in points]
+        avg = [p[1] * 1e3 for p in points]
+        low = [(p[1] - p[2]) * 1e3 for p in points]
+        high = [(p[3] - p[1]) * 1e3 for p in points]
+        dashed = name.startswith("mpi-")
+        ax.errorbar(ns, avg, yerr=[low, high], marker=marker, color=colour, capsize=4,
+                    linestyle="--" if dashed else "-",
+                    label=name + (" (baseline)" if dashed else ""))
+    all_n = sorted({d["workers"] for _, d in docs})
+    ax.set_xticks(all_n)
+    ax.set_xlabel("workers n")
+    ax.set_ylabel("time of one step (ms; bars: min to max)")
+    ax.set_ylim(bottom=0)
+    transports = sorted({d["transport"] for _, d in docs})
+    dtypes = sorted({d["dtype"] for _, d in docs})
+    ax.set_title(f"commsim bench: step time against n at p·s = {human_bytes(size)}\n"
+                 f"{', '.join(transports)} transport, {', '.join(dtypes)}, {len(docs)} runs")
+    ax.grid(True, alpha=0.35)
+    ax.legend(title="paradigm", loc="best")
+    fig.savefig(args.output, dpi=120)
+    print(args.output)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="chart", required=True)
+    busbw = sub.add_parser("busbw", help="busbw against size, one line per paradigm")
+    busbw.add_argument("files", nargs="+", metavar="RUN.json")
+    busbw.add_argument("-o", "--output", default="busbw.png")
+    time = sub.add_parser("time", help="step time against n, from runs with different n")
+    time.add_argument("files", nargs="+", metavar="RUN.json")
+    time.add_argument("-o", "--output", default="time.png")
+    time.add_argument("--size", type=int, help="size in bytes (default: the largest in every file)")
+    args = parser.parse_args()
+    {"busbw": plot_busbw, "time": plot_time}[args.chart](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+// `commsim bench`: every paradigm, and the library baselines, swept over message sizes in the
+// manner of nccl-tests (-b, -e, -f, -w, -n, -c). The harness (commsim/bench.hpp) checks, warms up
+// and times each step; this file picks the sizes, collects the rows and prints them.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "commsim/baseline.hpp"
+#include "commsim/bench.hpp"
+#include "commsim/error.hpp"
+#include "commsim/size_parse.hpp"
+#include "launch.hpp"
+#include "output.hpp"
+#include "selection.hpp"
+
+namespace commsim::cli {
+
+namespace {
+
+// The allowance beyond the 3*p*s bytes of buffers per rank (SPEC §8) that peak RSS is held to:
+// the program, MPI's own buffers and shared-memory segments.
+constexpr std::uint64_t kMemorySlackBytes = std::uint64_t{64} << 20;
+
+struct BenchOptions {
+  std::string minBytes = "8";
+  std::string maxBytes = "32M";
+  std::string stepFactor = "2";
+  int warmup = 5;
+  int iterations = 20;
+  int checks = 1;
+  OutputOptions output;
+  SelectionOptions selection;
+};
+
+std::string humanBytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  double v = static_cast<double>(bytes);
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  const bool whole = v == std::floor(v);
+  return (whole ? std::to_string(static_cast<std::uint64_t>(v)) : fixed(v, 1)) + " " + units[u];
+}
+
+std::string displayName(const Paradigm& p) {
+  const std::string variant = p.variant();
+  return std::string(p.name()) + (variant.empty() ? "" : " (" + variant + ")");
+}
+
+// One line on stderr, rewritten in place, while a sweep runs; only where a person watches it.
+class Progress {
+ public:
+  Progress(bool on, std::size_t total) : on_(on && isatty(STDERR_FILENO)), total_(total) {}
+  void show(std::uint64_t bytes, const Paradigm& p) {
+    if (!on_) return;
+    std::fprintf(stderr, "\r\033[K[commsim bench] %zu/%zu  %s  %s", ++done_, total_,
+                 humanBytes(bytes).c_str(), displayName(p).c_str());
+    std::fflush(stderr);
+  }
+  ~Progress() {
+    if (on_) std::fprintf(stderr, "\r\033[K");
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+ private:
+  bool on_;
+  std::size_t total_;
+  std::size_t done_ = 0;
+};
+
+Json benchRow(const Paradigm& p, const BenchResult& r, const Layout& layout, std::uint64_t count,
+              DType dtype, const BenchSettings& settings) {
+  const std::size_t s = elementBytes(dtype);
+  Json row;
+  row["size_bytes"] = count * s;
+  row["count"] = count;
+  row["dtype"] = dtypeName(dtype);
+  row.update(countsRow(p, layout, r.counters, r.expected, r.countsOk, r.wrong));
+  row["checked_iterations"] = r.checkedSteps;
+  row["time_s"] = r.time.avg;
+  row["time_avg_s"] = r.time.avg;
+  row["time_min_s"] = r.time.min;
+  row["time_max_s"] = r.time.max;
+  addBandwidth(row, p, layout, count, s, r.time.avg);
+  row["iterations"] = settings.iterations;
+  row["warmup_iterations"] = settings.warmup;
+  return row;
+}
+
+// For each baseline of the run, each paradigm's busbw and algbw relative to it, size by size.
+Json baselineRatios(const std::vector<Json>& rows) {
+  std::map<std::string, std::map<std::uint64_t, const Json*>> bySize;  // paradigm -> size -> row
+  std::vector<std::string> baselines, paradigms;
+  for (const Json& row : rows) {
+    const std::string name = row["paradigm"];
+    auto& sizes = bySize[name];
+    if (sizes.empty()) (isBaselineName(name) ? baselines : paradigms).push_back(name);
+    sizes[row["size_bytes"].get<std::uint64_t>()] = &row;
+  }
+  Json ratios = Json::array();
+  for (const auto& b : baselines) {
+    for (const auto& p : paradigms) {
+      for (const auto& [size, prow] : bySize[p]) {
+        const auto it = bySize[b].find(size);
+        if (it == bySize[b].end()) continue;
+        const Json& brow = *it->second;
+        const double bBus = brow["busbw_GBps"], pBus = (*prow)["busbw_GBps"];
+        const double bTime = brow["time_avg_s"], pTime = (*prow)["time_avg_s"];
+        if (bBus <= 0 || pTime <= 0) continue;
+        Json r;
+        r["paradigm"] = p;
+        r["baseline"] = b;
+        r["size_bytes"] = size;
+        r["busbw_ratio"] = pBus / bBus;
+        r["algbw_ratio"] = bTime / pTime;
+        ratios.push_back(r);
+      }
+    }
+  }
+  return ratios;
+}
+
+std::string ratioText(double r) { return fixed(r, 2) + "x"; }
+
+std::string renderText(const Json& doc, const std::string& ranks, const std::string& forms) {
+  std::ostringstream os;
+  const int s = doc["element_bytes"];
+  os << "# commsim bench: gradient synchronisation swept over sizes, per paradigm and baseline\n"
+     << "#   " << ranks << "\n";
+  if (doc.contains("transport_detail"))
+    os << "#   " << doc["transport_detail"].get<std::string>() << "\n";
+  os << "#   " << doc["dtype"].get<std::string>() << " (s = " << s << " B); sizes "
+     << doc["min_bytes"].get<std::uint64_t>() << " to " << doc["max_bytes"].get<std::uint64_t>()
+     << " bytes, factor " << doc["step_factor"].get<std::uint64_t>() << "; per size and paradigm "
+     << doc["check_iterations"].get<int>() << " checked, " << doc["warmup_iterations"].get<int>()
+     << " warm-up and " << doc["iterations"].get<int>() << " timed steps\n"
+     << "#   time: the slowest rank's, per step; algbw = p*s/time; busbw = busiest endpoint's "
+        "bytes/time\n"
+     << forms << "#\n";
+  TextTable table({{"size (B)"},
+                   {"count"},
+                   {"type", true},
+                   {"paradigm", true},
+                   {"time avg (us)"},
+                   {"min (us)"},
+                   {"max (us)"},
+                   {"algbw (GB/s)"},
+                   {"busbw (GB/s)"},
+                   {"messages"},
+                   {"bytes"},
+                   {"formula", true},
+                   {"wrong"}});
+  for (const Json& r : doc["rows"]) {
+    const bool counted = r["counted"];
+    std::string check = "-";
+    if (counted)
+      check = r["counts_ok"].get<bool>()
+                  ? "\u2713"
+                  : "\u2717 want " + std::to_string(r["expected_messages"].get<std::uint64_t>()) +
+                        " / " + std::to_string(r["expected_total_bytes"].get<std::uint64_t>());
+    else if (!r["counts_ok"].get<bool>())
+      check = "\u2717 sent through the counted transport";
+    std::string name = r["paradigm"];
+    if (!r["variant"].get<std::string>().empty()) name += " (" + r["variant"].get<std::string>() + ")";
+    table.add({std::to_string(r["size_bytes"].get<std::uint64_t>()),
+               std::to_string(r["count"].get<std::uint64_t>()), r["dtype"], name,
+               fixed(r["time_avg_s"].get<double>() * 1e6, 2),
+               fixed(r["time_min_s"].get<double>() * 1e6, 2),
+               fixed(r["time_max_s"].get<double>() * 1e6, 2),
+               fixed(r["algbw_GBps"].get<double>(), 3), fixed(r["busbw_GBps"].get<double>(), 3),
+               counted ? std::to_string(r["messages"].get<std::uint64_t>()) : "-",
+               counted ? std::to_string(r["total_bytes"].get<std::uint64_t>()) : "-", check,
+               r["checked_iterations"].get<int>() > 0
+                   ? std::to_string(r["wrong"].get<std::uint64_t>())
+                   : "-"});
+  }
+  os << table.render();
+  for (const Json& skip : doc["skipped"])
+    os << "#\n# skipped " << skip["paradigm"].get<std::string>() << ": "
+       << skip["reason"].get<std::string>() << '\n';
+
+  // Ratios against each baseline: at the largest size, and the geometric mean over all sizes.
+  std::map<std::pair<std::string, std::string>, std::vector<const Json*>> groups;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const Json& r : doc["baseline_ratios"]) {
+    const auto key = std::make_pair(r["baseline"].get<std::string>(), r["paradigm"].get<std::string>());
+    if (groups[key].empty()) order.push_back(key);
+    groups[key].push_back(&r);
+  }
+  if (!order.empty()) {
+    const std::uint64_t largest = groups[order.front()].back()->at("size_bytes");
+    os << "#\n# against the baseline, same run: busbw ratio, and algbw ratio = baseline time / "
+          "paradigm time\n";
+    TextTable summary({{"paradigm", true},
+                       {"baseline", true},
+                       {"busbw @ " + humanBytes(largest)},
+                       {"algbw @ " + humanBytes(largest)},
+                       {"busbw geomean"},
+                       {"algbw geomean"}});
+    for (const auto& key : order) {
+      const auto& list = groups[key];
+      double logBus = 0, logAlg = 0;
+      for (const Json* r : list) {
+        logBus += std::log(r->at("busbw_ratio").get<double>());
+        logAlg += std::log(r->at("algbw_ratio").get<double>());
+      }
+      const double k = static_cast<double>(list.size());
+      const Json& last = *list.back();
+      const bool atLargest = last["size_bytes"].get<std::uint64_t>() == largest;
+      summary.add({key.second, key.first,
+                   atLargest ? ratioText(last["busbw_ratio"]) : "-",
+                   atLargest ? ratioText(last["algbw_ratio"]) : "-",
+                   ratioText(std::exp(logBus / k)), ratioText(std::exp(logAlg / k))});
+    }
+    os << summary.render();
+  } else if (!doc["skipped"].empty()) {
+    os << "#\n# no baseline ran, so there are no ratios\n";
+  }
+
+  os << "#\n# peak RSS per rank (MiB):";
+  for (const Json& b : doc["peak_rss_bytes"])
+    os << ' ' << fixed(static_cast<double>(b.get<std::uint64_t>()) / (1 << 20), 0);
+  const int shared = doc["ranks_per_process"];
+  os << (shared > 1 ? " (the ranks are threads of one process, so each shows the process peak)" : "")
+     << "; bound " << (shared > 1 ? std::to_string(shared) + "*" : "") << "3*p*s + 64 MiB = "
+     << fixed(static_cast<double>(doc["memory_bound_bytes"].get<std::uint64_t>()) / (1 << 20), 0)
+     << " MiB at the largest p: " << (doc["memory_ok"].get<bool>() ? "within" : "EXCEEDED")
+     << '\n';
+  os << "#\n# "
+     << (doc["ok"].get<bool>()
+             ? "all checks held: every count equals its closed form and every checked result is "
+               "exact"
+             : "CHECK FAILED: a count differs from its closed form or a result is wrong")
+     << '\n';
+  return os.str();
+}
+
+// The closed forms of the run, one line per paradigm, with this n.
+std::string describeForms(const std::vector<Case>& cases, const Layout& layout, std::size_t s) {
+  std::ostringstream os;
+  for (const auto& c : cases) {
+    if (!c.paradigm) continue;
+    const Paradigm& p = *c.paradigm;
+    const Expectation x = p.expect(layout, 1, s);
+    os << "#   " << displayName(p) << ": ";
+    if (x.counted)
+      os << x.messagesFormula << " = " << x.messages << " messages, " << x.bytesFormula
+         << " bytes per step";
+    else
+      os << "the library's own messages, not counted";
+    os << "; busbw factor " << fixed(p.busbwFactor(layout), 3) << '\n';
+  }
+  return os.str();
+}
+
+// How many ranks share this rank's process (threads of --local), by host name and process id.
+int ranksPerProcess(Transport& t) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::uint64_t me[] = {std::hash<std::string>{}(host) ^ static_cast<std::uint64_t>(getpid())};
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(t.size()));
+  t.allgather(me, all);
+  std::uint64_t shared[] = {static_cast<std::uint64_t>(std::count(all.begin(), all.end(), me[0]))};
+  t.allreduce(shared, ReduceOp::Max);
+  return static_cast<int>(shared[0]);
+}
+
+int runBench(const BenchOptions& o, ProcessArgs args) {
+  const std::uint64_t minBytes = parseSize(o.minBytes, "minbytes");
+  const std::uint64_t maxBytes = parseSize(o.maxBytes, "maxbytes");
+  const std::uint64_t factor = parseSize(o.stepFactor, "stepfactor");
+  const std::vector<std::uint64_t> sizes = sizeSweep(minBytes, maxBytes, factor);
+  if (o.iterations < 1)
+    throw UsageError("iters: " + std::to_string(o.iterations) +
+                     " is not allowed (at least 1 timed step)");
+  if (o.warmup < 0)
+    throw UsageError("warmup-iters: " + std::to_string(o.warmup) + " is not allowed (0 or more)");
+  if (o.checks < 0)
+    throw UsageError("check-iters: " + std::to_string(o.checks) + " is not allowed (0 or more)");
+  Selection selection = resolveSelection(o.selection, /*allowBaselines=*/true);
+  const DType dtype = selection.dtype;
+  const std::size_t s = elementBytes(dtype);
+  // count = size / s, as nccl-tests has it; sizes below s, or that round alike, give one row.
+  std::vector<std::uint64_t> counts;
+  for (const std::uint64_t size : sizes)
+    if (counts.empty() || counts.back() != size / s) counts.push_back(size / s);
+  const Format format = o.output.validate();
+  validateBackend(o.selection.backend);
+  const BenchSettings settings{o.warmup, o.iterations, o.checks, kDefaultLearningRate};
+
+  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+    requireTwoRanks(t, "bench");
+    auto agreed = selection.agreed();
+    agreed.insert(agreed.end(), {{"minbytes", minBytes},
+                                 {"maxbytes", maxBytes},
+                                 {"stepfactor", factor},
+                                 {"iters", static_cast<std::uint64_t>(o.iterations)},
+                                 {"warmup-iters", static_cast<std::uint64_t>(o.warmup)},
+                                 {"check-iters", static_cast<std::uint64_t>(o.checks)}});
+    ensureRanksAgree(t, agreed);
+    const Layout layout = selection.layoutFor(t.size());
+    const std::vector<Case> cases = selection.cases(t, layout);
+    Json skipped = Json::array();
+    std::size_t runnable = 0;
+    for (const auto& c : cases) {
+      if (c.paradigm) ++runnable;
+      else skipped.push_back({{"paradigm", c.name}, {"reason", c.unavailable}});
+    }
+    if (runnable == 0)
+      throw UsageError("paradigm: nothing this run can do: " +
+                       skipped.front()["reason"].get<std::string>());
+    ensureExactInputs(layout, dtype);
+    ensureFitsInMemory(t, memory, counts.back(), dtype);
+    StepBuffers buffers(memory, counts.back(), dtype);
+
+    bool ok = true;
+    std::vector<Json> rows;
+    {
+      Progress progress(t.rank() == 0, counts.size() * runnable);
+      for (const std::uint64_t count : counts) {
+        for (const auto& c : cases) {
+          if (!c.paradigm) continue;
+          progress.show(count * s, *c.paradigm);
+          const BenchResult r =
+              benchmarkStep(*c.paradigm, t, memory, layout, buffers, count, dtype, settings);
+          ok = ok && r.ok();
+          rows.push_back(benchRow(*c.paradigm, r, layout, count, dtype, settings));
+        }
+      }
+    }
+
+    const std::uint64_t mine[] = {peakResidentBytes()};
+    std::vector<std::uint64_t> rss(static_cast<std::size_t>(t.size()));
+    t.allgather(mine, rss);
+    const int shared = ranksPerProcess(t);
+    const std::uint64_t bound =
+        static_cast<std::uint64_t>(shared) * 3 * counts.back() * s + kMemorySlackBytes;
+
+    Json doc;
+    doc["command"] = "bench";
+    doc["transport"] = t.name();
+    doc["memory"] = memory.name();
+    doc["data_path"] = t.dataPath();
+    if (const std::string d = t.detail(); !d.empty()) doc["transport_detail"] = d;
+    doc["world_size"] = t.size();
+    doc["workers"] = layout.workers;
+    doc["servers"] = layout.servers;
+    doc["dtype"] = dtypeName(dtype);
+    doc["element_bytes"] = s;
+    doc["lr"] = settings.lr;
+    doc["min_bytes"] = minBytes;
+    doc["max_bytes"] = maxBytes;
+    doc["step_factor"] = factor;
+    doc["check_iterations"] = settings.checks;
+    doc["warmup_iterations"] = settings.warmup;
+    doc["iterations"] = settings.iterations;
+    doc["rows"] = rows;
+    doc["skipped"] = skipped;
+    doc["baseline_ratios"] = baselineRatios(rows);
+    doc["peak_rss_bytes"] = rss;
+    doc["ranks_per_process"] = shared;
+    doc["memory_bound_bytes"] = bound;
+    doc["memory_ok"] = *std::max_element(rss.begin(), rss.end()) <= bound;
+    doc["ok"] = ok;
+    if (t.rank() == 0)
+      o.output.emit(format, doc, rows,
+                    format == Format::kText
+                        ? renderText(doc, describeRanks(t.name(), t.size(), layout),
+                                     describeForms(cases, layout, s))
+                        : "");
+    return ok ? kExitOk : kExitCheckFailed;
+  });
+}
+
+}  // namespace
+
+void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
+  auto o = std::make_shared<BenchOptions>();
+  o->selection.paradigms = paradigmNames();  // and, unless --paradigm is given, the baseline
+                                             // of the backend's library (defaultBaselines)
+  CLI::App* app = root.add_subcommand(
+      "bench", "Sweep message sizes for every paradigm and baseline: time, bandwidth, counts");
+  app->add_option("-b,--minbytes", o->minBytes,
+                  "Smallest gradient size in bytes: an integer or K/M/G (powers of 1024)")
+      ->capture_default_str();
+  app->add_option("-e,--maxbytes", o->maxBytes, "Largest gradient size in bytes")
+      ->capture_default_str();
+  app->add_option("-f,--stepfactor", o->stepFactor, "Multiply the size by this between rows")
+      ->capture_default_str();
+  app->add_option("-w,--warmup-iters", o->warmup, "Untimed steps per size and paradigm")
+      ->capture_default_str();
+  app->add_option("-n,--iters", o->iterations, "Timed steps per size and paradigm")
+      ->capture_default_str();
+  app->add_option("-c,--check-iters", o->checks,
+                  "Checked steps (exact result, counts) per size and paradigm, before the timed "
+                  "ones; 0 checks only the counts")
+      ->capture_default_str();
+  o->output.add(app);
+  addSelectionOptions(app, o->selection,
+                      "Paradigms and baselines, comma-separated: all-to-all, parameter-server, "
+                      "ring-allreduce, mpi-allreduce, nccl-allreduce");
+  const CLI::Option* chosen = app->get_option("--paradigm");
+  commands.push_back({app, [o, chosen](ProcessArgs args) {
+                        if (chosen->count() == 0)
+                          for (const auto& b : defaultBaselines(o->selection.backend.transport))
+                            o->selection.paradigms.push_back(b);
+                        return runBench(*o, args);
+                      }});
+}
+
+}  // namespace commsim::cli

@@ -1,0 +1,152 @@
+#include "selection.hpp"
+
+#include <algorithm>
+
+#include "commsim/baseline.hpp"
+#include "commsim/error.hpp"
+
+namespace commsim::cli {
+
+void addSelectionOptions(CLI::App* app, SelectionOptions& o, const std::string& paradigmHelp) {
+  app->add_option("-d,--dtype", o.dtype,
+                  "Element type: float32 or float64; with device memory also float16, bfloat16")
+      ->capture_default_str();
+  app->add_option("--paradigm", o.paradigms, paradigmHelp)->delimiter(',')->capture_default_str();
+  app->add_option("--servers", o.servers,
+                  "Parameter server: k sharded server ranks (the last k ranks)")
+      ->capture_default_str();
+  app->add_flag("--colocated", o.colocated,
+                "Parameter server: run the server on worker 0 instead of a dedicated rank");
+  addBackendOptions(app, o.backend);
+}
+
+Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
+  Selection s;
+  s.dtype = parseDType(o.dtype);
+  if (o.backend.memory == "host" && !hostSupports(s.dtype))
+    throw UsageError("dtype: " + o.dtype +
+                     " is not supported in host memory (allowed: float32, float64)");
+  if (o.servers < 1)
+    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
+  s.servers = o.servers;
+  s.colocated = o.colocated;
+  std::vector<std::string> known = paradigmNames();
+  if (allowBaselines) known.insert(known.end(), baselineNames().begin(), baselineNames().end());
+  for (const auto& name : o.paradigms) {
+    Entry e;
+    e.name = name;
+    const auto at = std::find(known.begin(), known.end(), name);
+    if (at == known.end()) {
+      std::string allowed;
+      for (const auto& k : known) allowed += (allowed.empty() ? "" : ", ") + k;
+      throw UsageError("paradigm: '" + name + "' is not known (allowed: " + allowed + ")");
+    }
+    s.mask |= std::uint64_t{1} << (at - known.begin());
+    e.baseline = isBaselineName(name);
+    if (!e.baseline) e.paradigm = makeParadigm(name, o.servers, o.colocated);
+    s.entries.push_back(std::move(e));
+  }
+  if (s.entries.empty()) throw UsageError("paradigm: the list is empty (name at least one)");
+  return s;
+}
+
+std::vector<std::pair<const char*, std::uint64_t>> Selection::agreed() const {
+  return {{"dtype", static_cast<std::uint64_t>(dtype)},
+          {"paradigms", mask},
+          {"servers", static_cast<std::uint64_t>(servers)},
+          {"colocated", colocated ? 1u : 0u}};
+}
+
+Layout Selection::layoutFor(int worldSize) const {
+  std::vector<const Paradigm*> views;
+  for (const auto& e : entries)
+    if (e.paradigm) views.push_back(e.paradigm.get());
+  return commsim::layoutFor(worldSize, views);
+}
+
+std::vector<Case> Selection::cases(Transport& transport, const Layout& layout) const {
+  std::vector<Case> out;
+  for (const auto& e : entries) {
+    Case c;
+    c.name = e.name;
+    if (e.baseline) {
+      BaselineOffer offer = makeBaseline(e.name, transport, layout);
+      c.owned = std::move(offer.paradigm);
+      c.paradigm = c.owned.get();
+      c.unavailable = std::move(offer.unavailable);
+    } else {
+      c.paradigm = e.paradigm.get();
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void requireTwoRanks(const Transport& t, std::string_view command) {
+  if (t.size() < 2)
+    throw UsageError("ranks: commsim " + std::string(command) + " needs at least 2 ranks, got " +
+                     std::to_string(t.size()) +
+                     " (run it under mpirun -np W with W >= 2, or with --local N)");
+}
+
+void ensureRanksAgree(Transport& t,
+                      const std::vector<std::pair<const char*, std::uint64_t>>& values) {
+  std::vector<std::uint64_t> v;
+  std::vector<const char*> names;
+  for (const auto& [name, value] : values) {
+    names.push_back(name);
+    v.push_back(value);
+  }
+  commsim::ensureRanksAgree(t, v, names);
+}
+
+Json countsRow(const Paradigm& p, const Layout& layout, const Counters& c, const Expectation& e,
+               bool countsOk, std::uint64_t wrong) {
+  // A baseline's messages are its library's: no count, no formula.
+  auto counted = [&](std::uint64_t v) { return e.counted ? Json(v) : Json(nullptr); };
+  auto formula = [&](const std::string& f) { return e.counted ? Json(f) : Json(nullptr); };
+  Json row;
+  row["paradigm"] = p.name();
+  row["variant"] = p.variant();
+  row["workers"] = layout.workers;
+  row["messages"] = counted(c.messagesSent);
+  row["expected_messages"] = counted(e.messages);
+  row["messages_formula"] = formula(e.messagesFormula);
+  row["message_bytes_min"] = counted(c.minMessageBytes);
+  row["message_bytes_max"] = counted(c.maxMessageBytes);
+  row["expected_message_bytes_min"] = counted(e.minMessageBytes);
+  row["expected_message_bytes_max"] = counted(e.maxMessageBytes);
+  row["empty_messages"] = counted(c.emptySent);
+  row["total_bytes"] = counted(c.bytesSent);
+  row["expected_total_bytes"] = counted(e.totalBytes);
+  row["bytes_formula"] = formula(e.bytesFormula);
+  row["bytes_received"] = counted(c.bytesReceived);
+  row["counted"] = e.counted;
+  row["counts_ok"] = countsOk;
+  row["wrong"] = wrong;
+  row["ok"] = countsOk && wrong == 0;
+  return row;
+}
+
+void addBandwidth(Json& row, const Paradigm& p, const Layout& layout, std::uint64_t count,
+                  std::size_t elementSize, double seconds) {
+  const double bytes = static_cast<double>(count) * static_cast<double>(elementSize);
+  row["algbw_GBps"] = seconds > 0 ? bytes / seconds / 1e9 : 0.0;
+  row["busbw_GBps"] = seconds > 0 ? bytes * p.busbwFactor(layout) / seconds / 1e9 : 0.0;
+}
+
+std::string describeRanks(std::string_view transport, int world, const Layout& layout) {
+  const int n = layout.workers;
+  const int servers = layout.servers;
+  std::string text = "transport " + std::string(transport) + ", " + std::to_string(world) +
+                     " ranks: n = " + std::to_string(n) + " workers";
+  if (servers == 1)
+    text += " + 1 dedicated parameter-server rank (rank " + std::to_string(n) + ")";
+  if (servers > 1)
+    text += " + " + std::to_string(servers) + " dedicated server ranks (" + std::to_string(n) +
+            ".." + std::to_string(n + servers - 1) + ")";
+  if (world > n + servers) text += " + " + std::to_string(world - n - servers) + " idle";
+  return text;
+}
+
+}  // namespace commsim::cli

@@ -1,0 +1,83 @@
+// What the commands that run paradigms (table, bench) share: the options choosing the element
+// type, the paradigms (and, for bench, the baselines), the parameter-server variant and the
+// backend; their validation before anything starts; and the JSON row fields of a counted step.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "commsim/harness.hpp"
+#include "launch.hpp"
+#include "output.hpp"
+
+namespace commsim::cli {
+
+struct SelectionOptions {
+  std::string dtype = "float32";
+  std::vector<std::string> paradigms = paradigmNames();
+  int servers = 1;
+  bool colocated = false;
+  Backend backend;
+};
+
+// Adds -d/--dtype, --paradigm, --servers, --colocated and the backend options.
+void addSelectionOptions(CLI::App* app, SelectionOptions& options, const std::string& paradigmHelp);
+
+// One paradigm or baseline of a run, in the order the user named them.
+struct Entry {
+  std::string name;
+  std::unique_ptr<Paradigm> paradigm;  // null for a baseline: it is made on the ranks
+  bool baseline = false;
+};
+
+// What one rank runs: a paradigm of the selection, or a baseline made over its transport.
+struct Case {
+  const Paradigm* paradigm = nullptr;  // null: a baseline this transport cannot run
+  std::unique_ptr<Paradigm> owned;     // a baseline
+  std::string name;
+  std::string unavailable;  // then: why
+};
+
+struct Selection {
+  DType dtype = DType::Float32;
+  int servers = 1;
+  bool colocated = false;
+  std::vector<Entry> entries;
+  std::uint64_t mask = 0;  // which names were chosen, for the ranks' agreement
+
+  // Values every rank must agree on, with their names, for ensureRanksAgree.
+  std::vector<std::pair<const char*, std::uint64_t>> agreed() const;
+  // The layout of a run on worldSize ranks: dedicated servers last.
+  Layout layoutFor(int worldSize) const;
+  // The cases of this rank, baselines made over `transport` (collective). A baseline may hold
+  // library resources, so the cases must end before the transport does.
+  std::vector<Case> cases(Transport& transport, const Layout& layout) const;
+};
+
+// Checks the options (dtype, names, servers) before anything starts; throws UsageError.
+Selection resolveSelection(const SelectionOptions& options, bool allowBaselines);
+
+// Refuses a world of fewer than two ranks, naming the command.
+void requireTwoRanks(const Transport& transport, std::string_view command);
+// Checks that every rank has the same values (before any data moves); throws UsageError.
+void ensureRanksAgree(Transport& transport,
+                      const std::vector<std::pair<const char*, std::uint64_t>>& values);
+
+// The fields of a row that every command shares: what the transport counted beside the closed
+// form, and the check. A baseline's counts are null: its library's messages are not counted.
+Json countsRow(const Paradigm& paradigm, const Layout& layout, const Counters& counters,
+               const Expectation& expected, bool countsOk, std::uint64_t wrong);
+// algbw = p*s / time and busbw = the busiest endpoint's bytes / time (SPEC §3), in 10^9 B/s.
+void addBandwidth(Json& row, const Paradigm& paradigm, const Layout& layout, std::uint64_t count,
+                  std::size_t elementSize, double seconds);
+
+// "transport mpi, 5 ranks: n = 4 workers + 1 dedicated parameter-server rank (rank 4)".
+std::string describeRanks(std::string_view transport, int worldSize, const Layout& layout);
+
+}  // namespace commsim::cli

@@ -1,0 +1,89 @@
+// The MPI_Allreduce baseline: the library's all-reduce (sum) of every worker's gradient into its
+// result buffer, then the division by n, on the same buffers the paradigms use. It runs on a
+// communicator of the workers only, so it averages the same n gradients as every paradigm of the
+// run while a dedicated parameter-server rank idles, as it does during the ring.
+#include <algorithm>
+#include <climits>
+
+#include "commsim/baseline.hpp"
+#include "commsim/device.hpp"
+#include "commsim/error.hpp"
+#include "commsim/mpi_transport.hpp"
+
+namespace commsim {
+
+namespace {
+
+MPI_Datatype mpiType(DType t) {
+  switch (t) {
+    case DType::Float32: return MPI_FLOAT;
+    case DType::Float64: return MPI_DOUBLE;
+    default: break;
+  }
+  throw UsageError("dtype: " + std::string(dtypeName(t)) +
+                   " is not supported by mpi-allreduce (allowed: float32, float64)");
+}
+
+class MpiAllreduce final : public Paradigm {
+ public:
+  MpiAllreduce(MPI_Comm comm, int rank, const Layout& layout) {
+    const int color = layout.isWorker(rank) ? 0 : MPI_UNDEFINED;
+    COMMSIM_MPI_CHECK(MPI_Comm_split(comm, color, rank, &workers_));
+    if (workers_ != MPI_COMM_NULL)
+      COMMSIM_MPI_CHECK(MPI_Comm_set_errhandler(workers_, MPI_ERRORS_RETURN));
+  }
+  ~MpiAllreduce() override {
+    if (workers_ != MPI_COMM_NULL) MPI_Comm_free(&workers_);
+  }
+  MpiAllreduce(const MpiAllreduce&) = delete;
+  MpiAllreduce& operator=(const MpiAllreduce&) = delete;
+
+  std::string_view name() const override { return "mpi-allreduce"; }
+
+  Expectation expect(const Layout& /*layout*/, std::uint64_t /*p*/, std::size_t /*s*/) const override {
+    Expectation e;
+    e.counted = false;
+    return e;
+  }
+
+  // nccl-tests' all-reduce factor, the same as the ring's.
+  double busbwFactor(const Layout& layout) const override {
+    const double n = layout.workers;
+    return 2.0 * (n - 1.0) / n;
+  }
+
+  void run(StepContext& c) const override {
+    if (workers_ == MPI_COMM_NULL) return;
+    const MPI_Datatype type = mpiType(c.dtype);
+    // MPI counts are ints; a baseline's messages are not counted, so pieces change nothing.
+    constexpr std::uint64_t kPiece = INT_MAX;
+    c.memory.synchronize();  // device buffers: the kernels that wrote them are done
+    for (std::uint64_t done = 0; done < c.count;) {
+      const std::uint64_t n = std::min(c.count - done, kPiece);
+      COMMSIM_MPI_CHECK(MPI_Allreduce(c.at(c.grad, done), c.at(c.out, done), static_cast<int>(n),
+                                      type, MPI_SUM, workers_));
+      done += n;
+    }
+    c.memory.divide(c.out, c.count, c.dtype, c.layout.workers);
+  }
+
+ private:
+  MPI_Comm workers_ = MPI_COMM_NULL;
+};
+
+}  // namespace
+
+BaselineOffer makeMpiAllreduce(Transport& transport, const Layout& layout) {
+  if (auto* mpi = dynamic_cast<MpiTransport*>(&transport))
+    return {std::make_unique<MpiAllreduce>(mpi->comm(), mpi->rank(), layout), ""};
+  // On device buffers only a CUDA-aware MPI library can take them.
+  if (const MPI_Comm comm = cudaAwareMpiComm(transport); comm != MPI_COMM_NULL)
+    return {std::make_unique<MpiAllreduce>(comm, transport.rank(), layout), ""};
+  if (transport.dataPath() == "staged")
+    return {nullptr, "mpi-allreduce on device buffers needs a CUDA-aware MPI library, and this "
+                     "one is not (the paradigms' messages are staged through host memory)"};
+  return {nullptr, "mpi-allreduce needs the MPI transport; this run uses the " +
+                       std::string(transport.name()) + " transport (run it under mpirun)"};
+}
+
+}  // namespace commsim

@@ -1,0 +1,144 @@
+// The benchmark harness on in-process ranks: sizes of a sweep, per-step times reduced over ranks,
+// counts checked in the checked steps and over the timed ones, and the peak RSS reading.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "commsim/bench.hpp"
+#include "commsim/error.hpp"
+#include "commsim/inproc.hpp"
+
+namespace commsim {
+namespace {
+
+TEST(SizeSweep, MultipliesUpToTheMaximum) {
+  EXPECT_EQ(sizeSweep(8, 64, 2), (std::vector<std::uint64_t>{8, 16, 32, 64}));
+  EXPECT_EQ(sizeSweep(8, 100, 4), (std::vector<std::uint64_t>{8, 32}));
+  EXPECT_EQ(sizeSweep(5, 5, 2), (std::vector<std::uint64_t>{5}));
+  const auto top = sizeSweep(1, ~std::uint64_t{0}, 2);  // no overflow at the top
+  EXPECT_EQ(top.size(), 64u);
+  EXPECT_EQ(top.back(), std::uint64_t{1} << 63);
+  EXPECT_THROW(sizeSweep(64, 8, 2), UsageError);
+  EXPECT_THROW(sizeSweep(8, 64, 1), UsageError);
+  EXPECT_THROW(sizeSweep(8, 64, 0), UsageError);
+  EXPECT_THROW(sizeSweep(0, 64, 2), UsageError);
+}
+
+// Runs benchmarkStep on every rank; returns rank 0's result (all ranks agree on it).
+BenchResult benchOnRanks(const Paradigm& paradigm, int workers, std::uint64_t count,
+                         const BenchSettings& settings) {
+  const Layout layout = layoutFor(workers + paradigm.dedicatedServers(), {&paradigm});
+  std::mutex m;
+  BenchResult rank0;
+  runInProcess(layout.worldSize, [&](Transport& t) {
+    StepBuffers buffers(hostMemory(), count + 7, DType::Float32);  // larger than needed, as a sweep's
+    BenchResult r = benchmarkStep(paradigm, t, hostMemory(), layout, buffers, count,
+                                  DType::Float32, settings);
+    std::lock_guard lock(m);
+    if (t.rank() == 0) rank0 = r;
+  });
+  return rank0;
+}
+
+TEST(BenchmarkStep, EveryParadigmCheckedAndTimed) {
+  for (const auto& name : paradigmNames()) {
+    const auto paradigm = makeParadigm(name);
+    const BenchSettings settings{2, 5, 2, kDefaultLearningRate};
+    const BenchResult r = benchOnRanks(*paradigm, 4, 1001, settings);
+    const Layout layout = layoutFor(4 + paradigm->dedicatedServers(), {paradigm.get()});
+    const Expectation want = paradigm->expect(layout, 1001, 4);
+    EXPECT_TRUE(r.ok()) << name;
+    EXPECT_EQ(r.checkedSteps, 2) << name;
+    EXPECT_EQ(r.counters.messagesSent, want.messages) << name;
+    EXPECT_EQ(r.counters.bytesSent, want.totalBytes) << name;
+    ASSERT_EQ(r.time.perStep.size(), 5u) << name;
+    EXPECT_GT(r.time.min, 0.0) << name;
+    EXPECT_LE(r.time.min, r.time.avg) << name;
+    EXPECT_LE(r.time.avg, r.time.max) << name;
+  }
+}
+
+TEST(BenchmarkStep, WithoutCheckedStepsTheCountsComeFromTheTimedOnes) {
+  const auto ring = makeRingAllreduce();
+  const BenchResult r = benchOnRanks(*ring, 3, 10, BenchSettings{0, 4, 0, kDefaultLearningRate});
+  EXPECT_TRUE(r.countsOk);
+  EXPECT_EQ(r.checkedSteps, 0);
+  EXPECT_EQ(r.counters.messagesSent, 2u * 3 * 2);
+  EXPECT_EQ(r.counters.bytesSent, 2u * 2 * 10 * 4);
+  EXPECT_EQ(r.counters.maxMessageBytes, 4u * 4);
+}
+
+// Every rank's time of each step, set by the step itself: rank r sleeps 20(r+1) ms in step i only
+// when i is odd. The slowest rank's time per step must come out, not any one rank's.
+class Sleeper final : public Paradigm {
+ public:
+  std::string_view name() const override { return "sleeper"; }
+  Expectation expect(const Layout&, std::uint64_t, std::size_t) const override { return {}; }
+  double busbwFactor(const Layout&) const override { return 1; }
+  void run(StepContext& c) const override {
+    const int step = calls_[c.transport.rank()]++;
+    if (step % 2 == 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * (c.transport.rank() + 1)));
+    c.memory.copy(c.out, c.grad, c.count * c.elementSize());  // the "mean" is each rank's own
+  }
+  mutable std::atomic<int> calls_[3] = {0, 0, 0};
+};
+
+TEST(BenchmarkStep, EachStepTakesTheSlowestRanksTime) {
+  Sleeper sleeper;
+  // No checked step (its result would be wrong), no warm-up: steps 0..5 are the timed ones.
+  const BenchResult r = benchOnRanks(sleeper, 3, 4, BenchSettings{0, 6, 0, kDefaultLearningRate});
+  ASSERT_EQ(r.time.perStep.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    if (i % 2 == 1) EXPECT_GE(r.time.perStep[i], 60e-3) << i;  // rank 2's 60 ms
+    else EXPECT_LT(r.time.perStep[i], 20e-3) << i;
+  }
+}
+
+// Right on its first step, one extra message on every later one: caught by the count over the
+// timed steps although the checked step passes.
+class Drifting final : public Paradigm {
+ public:
+  std::string_view name() const override { return "drifting"; }
+  Expectation expect(const Layout& l, std::uint64_t p, std::size_t s) const override {
+    return ring_->expect(l, p, s);
+  }
+  double busbwFactor(const Layout& l) const override { return ring_->busbwFactor(l); }
+  void run(StepContext& c) const override {
+    ring_->run(c);
+    if (calls_[c.transport.rank()]++ == 0) return;
+    const int me = c.transport.rank(), n = c.layout.workers;
+    char byte = 0;
+    Request r[2] = {c.transport.isend(&byte, 0, (me + 1) % n, 9),
+                    c.transport.irecv(&byte, 0, (me + n - 1) % n, 9)};
+    c.transport.waitAll(r);
+  }
+
+ private:
+  std::unique_ptr<Paradigm> ring_ = makeRingAllreduce();
+  mutable std::atomic<int> calls_[4] = {0, 0, 0, 0};
+};
+
+TEST(BenchmarkStep, CountsOfTheTimedStepsAreCheckedToo) {
+  Drifting drifting;
+  const BenchResult r = benchOnRanks(drifting, 4, 100, BenchSettings{0, 3, 1, kDefaultLearningRate});
+  EXPECT_EQ(r.wrong, 0u);
+  EXPECT_FALSE(r.countsOk);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(PeakResident, GrowsWithTouchedMemory) {
+  const std::uint64_t before = peakResidentBytes();
+  EXPECT_GT(before, 0u);
+  constexpr std::size_t kBytes = std::size_t{256} << 20;
+  Buffer big(hostMemory(), kBytes);
+  std::memset(big.data(), 1, kBytes);
+  EXPECT_GE(peakResidentBytes(), kBytes);
+}
+
+}  // namespace
+}  // namespace commsim
