@@ -67,7 +67,9 @@ ctest_summary() {  # label
 if [ $failed -eq 0 ]; then
   ctest_summary gpu
   ctest_summary unit
-  grep -E "^(ok|FAIL) |data path" "$logs/ctest-gpu.log" | head -60 >"$logs/rank-checks.txt" || true
+  # The one-rank NCCL and shared-GPU checks print a line each (ctest -V prefixes the test number).
+  grep -E "^[0-9]+: (ok  |FAIL |# |float|bfloat)" "$logs/ctest-gpu.log" | sed -E 's/^[0-9]+: //' \
+    >"$logs/rank-checks.txt" || true
   skipped_reasons=$(grep -A1 'Skipped$' "$logs/ctest-gpu.log" | grep -E 'not executed|no CUDA' | sort -u | head -3)
   [ -n "$skipped_reasons" ] && note "skipped: $skipped_reasons"
 fi
@@ -126,20 +128,33 @@ if [ $failed -eq 0 ] || [ -x "$build/commsim" ]; then
     row "NCCL over several GPUs" "not executed" "needs several GPUs (this machine has $gpus): ring vs ncclAllReduce busbw at 256 MiB, table --backend nccl"
   fi
   if "$build/commsim" bench --help >/dev/null 2>&1; then
-    log=$logs/bench-mpi-device.txt
+    log=$logs/bench-mpi-device.json
     if mpirun --allow-run-as-root --oversubscribe -np 3 "$build/commsim" bench --memory device \
-         -b 1M -e 64M -f 4 >"$log" 2>&1; then
-      row "bench --memory device, 3 ranks" "ok" "1M..64M, see bench-mpi-device.txt"
+         -b 1M -e 64M -f 4 --format json >"$log" 2>"$logs/bench-mpi-device.err"; then
+      row "bench --memory device, 3 ranks" "ok" "$(python3 -c "
+import json; d = json.load(open('$log'))
+big = max(r['size_bytes'] for r in d['rows'])
+print(d['data_path'] + ', 64 MiB busbw GB/s: ' + ', '.join(f\"{r['paradigm']} {r['busbw_GBps']:.1f}\" for r in d['rows'] if r['size_bytes'] == big) +
+      ('; skipped ' + ', '.join(x['paradigm'] for x in d['skipped']) if d['skipped'] else ''))")"
     else
-      row "bench --memory device, 3 ranks" "FAIL" "$(tail -1 "$log")"
+      row "bench --memory device, 3 ranks" "FAIL" "$(tail -1 "$logs/bench-mpi-device.err")"
       failed=1
     fi
     if [ "$gpus" -ge 2 ]; then
-      log=$logs/bench-nccl.txt
-      if mpirun --allow-run-as-root -np "$gpus" "$build/commsim" bench --backend nccl -b 1M -e 256M -f 4 >"$log" 2>&1; then
-        row "bench --backend nccl, $gpus GPUs" "ok" "see bench-nccl.txt"
+      log=$logs/bench-nccl.json
+      if mpirun --allow-run-as-root -np "$gpus" "$build/commsim" bench --backend nccl \
+           --paradigm all-to-all,parameter-server,ring-allreduce,nccl-allreduce \
+           -b 1M -e 256M -f 4 --format json >"$log" 2>"$logs/bench-nccl.err"; then
+        verdict=$(python3 -c "
+import json; d = json.load(open('$log'))
+big = max(r['size_bytes'] for r in d['rows'])
+bw = {r['paradigm']: r['busbw_GBps'] for r in d['rows'] if r['size_bytes'] == big}
+r = bw['ring-allreduce'] / bw['nccl-allreduce']
+print(('ok' if r >= 0.9 else 'FAIL') + f'|{r:.2f}x at {big >> 20} MiB (target >= 0.9): ring {bw[\"ring-allreduce\"]:.1f}, ncclAllReduce {bw[\"nccl-allreduce\"]:.1f} GB/s busbw')")
+        row "ring vs ncclAllReduce, $gpus GPUs" "${verdict%%|*}" "${verdict#*|}"
+        [ "${verdict%%|*}" = ok ] || failed=1
       else
-        row "bench --backend nccl, $gpus GPUs" "FAIL" "$(tail -1 "$log")"
+        row "bench --backend nccl, $gpus GPUs" "FAIL" "$(tail -1 "$logs/bench-nccl.err")"
         failed=1
       fi
     fi

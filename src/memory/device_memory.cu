@@ -1,9 +1,9 @@
 // Device memory: cudaMalloc'd buffers, copies and elementwise kernels on one stream per rank.
 //
 // The kernels are memory-bound, so they are written for bandwidth: 16-byte vector loads and
-// stores, a grid-stride loop over a grid sized to fill the GPU once, and scalar work only for
-// the few elements before the first 16-byte boundary and after the last one (ring chunks start
-// at any element). Every operation is rounded to the element type after each step, as the host
+// stores, a grid-stride loop over a grid of as many blocks as the GPU holds at once (one wave),
+// and scalar work only for the few elements before the first 16-byte boundary and after the last
+// one (ring chunks start at any element). Every operation is rounded to the element type after each step, as the host
 // loops do: float16 and bfloat16 compute in float and round after each operation, which gives
 // exactly their own correctly rounded result because float carries at least 2q+2 bits for their
 // q-bit significands (q = 11, 8). Compiled with --fmad=false so nothing is fused.
@@ -116,6 +116,22 @@ __global__ void elementwise(T* __restrict__ dst, const T* __restrict__ src, std:
   }
 }
 
+// Blocks the GPU holds at once for this kernel: a grid-stride grid no larger, so no block waits
+// for a second wave while the others are done (the work is split evenly over the grid).
+template <typename T, bool kHasSource, typename Op>
+unsigned residentBlocks(int multiprocessors) {
+  static const int perMultiprocessor = [] {
+    int n = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, elementwise<T, kHasSource, Op>, kThreads,
+                                                      0) != cudaSuccess || n < 1) {
+      (void)cudaGetLastError();
+      n = 2;
+    }
+    return n;
+  }();
+  return static_cast<unsigned>(perMultiprocessor * multiprocessors);
+}
+
 template <typename T, bool kHasSource, typename Op>
 void launch(void* dstRaw, const void* srcRaw, std::size_t count, Op op, cudaStream_t stream,
             int multiprocessors) {
@@ -133,10 +149,9 @@ void launch(void* dstRaw, const void* srcRaw, std::size_t count, Op op, cudaStre
   std::size_t vectors = vectorise ? (count - head) / V : 0;
   if (!vectorise) head = 0;  // all scalar: the tail is then the whole range
   const std::size_t work = std::max<std::size_t>(vectors, vectors ? 2 * V : count);
-  // Enough blocks to fill every multiprocessor a few times over, no more: the loop strides.
   const std::size_t wanted = (work + kThreads - 1) / kThreads;
   const auto blocks = static_cast<unsigned>(
-      std::min<std::size_t>(wanted, static_cast<std::size_t>(multiprocessors) * 8));
+      std::min<std::size_t>(wanted, residentBlocks<T, kHasSource, Op>(multiprocessors)));
   elementwise<T, kHasSource><<<blocks, kThreads, 0, stream>>>(dst, src, head, vectors, count, op);
   COMMSIM_CUDA_CHECK(cudaGetLastError());
 }
