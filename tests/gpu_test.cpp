@@ -16,6 +16,8 @@
 
 #include "commsim/device.hpp"
 #include "commsim/dtype.hpp"
+#include "commsim/error.hpp"
+#include "commsim/harness.hpp"
 #include "commsim/memory.hpp"
 #include "process.hpp"
 
@@ -247,6 +249,17 @@ TEST(NcclSeveralGpus, TableOverNccl) {
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc.at("transport"), "nccl");
   EXPECT_TRUE(doc.at("ok").get<bool>()) << r.out;
+}
+
+// Runs everywhere: the largest n for which the check's partial sums, integers up to n(n+12), are
+// exact in each type (bfloat16: 256, float16: 2048, float32: 2^24).
+TEST(Exactness, WorkerLimitsPerDtype) {
+  EXPECT_EQ(maxExactWorkers(DType::BFloat16), 11);  // 11 * 23 = 253
+  EXPECT_EQ(maxExactWorkers(DType::Float16), 39);   // 39 * 51 = 1989, 40 * 52 = 2080
+  EXPECT_EQ(maxExactWorkers(DType::Float32), 4090);
+  EXPECT_NO_THROW(ensureExactInputs(Layout{12, 11, 1}, DType::BFloat16));
+  EXPECT_THROW(ensureExactInputs(Layout{13, 12, 1}, DType::BFloat16), UsageError);
+  EXPECT_NO_THROW(ensureExactInputs(Layout{13, 12, 1}, DType::Float16));
 }
 
 // Runs everywhere: the refusal when there is no device (or no CUDA in this build).
