@@ -125,7 +125,7 @@ TEST(Plots, PngFilesFromTheJson) {
   }
   const std::string busbw = dir + "/busbw.png", time = dir + "/time.png";
   auto r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "busbw",
-                       inputs[1], "-o", busbw});
+                       "--step", "min", inputs[1], "-o", busbw});
   ASSERT_EQ(r.status, 0) << r.err;
   r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "time", inputs[0],
                   inputs[1], "-o", time});

@@ -109,7 +109,7 @@ TEST_P(DeviceKernels, MatchFloat64HostReference) {
   const auto b = randomValues(c.count, c.dtype, 2);
   auto memory = makeDeviceMemory(0);
   const std::size_t span = (c.count + 8) * s;
-  Buffer dst(*memory, span), src(*memory, span);
+  Buffer dst(*memory, span), src(*memory, span), third(*memory, span);
   std::vector<std::byte> hostA(span), hostB(span), out(span);
   for (std::size_t i = 0; i < c.count; ++i) {
     store(a[i], c.dtype, &hostA[(c.dstOffset + i) * s]);
@@ -124,24 +124,29 @@ TEST_P(DeviceKernels, MatchFloat64HostReference) {
     const char* name;
     std::function<void()> run;
     std::function<double(double, double)> reference;
+    const Buffer* result;  // where the result lands, at the destination's offset
   };
+  auto sum = [&](double x, double y) { return rounded(x + y, c.dtype); };
+  auto* t = third.bytes() + c.dstOffset * s;
   const std::vector<Op> ops = {
-      {"add", [&] { memory->add(d, g, c.count, c.dtype); },
-       [&](double x, double y) { return rounded(x + y, c.dtype); }},
+      {"add", [&] { memory->add(d, g, c.count, c.dtype); }, sum, &dst},
+      {"sum in place", [&] { memory->sum(d, d, g, c.count, c.dtype); }, sum, &dst},
+      {"sum into a third buffer", [&] { memory->sum(t, d, g, c.count, c.dtype); }, sum, &third},
       {"divide", [&] { memory->divide(d, c.count, c.dtype, divisor); },
-       [&](double x, double) { return rounded(x / divT, c.dtype); }},
+       [&](double x, double) { return rounded(x / divT, c.dtype); }, &dst},
       {"sgdStep", [&] { memory->sgdStep(d, g, c.count, c.dtype, lr, n); },
        [&](double w, double y) {
          const double mean = rounded(y / nT, c.dtype);
          return rounded(w - rounded(lrT * mean, c.dtype), c.dtype);
-       }},
+       }, &dst},
   };
   for (const Op& op : ops) {
     memory->fromHost(dst.data(), hostA.data(), span);
     memory->fromHost(src.data(), hostB.data(), span);
+    memory->fromHost(third.data(), hostA.data(), span);  // untouched outside the range, as dst
     op.run();
     memory->synchronize();
-    memory->toHost(out.data(), dst.data(), span);
+    memory->toHost(out.data(), op.result->data(), span);
     std::size_t wrong = 0, firstWrong = c.count;
     for (std::size_t i = 0; i < c.count; ++i) {
       const double got = load(c.dtype, &out[(c.dstOffset + i) * s]);

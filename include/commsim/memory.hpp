@@ -28,6 +28,13 @@ class MemorySpace {
 
   // dst[i] += src[i] for i < count.
   virtual void add(void* dst, const void* src, std::size_t count, DType t) = 0;
+  // dst[i] = a[i] + b[i]: an add that also moves, so a step need not first copy its gradient
+  // into its result buffer (a whole p*s of memory traffic). dst may be a, never part of b.
+  // This default copies, then adds; a space overrides it with one pass.
+  virtual void sum(void* dst, const void* a, const void* b, std::size_t count, DType t) {
+    if (dst != a) copy(dst, a, count * elementBytes(t));
+    add(dst, b, count, t);
+  }
   // dst[i] /= divisor. A division (not a multiplication by 1/divisor) so an exact sum gives an
   // exactly rounded mean.
   virtual void divide(void* dst, std::size_t count, DType t, double divisor) = 0;

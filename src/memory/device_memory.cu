@@ -88,31 +88,38 @@ struct SgdOp {
   }
 };
 
-// dst[i] = op(dst[i], src[i]) for i < count (src unused when kHasSource is false). Elements
-// [head, head + vectors * V) are processed as 16-byte vectors; both pointers are 16-byte aligned
-// there. The rest, at most 2(V-1) elements, one by one.
+// dst[i] = op(a[i], b[i]) for i < count; a may be dst (in place), b is never part of dst, and
+// b is not read when kHasSource is false. Elements [head, head + vectors * V) are processed as
+// 16-byte vectors, all three pointers 16-byte aligned there; the rest, at most 2(V-1) elements,
+// one by one.
 template <typename T, bool kHasSource, typename Op>
-__global__ void elementwise(T* __restrict__ dst, const T* __restrict__ src, std::size_t head,
+__global__ void elementwise(T* dst, const T* a, const T* __restrict__ b, std::size_t head,
                             std::size_t vectors, std::size_t count, Op op) {
   constexpr std::size_t V = kVectorBytes / sizeof(T);
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   auto* dv = reinterpret_cast<uint4*>(dst + head);
-  const auto* sv = reinterpret_cast<const uint4*>(kHasSource ? src + head : dst + head);
+  const auto* av = reinterpret_cast<const uint4*>(a + head);
   for (std::size_t v = first; v < vectors; v += stride) {
-    alignas(kVectorBytes) T a[V];
-    alignas(kVectorBytes) T b[V];
-    *reinterpret_cast<uint4*>(a) = dv[v];
-    if constexpr (kHasSource) *reinterpret_cast<uint4*>(b) = __ldg(sv + v);
+    alignas(kVectorBytes) T x[V];
+    *reinterpret_cast<uint4*>(x) = av[v];
+    if constexpr (kHasSource) {
+      alignas(kVectorBytes) T y[V];
+      *reinterpret_cast<uint4*>(y) = __ldg(reinterpret_cast<const uint4*>(b + head) + v);
 #pragma unroll
-    for (std::size_t k = 0; k < V; ++k) a[k] = op(a[k], kHasSource ? b[k] : a[k]);
-    dv[v] = *reinterpret_cast<uint4*>(a);
+      for (std::size_t k = 0; k < V; ++k) x[k] = op(x[k], y[k]);
+    } else {
+#pragma unroll
+      for (std::size_t k = 0; k < V; ++k) x[k] = op(x[k], x[k]);
+    }
+    dv[v] = *reinterpret_cast<uint4*>(x);
   }
   const std::size_t tailStart = head + vectors * V;
   const std::size_t scalars = head + (count - tailStart);
   for (std::size_t i = first; i < scalars; i += stride) {
     const std::size_t at = i < head ? i : tailStart + (i - head);
-    dst[at] = op(dst[at], kHasSource ? src[at] : dst[at]);
+    if constexpr (kHasSource) dst[at] = op(a[at], b[at]);
+    else dst[at] = op(a[at], a[at]);
   }
 }
 
@@ -132,27 +139,31 @@ unsigned residentBlocks(int multiprocessors) {
   return static_cast<unsigned>(perMultiprocessor * multiprocessors);
 }
 
+bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % kVectorBytes == 0; }
+
+// dst = op(a, b) elementwise (b null when kHasSource is false).
 template <typename T, bool kHasSource, typename Op>
-void launch(void* dstRaw, const void* srcRaw, std::size_t count, Op op, cudaStream_t stream,
-            int multiprocessors) {
+void launch(void* dstRaw, const void* aRaw, const void* bRaw, std::size_t count, Op op,
+            cudaStream_t stream, int multiprocessors) {
   if (count == 0) return;  // a grid of zero blocks is an invalid launch
   constexpr std::size_t V = kVectorBytes / sizeof(T);
   auto* dst = static_cast<T*>(dstRaw);
-  const auto* src = static_cast<const T*>(srcRaw);
+  const auto* a = static_cast<const T*>(aRaw);
+  const auto* b = static_cast<const T*>(bRaw);
   const auto address = reinterpret_cast<std::uintptr_t>(dst);
-  std::size_t head = address % sizeof(T) ? count
-                                          : ((kVectorBytes - address % kVectorBytes) % kVectorBytes) / sizeof(T);
+  // Elements before dst's first 16-byte boundary; the others must reach theirs at the same one.
+  std::size_t head = address % sizeof(T)
+                         ? count
+                         : ((kVectorBytes - address % kVectorBytes) % kVectorBytes) / sizeof(T);
   head = std::min(head, count);
-  bool vectorise = head < count;
-  if (kHasSource && vectorise)
-    vectorise = reinterpret_cast<std::uintptr_t>(src + head) % kVectorBytes == 0;
-  std::size_t vectors = vectorise ? (count - head) / V : 0;
+  const bool vectorise = head < count && aligned16(a + head) && (!kHasSource || aligned16(b + head));
+  const std::size_t vectors = vectorise ? (count - head) / V : 0;
   if (!vectorise) head = 0;  // all scalar: the tail is then the whole range
-  const std::size_t work = std::max<std::size_t>(vectors, vectors ? 2 * V : count);
+  const std::size_t work = vectors ? std::max<std::size_t>(vectors, 2 * V) : count;
   const std::size_t wanted = (work + kThreads - 1) / kThreads;
   const auto blocks = static_cast<unsigned>(
       std::min<std::size_t>(wanted, residentBlocks<T, kHasSource, Op>(multiprocessors)));
-  elementwise<T, kHasSource><<<blocks, kThreads, 0, stream>>>(dst, src, head, vectors, count, op);
+  elementwise<T, kHasSource><<<blocks, kThreads, 0, stream>>>(dst, a, b, head, vectors, count, op);
   COMMSIM_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -231,14 +242,21 @@ void DeviceMemory::fromHost(void* dst, const void* hostSrc, std::size_t bytes) {
 void DeviceMemory::add(void* dst, const void* src, std::size_t count, DType t) {
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
-    launch<T, true>(dst, src, count, AddOp<T>{}, stream_, multiprocessors_);
+    launch<T, true>(dst, dst, src, count, AddOp<T>{}, stream_, multiprocessors_);
+  });
+}
+
+void DeviceMemory::sum(void* dst, const void* a, const void* b, std::size_t count, DType t) {
+  dispatch(t, [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, true>(dst, a, b, count, AddOp<T>{}, stream_, multiprocessors_);
   });
 }
 
 void DeviceMemory::divide(void* dst, std::size_t count, DType t, double divisor) {
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
-    launch<T, false>(dst, nullptr, count, DivideOp<T>{asElement<T>(divisor)}, stream_,
+    launch<T, false>(dst, dst, nullptr, count, DivideOp<T>{asElement<T>(divisor)}, stream_,
                      multiprocessors_);
   });
 }
@@ -247,7 +265,7 @@ void DeviceMemory::sgdStep(void* w, const void* gsum, std::size_t count, DType t
                            double n) {
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
-    launch<T, true>(w, gsum, count, SgdOp<T>{asElement<T>(lr), asElement<T>(n)}, stream_,
+    launch<T, true>(w, w, gsum, count, SgdOp<T>{asElement<T>(lr), asElement<T>(n)}, stream_,
                     multiprocessors_);
   });
 }

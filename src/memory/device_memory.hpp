@@ -34,6 +34,7 @@ class DeviceMemory final : public MemorySpace {
   void toHost(void* hostDst, const void* src, std::size_t bytes) override;
   void fromHost(void* dst, const void* hostSrc, std::size_t bytes) override;
   void add(void* dst, const void* src, std::size_t count, DType t) override;
+  void sum(void* dst, const void* a, const void* b, std::size_t count, DType t) override;
   void divide(void* dst, std::size_t count, DType t, double divisor) override;
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;

@@ -54,16 +54,22 @@ class RingAllreduce final : public Paradigm {
     const int left = (me - 1 + n) % n;
     auto chunk = [&](int i) { return static_cast<std::uint64_t>(((i % n) + n) % n); };
 
-    c.memory.copy(c.out, c.grad, c.count * s);
+    // The result is built without first copying the gradient into it: step 0 sends this rank's
+    // own chunk straight from the gradient, and every chunk received is summed with the
+    // gradient's into the result. The one chunk reduce-scatter never writes (chunk `me`) is
+    // filled by the all-gather.
+    if (n == 1) c.memory.copy(c.out, c.grad, c.count * s);
     Request pending[2];
     for (int step = 0; step < n - 1; ++step) {
       const auto send = chunk(me - step);
       const auto recv = chunk(me - step - 1);
-      pending[0] = t.isend(c.at(c.out, chunks.offset(send)), chunks.count(send) * s, right,
+      void* from = step == 0 ? c.grad : c.out;
+      pending[0] = t.isend(c.at(from, chunks.offset(send)), chunks.count(send) * s, right,
                            kTagReduceScatter);
       pending[1] = t.irecv(c.scratch, chunks.count(recv) * s, left, kTagReduceScatter);
       t.waitAll(pending);
-      c.memory.add(c.at(c.out, chunks.offset(recv)), c.scratch, chunks.count(recv), c.dtype);
+      const auto off = chunks.offset(recv);
+      c.memory.sum(c.at(c.out, off), c.at(c.grad, off), c.scratch, chunks.count(recv), c.dtype);
     }
     const auto owned = chunk(me + 1);
     c.memory.divide(c.at(c.out, chunks.offset(owned)), chunks.count(owned), c.dtype, n);
