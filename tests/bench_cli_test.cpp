@@ -94,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"-c", "-2"}, "check-iters: -2 is not allowed"},
         BadInput{{"-e", "64G"}, "available"},
         BadInput{{"--paradigm", "tree"}, "paradigm: 'tree' is not known (allowed: all-to-all, "
-                                         "parameter-server, ring-allreduce, mpi-allreduce)"},
+                                         "parameter-server, ring-allreduce, mpi-allreduce, nccl-allreduce)"},
         BadInput{{"--paradigm", "mpi-allreduce"}, "mpi-allreduce needs the MPI transport"},
         BadInput{{"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
         BadInput{{"-d", "bfloat16"}, "not supported in host memory"}));

@@ -19,6 +19,9 @@ namespace commsim {
 // "mpi-allreduce".
 const std::vector<std::string>& baselineNames();
 bool isBaselineName(std::string_view name);
+// The baselines a run includes unless the user names its list: the collective of the library the
+// transport uses ("nccl": nccl-allreduce; otherwise mpi-allreduce).
+std::vector<std::string> defaultBaselines(std::string_view transport);
 
 struct BaselineOffer {
   std::unique_ptr<Paradigm> paradigm;  // null when this transport cannot run the baseline

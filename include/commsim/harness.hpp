@@ -76,6 +76,17 @@ Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
 // Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit: the
 // product overflows, or the ranks of some host together need more than its available memory.
 void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype);
+// The same for buffers in `memory`: host memory as above; device memory against each rank's share
+// of its GPU's free memory (MemorySpace::availableBytes).
+void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count, DType dtype);
+
+// The most workers for which the inputs above stay exact in `dtype`: every partial sum of the n
+// gradients is an integer of magnitude at most n*(n+12), which must fit the significand (bfloat16:
+// 256, so n <= 11; float16: 2048, n <= 39; float32: n <= 4090).
+int maxExactWorkers(DType dtype);
+// Throws UsageError, before any data moves, when layout.workers exceeds maxExactWorkers(dtype):
+// a check would then compare against a value the dtype cannot hold.
+void ensureExactInputs(const Layout& layout, DType dtype);
 
 // Throws UsageError naming the first rank whose values differ from rank 0's, before data moves.
 // `what` names each value, e.g. {"params", "dtype"}.

@@ -44,6 +44,10 @@ class MemorySpace {
 
   // Waits until all work issued to this space has finished (a no-op on the host).
   virtual void synchronize() = 0;
+
+  // Bytes this rank may still allocate here, its share where ranks share the memory (a GPU);
+  // 0 when unknown. Host memory is checked per host by the harness instead.
+  virtual std::uint64_t availableBytes() const { return 0; }
 };
 
 // The process-wide host memory space.

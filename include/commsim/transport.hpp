@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace commsim {
@@ -58,6 +59,12 @@ class Transport {
   // Ranks sharing this rank's host, and this rank's index among them (GPU choice, memory checks).
   virtual int localRank() const = 0;
   virtual int localSize() const = 0;
+  // How the payload moves: "host" (host buffers), and for device buffers "nccl", "cuda-aware"
+  // (MPI takes device pointers) or "staged" (MPI through pinned host copies).
+  virtual std::string_view dataPath() const { return "host"; }
+  // One line for the output's header saying the same in words, with library and device; may be
+  // empty.
+  virtual std::string detail() const { return {}; }
 
   // Data plane: counted. Buffers may be host or device memory, as the transport allows.
   Request isend(const void* buf, std::size_t bytes, int peer, int tag);

@@ -142,8 +142,10 @@ std::string renderText(const Json& doc, const std::string& ranks, const std::str
   std::ostringstream os;
   const int s = doc["element_bytes"];
   os << "# commsim bench: gradient synchronisation swept over sizes, per paradigm and baseline\n"
-     << "#   " << ranks << "\n"
-     << "#   " << doc["dtype"].get<std::string>() << " (s = " << s << " B); sizes "
+     << "#   " << ranks << "\n";
+  if (doc.contains("transport_detail"))
+    os << "#   " << doc["transport_detail"].get<std::string>() << "\n";
+  os << "#   " << doc["dtype"].get<std::string>() << " (s = " << s << " B); sizes "
      << doc["min_bytes"].get<std::uint64_t>() << " to " << doc["max_bytes"].get<std::uint64_t>()
      << " bytes, factor " << doc["step_factor"].get<std::uint64_t>() << "; per size and paradigm "
      << doc["check_iterations"].get<int>() << " checked, " << doc["warmup_iterations"].get<int>()
@@ -330,7 +332,8 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     if (runnable == 0)
       throw UsageError("paradigm: nothing this run can do: " +
                        skipped.front()["reason"].get<std::string>());
-    ensureFitsInMemory(t, counts.back(), dtype);
+    ensureExactInputs(layout, dtype);
+    ensureFitsInMemory(t, memory, counts.back(), dtype);
     StepBuffers buffers(memory, counts.back(), dtype);
 
     bool ok = true;
@@ -356,7 +359,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     const std::uint64_t bound =
         static_cast<std::uint64_t>(shared) * 3 * counts.back() * s + kMemorySlackBytes;
 
-    Json doc = documentHeader("bench", t, layout, dtype);
+    Json doc = documentHeader("bench", t, memory, layout, dtype);
     doc["min_bytes"] = minBytes;
     doc["max_bytes"] = maxBytes;
     doc["step_factor"] = factor;
@@ -385,9 +388,8 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
 
 void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
   auto o = std::make_shared<BenchOptions>();
-  o->selection.paradigms = paradigmNames();
-  o->selection.paradigms.insert(o->selection.paradigms.end(), baselineNames().begin(),
-                                baselineNames().end());
+  o->selection.paradigms = paradigmNames();  // and, unless --paradigm is given, the baseline
+                                             // of the backend's library (defaultBaselines)
   CLI::App* app = root.add_subcommand(
       "bench", "Sweep message sizes for every paradigm and baseline: time, bandwidth, counts");
   app->add_option("-b,--minbytes", o->minBytes,
@@ -408,8 +410,14 @@ void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
   o->output.add(app);
   addSelectionOptions(app, o->selection,
                       "Paradigms and baselines, comma-separated: all-to-all, parameter-server, "
-                      "ring-allreduce, mpi-allreduce");
-  commands.push_back({app, [o](ProcessArgs args) { return runBench(*o, args); }});
+                      "ring-allreduce, mpi-allreduce, nccl-allreduce");
+  const CLI::Option* chosen = app->get_option("--paradigm");
+  commands.push_back({app, [o, chosen](ProcessArgs args) {
+                        if (chosen->count() == 0)
+                          for (const auto& b : defaultBaselines(o->selection.backend.transport))
+                            o->selection.paradigms.push_back(b);
+                        return runBench(*o, args);
+                      }});
 }
 
 }  // namespace commsim::cli

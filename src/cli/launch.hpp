@@ -13,7 +13,7 @@ namespace commsim::cli {
 
 struct Backend {
   std::string transport = "mpi";  // mpi | nccl   (--local always uses the in-process transport)
-  std::string memory = "host";    // host | device
+  std::string memory;             // host | device; when not given: device for nccl, else host
   int local = 0;                  // > 0: that many ranks as threads of this process
 };
 

@@ -8,7 +8,9 @@
 namespace commsim::cli {
 
 void addSelectionOptions(CLI::App* app, SelectionOptions& o, const std::string& paradigmHelp) {
-  app->add_option("-d,--dtype", o.dtype, "Element type: float32 or float64")->capture_default_str();
+  app->add_option("-d,--dtype", o.dtype,
+                  "Element type: float32 or float64; with device memory also float16, bfloat16")
+      ->capture_default_str();
   app->add_option("--paradigm", o.paradigms, paradigmHelp)->delimiter(',')->capture_default_str();
   app->add_option("--servers", o.servers,
                   "Parameter server: k sharded server ranks (the last k ranks)")
@@ -99,11 +101,14 @@ void ensureRanksAgree(Transport& t,
   commsim::ensureRanksAgree(t, v, names);
 }
 
-Json documentHeader(std::string_view command, const Transport& t, const Layout& layout,
-                    DType dtype) {
+Json documentHeader(std::string_view command, const Transport& t, const MemorySpace& memory,
+                    const Layout& layout, DType dtype) {
   Json doc;
   doc["command"] = command;
   doc["transport"] = t.name();
+  doc["memory"] = memory.name();
+  doc["data_path"] = t.dataPath();
+  if (const std::string d = t.detail(); !d.empty()) doc["transport_detail"] = d;
   doc["world_size"] = t.size();
   doc["workers"] = layout.workers;
   doc["servers"] = layout.servers;

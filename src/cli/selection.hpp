@@ -71,9 +71,9 @@ void ensureRanksAgree(Transport& transport,
                       const std::vector<std::pair<const char*, std::uint64_t>>& values);
 
 // The top-level fields every command's JSON document starts with: command, transport,
-// world_size, workers, servers, dtype, element_bytes, lr.
-Json documentHeader(std::string_view command, const Transport& transport, const Layout& layout,
-                    DType dtype);
+// memory, data_path (and transport_detail), world_size, workers, servers, dtype, element_bytes, lr.
+Json documentHeader(std::string_view command, const Transport& transport, const MemorySpace& memory,
+                    const Layout& layout, DType dtype);
 
 // "transport mpi, 5 ranks: n = 4 workers + 1 dedicated parameter-server rank (rank 4)".
 std::string describeRanks(std::string_view transport, int worldSize, const Layout& layout);

@@ -33,7 +33,10 @@ std::string renderText(const Json& doc, const std::string& ranks) {
   std::ostringstream os;
   os << "# commsim table: one gradient synchronisation step per paradigm, counted by the "
         "transport\n";
-  os << "#   " << ranks << "\n#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
+  os << "#   " << ranks << "\n";
+  if (doc.contains("transport_detail"))
+    os << "#   " << doc["transport_detail"].get<std::string>() << "\n";
+  os << "#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
      << doc["dtype"].get<std::string>() << " (s = " << doc["element_bytes"].get<int>()
      << " B); each count is what the transport saw, next to its closed form\n#\n";
   TextTable table({{"paradigm", true},
@@ -91,9 +94,10 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     agreed.insert(agreed.begin(), {"params", count});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t.size());
-    ensureFitsInMemory(t, count, dtype);
+    ensureExactInputs(layout, dtype);
+    ensureFitsInMemory(t, memory, count, dtype);
 
-    Json doc = documentHeader("table", t, layout, dtype);
+    Json doc = documentHeader("table", t, memory, layout, dtype);
     doc["params"] = count;
     doc["rows"] = Json::array();
     bool ok = true;

@@ -232,6 +232,51 @@ void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype) 
                    std::to_string(available) + " bytes are available");
 }
 
+void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count,
+                        DType dtype) {
+  if (!memory.isDevice()) return ensureFitsInMemory(transport, count, dtype);
+  const std::uint64_t s = elementBytes(dtype);
+  constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
+  const bool overflows = count > kLimit / (3 * s);
+  const std::uint64_t perRank = overflows ? kLimit : 3 * count * s;
+  const std::uint64_t available = memory.availableBytes();
+  std::uint64_t refuse[] = {overflows || (available && perRank > available) ? 1u : 0u};
+  transport.allreduce(refuse, ReduceOp::Max);
+  if (!refuse[0]) return;
+  const std::string p = std::to_string(count);
+  if (overflows)
+    throw UsageError("params: " + p + " elements of " + std::to_string(s) +
+                     " bytes are too many to address (3*p*s bytes per rank overflow)");
+  // Each rank knows only its own GPU; the message names rank 0's figures, or says it fits there.
+  throw UsageError("params: " + p + " elements need 3*p*s = " + std::to_string(perRank) +
+                   " bytes of device memory per rank, more than some rank's share of its GPU's "
+                   "free memory (rank " + std::to_string(transport.rank()) + ": " +
+                   std::to_string(available) + " bytes)");
+}
+
+int maxExactWorkers(DType dtype) {
+  const double limit = [&] {
+    switch (dtype) {
+      case DType::BFloat16: return 256.0;     // 2^8
+      case DType::Float16: return 2048.0;     // 2^11
+      case DType::Float32: return 16777216.0; // 2^24
+      case DType::Float64: return 9007199254740992.0;
+    }
+    return 0.0;
+  }();
+  int n = 1;
+  while (n < (1 << 20) && (n + 1.0) * (n + 1.0 + 12.0) <= limit) ++n;
+  return n;
+}
+
+void ensureExactInputs(const Layout& layout, DType dtype) {
+  const int most = maxExactWorkers(dtype);
+  if (layout.workers > most)
+    throw UsageError("dtype: " + std::string(dtypeName(dtype)) + " holds the check's sums exactly "
+                     "for at most " + std::to_string(most) + " workers, and this run has " +
+                     std::to_string(layout.workers) + " (use float32 or fewer ranks)");
+}
+
 void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,
                       std::span<const char* const> what) {
   COMMSIM_ENFORCE_EQ(values.size(), what.size(), "one name per value");

@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "commsim/baseline.hpp"
+#include "commsim/device.hpp"
 #include "commsim/error.hpp"
 #include "commsim/mpi_transport.hpp"
 
@@ -25,9 +26,9 @@ MPI_Datatype mpiType(DType t) {
 
 class MpiAllreduce final : public Paradigm {
  public:
-  MpiAllreduce(MpiTransport& t, const Layout& layout) {
-    const int color = layout.isWorker(t.rank()) ? 0 : MPI_UNDEFINED;
-    COMMSIM_MPI_CHECK(MPI_Comm_split(t.comm(), color, t.rank(), &workers_));
+  MpiAllreduce(MPI_Comm comm, int rank, const Layout& layout) {
+    const int color = layout.isWorker(rank) ? 0 : MPI_UNDEFINED;
+    COMMSIM_MPI_CHECK(MPI_Comm_split(comm, color, rank, &workers_));
     if (workers_ != MPI_COMM_NULL)
       COMMSIM_MPI_CHECK(MPI_Comm_set_errhandler(workers_, MPI_ERRORS_RETURN));
   }
@@ -56,6 +57,7 @@ class MpiAllreduce final : public Paradigm {
     const MPI_Datatype type = mpiType(c.dtype);
     // MPI counts are ints; a baseline's messages are not counted, so pieces change nothing.
     constexpr std::uint64_t kPiece = INT_MAX;
+    c.memory.synchronize();  // device buffers: the kernels that wrote them are done
     for (std::uint64_t done = 0; done < c.count;) {
       const std::uint64_t n = std::min(c.count - done, kPiece);
       COMMSIM_MPI_CHECK(MPI_Allreduce(c.at(c.grad, done), c.at(c.out, done), static_cast<int>(n),
@@ -73,15 +75,22 @@ class MpiAllreduce final : public Paradigm {
 
 BaselineOffer makeMpiAllreduce(Transport& transport, const MemorySpace& memory,
                                const Layout& layout) {
-  auto* mpi = dynamic_cast<MpiTransport*>(&transport);
-  if (!mpi)
-    return {nullptr, "mpi-allreduce needs the MPI transport; this run uses the " +
-                         std::string(transport.name()) + " transport (run it under mpirun)"};
-  // Every rank decides alike (one memory space per run), so no rank is left in MPI_Comm_split.
-  if (memory.isDevice())
-    return {nullptr, "mpi-allreduce runs on host buffers; this run's are in " +
-                         std::string(memory.name()) + " memory"};
-  return {std::make_unique<MpiAllreduce>(*mpi, layout), ""};
+  // Every rank decides alike (one transport and memory space per run), so no rank is left
+  // waiting in MPI_Comm_split.
+  if (auto* mpi = dynamic_cast<MpiTransport*>(&transport)) {
+    if (memory.isDevice())
+      return {nullptr, "mpi-allreduce runs on host buffers; this run's are in " +
+                           std::string(memory.name()) + " memory"};
+    return {std::make_unique<MpiAllreduce>(mpi->comm(), mpi->rank(), layout), ""};
+  }
+  // On device buffers only a CUDA-aware MPI library can take them.
+  if (const MPI_Comm comm = cudaAwareMpiComm(transport); comm != MPI_COMM_NULL)
+    return {std::make_unique<MpiAllreduce>(comm, transport.rank(), layout), ""};
+  if (transport.dataPath() == "staged")
+    return {nullptr, "mpi-allreduce on device buffers needs a CUDA-aware MPI library, and this "
+                     "one is not (the paradigms' messages are staged through host memory)"};
+  return {nullptr, "mpi-allreduce needs the MPI transport; this run uses the " +
+                       std::string(transport.name()) + " transport (run it under mpirun)"};
 }
 
 }  // namespace commsim

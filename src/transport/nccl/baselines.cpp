@@ -1,0 +1,70 @@
+// The ncclAllReduce baseline: NCCL's all-reduce (sum) of every worker's gradient into its result
+// buffer, then the division by n, on the same device buffers the paradigms use, like the
+// mpi-allreduce baseline beside the MPI transport. When a dedicated parameter-server rank idles,
+// it runs on a communicator of the workers alone (ncclCommSplit), so it averages the same n
+// gradients as every paradigm of the run. Its messages are NCCL's and are not counted.
+#include <string>
+
+#include "commsim/baseline.hpp"
+#include "commsim/device.hpp"
+#include "commsim/error.hpp"
+#include "nccl_transport.hpp"
+
+namespace commsim {
+
+namespace {
+
+class NcclAllreduce final : public Paradigm {
+ public:
+  NcclAllreduce(NcclTransport& t, const Layout& layout)
+      : transport_(t), comm_(t.workersComm(layout.workers)) {}
+
+  std::string_view name() const override { return "nccl-allreduce"; }
+
+  Expectation expect(const Layout& /*layout*/, std::uint64_t /*p*/, std::size_t /*s*/) const override {
+    Expectation e;
+    e.counted = false;
+    return e;
+  }
+
+  // nccl-tests' all-reduce factor, the same as the ring's.
+  double busbwFactor(const Layout& layout) const override {
+    const double n = layout.workers;
+    return 2.0 * (n - 1.0) / n;
+  }
+
+  void run(StepContext& c) const override {
+    if (!c.layout.isWorker(transport_.rank())) return;
+    transport_.allReduceSum(c.grad, c.out, c.count, c.dtype, comm_);
+    c.memory.divide(c.out, c.count, c.dtype, c.layout.workers);
+  }
+
+ private:
+  NcclTransport& transport_;
+  ncclComm_t comm_;  // owned by the transport
+};
+
+}  // namespace
+
+BaselineOffer makeNcclAllreduce(Transport& transport, const Layout& layout) {
+  auto* nccl = dynamic_cast<NcclTransport*>(&transport);
+  if (!nccl)
+    return {nullptr, "nccl-allreduce needs --backend nccl; this run uses the " +
+                         std::string(transport.name()) + " transport"};
+  return {std::make_unique<NcclAllreduce>(*nccl, layout), ""};
+}
+
+bool isNcclTransport(const Transport& transport) {
+  return dynamic_cast<const NcclTransport*>(&transport) != nullptr;
+}
+
+void ncclAllReduceSum(Transport& transport, const void* send, void* recv, std::uint64_t count,
+                      DType dtype) {
+  auto* nccl = dynamic_cast<NcclTransport*>(&transport);
+  if (!nccl)
+    throw UsageError("baseline: ncclAllReduce needs --backend nccl (this run's transport is " +
+                     std::string(transport.name()) + ")");
+  nccl->allReduceSum(send, recv, count, dtype);
+}
+
+}  // namespace commsim
