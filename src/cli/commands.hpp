@@ -28,5 +28,8 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands);
 int launcherRank();
 // Whether this process was started by a launcher (mpirun, srun).
 bool underLauncher();
+// Whether this process prints a bad-input message: rank 0 does; before MPI starts, so does the
+// first rank of each further program of an MPMD launch (mpirun A : B), whose options may differ.
+bool reportsBadInput();
 
 }  // namespace commsim::cli

@@ -6,6 +6,18 @@
 #include "commands.hpp"
 #include "commsim/error.hpp"
 
+namespace {
+// One line, once per job: a rank other than 0 says which it is (its options differed).
+void reportBadInput(const char* what) {
+  if (!commsim::cli::reportsBadInput()) return;
+  const int rank = commsim::cli::launcherRank();
+  if (rank == 0)
+    std::fprintf(stderr, "commsim: %s\n", what);
+  else
+    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, what);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace commsim;
   CLI::App app{"commsim: gradient synchronisation over MPI and NCCL, counted, checked and timed"};
@@ -26,7 +38,7 @@ int main(int argc, char** argv) {
     if (cli::launcherRank() == 0) app.exit(e);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+    reportBadInput(e.what());
     return kExitBadInput;
   }
 
@@ -35,7 +47,7 @@ int main(int argc, char** argv) {
       try {
         return c.run(cli::ProcessArgs{&argc, &argv});
       } catch (const UsageError& e) {
-        if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+        reportBadInput(e.what());
         return kExitBadInput;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "commsim: error: %s\n", e.what());

@@ -126,6 +126,10 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   const Format format = parseFormat(o.format);
   if (o.servers < 1)
     throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
+  if (o.colocated && o.servers != 1)
+    throw UsageError("servers: " + std::to_string(o.servers) +
+                     " cannot be combined with --colocated (the co-located server is one, on "
+                     "worker 0; allowed: --servers K or --colocated)");
   std::vector<std::unique_ptr<Paradigm>> paradigms;
   std::uint64_t paradigmMask = 0;
   for (const auto& name : o.paradigms) {
@@ -145,7 +149,14 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     const std::uint64_t agreed[] = {count, static_cast<std::uint64_t>(dtype), paradigmMask,
                                     static_cast<std::uint64_t>(o.servers), o.colocated ? 1u : 0u};
     const char* const names[] = {"params", "dtype", "paradigms", "servers", "colocated"};
-    ensureRanksAgree(t, agreed, names);
+    ensureRanksAgree(t, agreed, names, [](std::size_t i, std::uint64_t v) -> std::string {
+      if (i == 1) return std::string(dtypeName(static_cast<DType>(v)));
+      if (i != 2) return std::to_string(v);
+      std::string list;
+      for (std::size_t k = 0; k < paradigmNames().size(); ++k)
+        if (v >> k & 1) list += (list.empty() ? "" : ",") + paradigmNames()[k];
+      return list;
+    });
     std::vector<const Paradigm*> views;
     for (const auto& p : paradigms) views.push_back(p.get());
     const Layout layout = layoutFor(t.size(), views);
