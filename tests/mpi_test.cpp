@@ -14,6 +14,10 @@ struct MpiCase {
   std::string dtype;
 };
 
+void PrintTo(const MpiCase& c, std::ostream* os) {
+  *os << "W=" << c.ranks << " p=" << c.params << " " << c.dtype;
+}
+
 class TableUnderMpirun : public ::testing::TestWithParam<MpiCase> {};
 
 TEST_P(TableUnderMpirun, CountsAndResultsEqualTheFormulas) {

@@ -20,6 +20,10 @@ struct Case {
   bool colocated = false;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << (c.colocated ? " co-located" : "") << (c.shards > 1 ? " k=" + std::to_string(c.shards) : "");
+}
+
 std::unique_ptr<Paradigm> make(const Case& c) {
   return makeParadigm(c.name, c.shards, c.colocated);
 }

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "commsim 0.1.0");
   std::vector<cli::Command> commands;
   cli::addTableCommand(app, commands);
+  cli::addPredictCommand(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,59 @@
+// A machine or cluster, as topologies/*.yaml describe it (SPEC §5; schema in docs/topologies.md).
+// One description feeds the cost model (cost_model.hpp) and, later, the simulator's platform export.
+// All figures are held in SI base units: bytes per second and seconds.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace commsim {
+
+// One direction of a full-duplex link.
+struct Link {
+  double bandwidthBps = 0;  // bytes per second
+  double latencyS = 0;      // one-way latency of a message, seconds
+};
+
+enum class FabricKind {
+  NonBlocking,     // every host can send and receive at its NIC rate at once
+  Oversubscribed,  // the core carries hosts * NIC rate / oversubscription in all
+  FatTree,         // two-level leaf-spine; each leaf's uplinks carry hostsPerLeaf * NIC rate / ratio
+};
+
+struct Fabric {
+  FabricKind kind = FabricKind::NonBlocking;
+  double oversubscription = 1;  // >= 1; 2 means 2:1
+  int hostsPerLeaf = 0;         // fat-tree only
+  double switchLatencyS = 0;    // added per switch a message passes through
+};
+
+struct Topology {
+  std::string name;
+  std::string description;
+  std::string source;  // the file it came from, for messages
+  int hosts = 1;
+  int devicesPerHost = 1;  // GPUs or worker processes: the slots ranks are placed on
+  Link intraHost;          // per device, between devices of one host
+  Link nic;                // per NIC; latency host to host, switches excluded
+  int nicsPerHost = 1;
+  Fabric fabric;
+
+  long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
+  double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }
+};
+
+std::string_view fabricName(FabricKind kind);
+
+// Reads and validates a topology file. Throws UsageError with one line
+// "<file>: <field>: <what is wrong> (<what is allowed>)".
+Topology loadTopology(const std::string& path);
+// The same from YAML text; `source` names it in messages.
+Topology parseTopology(std::string_view yaml, const std::string& source);
+
+// "400 Gbps", "12.5GBps" -> bytes per second. Units: Gbps, Mbps (bits, 10^9 and 10^6), GBps,
+// MBps (bytes, 10^9 and 10^6). Throws UsageError("<where>: '<text>' ...") unless > 0.
+double parseBandwidth(std::string_view text, std::string_view where);
+// "2 us", "150ns" -> seconds. Units: s, ms, us, ns. Throws UsageError unless >= 0.
+double parseLatency(std::string_view text, std::string_view where);
+
+}  // namespace commsim

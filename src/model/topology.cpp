@@ -1,0 +1,248 @@
+// Loading and validating topologies/*.yaml. Every message names the file and the field, because a
+// cluster description is edited by hand and a silent default would make every prediction wrong.
+#include "commsim/topology.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+namespace {
+
+struct Unit {
+  std::string_view name;
+  double factor;  // to bytes per second, or to seconds
+};
+
+// Network rates are decimal, as vendors quote them: 400 Gbps is 400e9 bits per second.
+constexpr std::array<Unit, 4> kBandwidthUnits{{
+    {"Gbps", 1e9 / 8}, {"Mbps", 1e6 / 8}, {"GBps", 1e9}, {"MBps", 1e6}}};
+constexpr std::array<Unit, 4> kLatencyUnits{{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}}};
+
+template <std::size_t N>
+std::string unitList(const std::array<Unit, N>& units) {
+  std::string out;
+  for (const auto& u : units) out += (out.empty() ? "" : ", ") + std::string(u.name);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void fail(std::string_view where, std::string_view text, std::string_view what) {
+  std::ostringstream os;
+  os << where << ": '" << text << "' " << what;
+  throw UsageError(os.str());
+}
+
+// "<number> <unit>" with the unit one of `units`; returns the number times the unit's factor.
+template <std::size_t N>
+double parseQuantity(std::string_view text, std::string_view where,
+                     const std::array<Unit, N>& units, std::string_view example) {
+  const std::string_view s = trim(text);
+  const std::string allowed = "(allowed: " + unitList(units) + ")";
+  if (s.empty()) fail(where, text, "is empty (expected a number and a unit, e.g. '" +
+                                       std::string(example) + "')");
+  double value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || !std::isfinite(value)) {
+    fail(where, text, "is not a number with a unit (e.g. '" + std::string(example) + "')");
+  }
+  const std::string_view unit = trim(s.substr(static_cast<std::size_t>(end - s.data())));
+  if (unit.empty()) fail(where, text, "has no unit " + allowed);
+  const auto it = std::find_if(units.begin(), units.end(),
+                               [&](const Unit& u) { return u.name == unit; });
+  if (it == units.end()) fail(where, text, "has an unknown unit " + allowed);
+  return value * it->factor;
+}
+
+// Walks the YAML tree, naming each node by its dotted path for messages.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(std::string_view field, std::string_view what) const {
+    throw UsageError(source_ + ": " + std::string(field) + ": " + std::string(what));
+  }
+  std::string where(std::string_view field) const { return source_ + ": " + std::string(field); }
+
+  // The node must be a mapping whose keys are all in `allowed`.
+  void checkKeys(const YAML::Node& node, const std::string& path,
+                 std::initializer_list<std::string_view> allowed) const {
+    if (!node.IsMap()) fail(path.empty() ? "(top level)" : path, "must be a mapping of keys");
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) fail(path.empty() ? "(top level)" : path, "keys must be plain names");
+      const std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(join(path, key), "unknown key (allowed: " + list + ")");
+      }
+    }
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+  std::string scalar(const YAML::Node& parent, const std::string& path, std::string_view key,
+                     std::string_view required) const {
+    const YAML::Node n = parent[std::string(key)];
+    const std::string field = join(path, key);
+    if (!n) fail(field, "missing (required: " + std::string(required) + ")");
+    if (!n.IsScalar()) fail(field, "must be a single value (" + std::string(required) + ")");
+    return n.Scalar();
+  }
+
+  int positiveInt(const YAML::Node& parent, const std::string& path, std::string_view key) const {
+    const std::string text = scalar(parent, path, key, "a positive integer");
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+      fail(join(path, key), "'" + text + "' is not a positive integer");
+    }
+    return value;
+  }
+
+  double ratio(const YAML::Node& parent, const std::string& path, std::string_view key) const {
+    const std::string text = scalar(parent, path, key, "a ratio >= 1, e.g. 2 for 2:1");
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+        value < 1) {
+      fail(join(path, key), "'" + text + "' is not a ratio >= 1 (e.g. 2 for 2:1)");
+    }
+    return value;
+  }
+
+  Link link(const YAML::Node& parent, const std::string& key,
+            std::initializer_list<std::string_view> allowed) const {
+    const YAML::Node n = parent[key];
+    if (!n) fail(key, "missing (required: a mapping with bandwidth and latency)");
+    checkKeys(n, key, allowed);
+    Link l;
+    l.bandwidthBps = parseBandwidth(scalar(n, key, "bandwidth", "e.g. '100 Gbps'"),
+                                    where(join(key, "bandwidth")));
+    l.latencyS = parseLatency(scalar(n, key, "latency", "e.g. '2 us'"), where(join(key, "latency")));
+    return l;
+  }
+
+  Fabric fabric(const YAML::Node& parent) const {
+    const std::string path = "fabric";
+    const YAML::Node n = parent[path];
+    if (!n) fail(path, "missing (required when hosts > 1: a mapping with type)");
+    if (!n.IsMap()) fail(path, "must be a mapping of keys");
+    const std::string type =
+        scalar(n, path, "type", "one of non-blocking, oversubscribed, fat-tree");
+    Fabric f;
+    if (type == "non-blocking") {
+      f.kind = FabricKind::NonBlocking;
+      checkKeys(n, path, {"type", "switch_latency"});
+    } else if (type == "oversubscribed") {
+      f.kind = FabricKind::Oversubscribed;
+      checkKeys(n, path, {"type", "switch_latency", "oversubscription"});
+      f.oversubscription = ratio(n, path, "oversubscription");
+    } else if (type == "fat-tree") {
+      f.kind = FabricKind::FatTree;
+      checkKeys(n, path, {"type", "switch_latency", "hosts_per_leaf", "oversubscription"});
+      f.hostsPerLeaf = positiveInt(n, path, "hosts_per_leaf");
+      if (n["oversubscription"]) f.oversubscription = ratio(n, path, "oversubscription");
+    } else {
+      fail(join(path, "type"),
+           "'" + type + "' is not a fabric type (allowed: non-blocking, oversubscribed, fat-tree)");
+    }
+    if (n["switch_latency"]) {
+      f.switchLatencyS = parseLatency(scalar(n, path, "switch_latency", "e.g. '200 ns'"),
+                                      where(join(path, "switch_latency")));
+    }
+    return f;
+  }
+
+ private:
+  std::string source_;
+};
+
+}  // namespace
+
+std::string_view fabricName(FabricKind kind) {
+  switch (kind) {
+    case FabricKind::NonBlocking: return "non-blocking";
+    case FabricKind::Oversubscribed: return "oversubscribed";
+    case FabricKind::FatTree: return "fat-tree";
+  }
+  return "?";
+}
+
+double parseBandwidth(std::string_view text, std::string_view where) {
+  const double v = parseQuantity(text, where, kBandwidthUnits, "100 Gbps");
+  if (!(v > 0)) fail(where, text, "must be greater than zero");
+  return v;
+}
+
+double parseLatency(std::string_view text, std::string_view where) {
+  const double v = parseQuantity(text, where, kLatencyUnits, "2 us");
+  if (v < 0) fail(where, text, "must not be negative");
+  return v;
+}
+
+Topology parseTopology(std::string_view yaml, const std::string& source) {
+  YAML::Node loaded;
+  try {
+    loaded = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw UsageError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  // Const, so that looking up an absent key never adds it.
+  const YAML::Node& root = loaded;
+  const Reader r(source);
+  r.checkKeys(root, "",
+              {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric"});
+  Topology t;
+  t.source = source;
+  t.name = root["name"] ? r.scalar(root, "", "name", "a string")
+                        : std::filesystem::path(source).stem().string();
+  if (root["description"]) t.description = r.scalar(root, "", "description", "a string");
+  t.hosts = r.positiveInt(root, "", "hosts");
+  t.devicesPerHost = r.positiveInt(root, "", "devices_per_host");
+  // Links that no placement can cross may be left out: intra_host with one device per host,
+  // nic and fabric with one host.
+  if (t.devicesPerHost > 1 || root["intra_host"]) {
+    t.intraHost = r.link(root, "intra_host", {"bandwidth", "latency"});
+  }
+  if (t.hosts > 1 || root["nic"]) {
+    t.nic = r.link(root, "nic", {"bandwidth", "latency", "count"});
+    if (root["nic"]["count"]) t.nicsPerHost = r.positiveInt(root["nic"], "nic", "count");
+  }
+  if (t.hosts > 1 || root["fabric"]) t.fabric = r.fabric(root);
+  return t;
+}
+
+Topology loadTopology(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError(path + ": cannot read the topology file (" + std::strerror(errno) +
+                     "); shipped ones are in topologies/");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseTopology(text.str(), path);
+}
+
+}  // namespace commsim

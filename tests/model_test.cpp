@@ -1,0 +1,341 @@
+// Topology files and the cost model. Expected times are worked out here from the closed forms of
+// SPEC §4 and round figures (1 GBps, 1 us, p*s = 10^9 bytes), independently of the model's code.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "commsim/cost_model.hpp"
+#include "commsim/error.hpp"
+#include "commsim/topology.hpp"
+
+namespace commsim {
+namespace {
+
+// p*s = 10^9 bytes, so p*s/B is 1 s at 1 GBps.
+constexpr std::uint64_t kP = 250'000'000;
+constexpr std::size_t kS = 4;
+constexpr double kPS = 1e9;
+
+std::string usageError(const std::string& yaml) {
+  try {
+    parseTopology(yaml, "x.yaml");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no UsageError for:\n" << yaml;
+  return "";
+}
+
+const std::string kValid = R"(
+hosts: 2
+devices_per_host: 2
+intra_host: {bandwidth: 10 GBps, latency: 1 us}
+nic: {bandwidth: 8 Gbps, latency: 5 us}
+fabric: {type: non-blocking, switch_latency: 1 us}
+)";
+
+// The message names the field: `part` is a piece of it.
+void expectError(const std::string& yaml, const std::string& part) {
+  const std::string m = usageError(yaml);
+  EXPECT_NE(m.find(part), std::string::npos) << m;
+}
+
+// kValid with the line containing `from` replaced by `to`.
+std::string edited(const std::string& from, const std::string& to) {
+  std::string y = kValid;
+  const auto at = y.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  const auto end = y.find('\n', at);
+  const auto begin = y.rfind('\n', at) + 1;
+  return y.replace(begin, end - begin, to);
+}
+
+TEST(TopologySchema, ValidFileLoadsInBaseUnits) {
+  const Topology t = parseTopology(kValid, "x.yaml");
+  EXPECT_EQ(t.name, "x");
+  EXPECT_EQ(t.slots(), 4);
+  EXPECT_DOUBLE_EQ(t.intraHost.bandwidthBps, 10e9);
+  EXPECT_DOUBLE_EQ(t.intraHost.latencyS, 1e-6);
+  EXPECT_DOUBLE_EQ(t.nic.bandwidthBps, 1e9);  // 8 Gbit/s is 1 GB/s
+  EXPECT_DOUBLE_EQ(t.fabric.switchLatencyS, 1e-6);
+  EXPECT_EQ(t.fabric.kind, FabricKind::NonBlocking);
+}
+
+TEST(TopologySchema, Units) {
+  EXPECT_DOUBLE_EQ(parseBandwidth("400 Gbps", "w"), 50e9);
+  EXPECT_DOUBLE_EQ(parseBandwidth("800Mbps", "w"), 100e6);
+  EXPECT_DOUBLE_EQ(parseBandwidth("12.5 GBps", "w"), 12.5e9);
+  EXPECT_DOUBLE_EQ(parseBandwidth("3 MBps", "w"), 3e6);
+  EXPECT_DOUBLE_EQ(parseLatency("2 us", "w"), 2e-6);
+  EXPECT_DOUBLE_EQ(parseLatency("150ns", "w"), 150e-9);
+  EXPECT_DOUBLE_EQ(parseLatency("1.5 ms", "w"), 1.5e-3);
+  EXPECT_DOUBLE_EQ(parseLatency("0 s", "w"), 0);
+}
+
+TEST(TopologySchema, UnknownKeyIsNamed) {
+  EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
+            "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
+            "intra_host, nic, fabric)");
+  expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
+              "x.yaml: nic.mtu: unknown key");
+  expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
+              "x.yaml: fabric.hosts_per_leaf: unknown key");
+}
+
+TEST(TopologySchema, MissingFieldIsNamed) {
+  expectError(edited("nic:", "nic: {latency: 5 us}"), "x.yaml: nic.bandwidth: missing");
+  expectError(edited("hosts:", ""), "x.yaml: hosts: missing");
+  expectError(edited("fabric:", ""), "x.yaml: fabric: missing");
+  expectError(edited("intra_host:", ""), "x.yaml: intra_host: missing");
+}
+
+TEST(TopologySchema, ZeroBandwidthIsRefused) {
+  EXPECT_EQ(usageError(edited("intra_host:", "intra_host: {bandwidth: 0 GBps, latency: 1 us}")),
+            "x.yaml: intra_host.bandwidth: '0 GBps' must be greater than zero");
+  expectError(edited("nic:", "nic: {bandwidth: -4 Gbps, latency: 5 us}"),
+              "nic.bandwidth: '-4 Gbps' must be greater than zero");
+}
+
+TEST(TopologySchema, BadUnitIsRefused) {
+  EXPECT_EQ(usageError(edited("nic:", "nic: {bandwidth: 10 Gbs, latency: 5 us}")),
+            "x.yaml: nic.bandwidth: '10 Gbs' has an unknown unit (allowed: Gbps, Mbps, GBps, MBps)");
+  EXPECT_EQ(usageError(edited("nic:", "nic: {bandwidth: 10, latency: 5 us}")),
+            "x.yaml: nic.bandwidth: '10' has no unit (allowed: Gbps, Mbps, GBps, MBps)");
+  expectError(edited("nic:", "nic: {bandwidth: 1 Gbps, latency: 5 usec}"),
+              "x.yaml: nic.latency: '5 usec' has an unknown unit (allowed: s, ms, us, ns)");
+  expectError(edited("nic:", "nic: {bandwidth: fast, latency: 5 us}"),
+              "x.yaml: nic.bandwidth: 'fast' is not a number");
+}
+
+TEST(TopologySchema, NegativeLatencyIsRefused) {
+  EXPECT_EQ(usageError(edited("nic:", "nic: {bandwidth: 1 Gbps, latency: -1 us}")),
+            "x.yaml: nic.latency: '-1 us' must not be negative");
+  expectError(edited("fabric:", "fabric: {type: non-blocking, switch_latency: -3 ns}"),
+              "x.yaml: fabric.switch_latency: '-3 ns' must not be negative");
+}
+
+TEST(TopologySchema, OtherBadValues) {
+  expectError(edited("hosts:", "hosts: 0"), "x.yaml: hosts: '0' is not a positive integer");
+  expectError(edited("devices_per_host:", "devices_per_host: 2.5"),
+              "x.yaml: devices_per_host: '2.5' is not a positive integer");
+  expectError(edited("fabric:", "fabric: {type: torus}"),
+              "x.yaml: fabric.type: 'torus' is not a fabric type");
+  expectError(edited("fabric:", "fabric: {type: oversubscribed, oversubscription: 0.5}"),
+              "x.yaml: fabric.oversubscription: '0.5' is not a ratio >= 1");
+  expectError(edited("fabric:", "fabric: {type: oversubscribed}"),
+              "x.yaml: fabric.oversubscription: missing");
+  expectError(edited("fabric:", "fabric: {type: fat-tree}"),
+              "x.yaml: fabric.hosts_per_leaf: missing");
+  expectError("hosts: [1, 2\n", "x.yaml:2: not valid YAML");
+  expectError("- a list\n", "must be a mapping");
+}
+
+TEST(TopologySchema, MissingFileIsNamed) {
+  try {
+    loadTopology("/nonexistent/commsim-topology.yaml");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/commsim-topology.yaml: cannot read"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(TopologySchema, EveryShippedTopologyLoads) {
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(COMMSIM_SOURCE_DIR) + "/topologies")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    SCOPED_TRACE(entry.path().string());
+    const Topology t = loadTopology(entry.path().string());
+    EXPECT_EQ(t.name, entry.path().stem().string());
+    EXPECT_FALSE(t.description.empty());
+    const int n = static_cast<int>(std::min<long long>(t.slots(), 2));
+    const Prediction r = predict(t, ModelParadigm::RingAllreduce, n, kP, kS);
+    if (n > 1) {
+      EXPECT_GT(r.timeS, 0);
+    }
+  }
+  EXPECT_GE(files, 6);
+}
+
+// One host of four devices at 1 GBps and 1 us: the flat model of SPEC §4.
+Topology flatHost() {
+  return parseTopology("hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n",
+                       "flat.yaml");
+}
+
+void expectTime(const Prediction& r, double expected) {
+  EXPECT_NEAR(r.timeS, expected, expected * 1e-12) << modelParadigmName(r.paradigm) << " n=" << r.workers;
+}
+
+TEST(CostModel, FlatFormulasOfTheSpec) {
+  const Topology t = flatHost();
+  const double a = 1e-6, B = 1e9;
+  // all-to-all: (n-1)a + (n-1)ps/B
+  auto r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  expectTime(r, 3 * a + 3 * kPS / B);
+  EXPECT_DOUBLE_EQ(r.latencyS, a);
+  EXPECT_DOUBLE_EQ(r.bandwidthBps, B);
+  EXPECT_EQ(r.bottleneck, "intra-host");
+  EXPECT_NEAR(r.algbwBps, kPS / r.timeS, 1e-3);
+  EXPECT_NEAR(r.busbwBps, 3 * kPS / r.timeS, 1e-3);
+  // parameter server, one dedicated server on the fourth slot: 2(a + n ps/B)
+  r = predict(t, ModelParadigm::ParameterServer, 3, kP, kS);
+  expectTime(r, 2 * (a + 3 * kPS / B));
+  EXPECT_NEAR(r.busbwBps, 3 * kPS / r.timeS, 1e-3);
+  // ring: 2(n-1)(a + ps/(nB))
+  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  expectTime(r, 2 * 3 * (a + kPS / (4 * B)));
+  EXPECT_NEAR(r.busbwBps, 2.0 * 3 / 4 * kPS / r.timeS, 1e-3);
+}
+
+TEST(CostModel, ParameterServerVariants) {
+  const Topology t = flatHost();
+  const double a = 1e-6, B = 1e9;
+  PredictOptions sharded;
+  sharded.servers = 2;  // each server's link carries n*p*s/k per phase
+  auto r = predict(t, ModelParadigm::ParameterServer, 2, kP, kS, sharded);
+  expectTime(r, 2 * (a + (2.0 / 2) * kPS / B));
+  EXPECT_EQ(r.variant, "k=2");
+  PredictOptions colocated;
+  colocated.colocated = true;  // worker 0 serves: (n-1) p s per phase
+  r = predict(t, ModelParadigm::ParameterServer, 4, kP, kS, colocated);
+  expectTime(r, 2 * (a + 3 * kPS / B));
+  EXPECT_EQ(r.variant, "co-located");
+}
+
+TEST(CostModel, GammaAddsTheReduction) {
+  const Topology t = flatHost();
+  PredictOptions o;
+  o.gammaSPerByte = 1e-10;
+  const double a = 1e-6, B = 1e9, g = 1e-10;
+  expectTime(predict(t, ModelParadigm::AllToAll, 4, kP, kS, o), 3 * a + 3 * kPS / B + 3 * kPS * g);
+  expectTime(predict(t, ModelParadigm::ParameterServer, 3, kP, kS, o),
+             2 * (a + 3 * kPS / B) + 3 * kPS * g);
+  expectTime(predict(t, ModelParadigm::RingAllreduce, 4, kP, kS, o),
+             6 * (a + kPS / (4 * B)) + 3.0 / 4 * kPS * g);
+}
+
+TEST(CostModel, OneWorkerMovesNothing) {
+  const Topology t = flatHost();
+  for (ModelParadigm k : {ModelParadigm::AllToAll, ModelParadigm::RingAllreduce}) {
+    const auto r = predict(t, k, 1, kP, kS);
+    EXPECT_EQ(r.timeS, 0);
+    EXPECT_EQ(r.algbwBps, 0);
+    EXPECT_EQ(r.bottleneck, "none");
+  }
+}
+
+TEST(CostModel, TooManyWorkersNamesTheFigures) {
+  const Topology t = flatHost();
+  try {
+    predict(t, ModelParadigm::ParameterServer, 4, kP, kS);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("4 workers do not fit flat.yaml"), std::string::npos) << m;
+    EXPECT_NE(m.find("needs 5 slots (4 workers + 1 dedicated server)"), std::string::npos) << m;
+    EXPECT_NE(m.find("holds 4"), std::string::npos) << m;
+  }
+  EXPECT_THROW(predict(t, ModelParadigm::RingAllreduce, 5, kP, kS), UsageError);
+  EXPECT_THROW(predict(t, ModelParadigm::RingAllreduce, 0, kP, kS), UsageError);
+}
+
+// Two hosts of two devices: devices at 10 GBps / 1 us, one 1 GBps NIC per host at 5 us, one
+// switch of 1 us between hosts. Workers fill host 0 (slots 0, 1), then host 1 (slots 2, 3).
+Topology twoHosts(int nics) {
+  return parseTopology("hosts: 2\ndevices_per_host: 2\n"
+                       "intra_host: {bandwidth: 10 GBps, latency: 1 us}\n"
+                       "nic: {bandwidth: 1 GBps, latency: 5 us, count: " + std::to_string(nics) + "}\n"
+                       "fabric: {type: non-blocking, switch_latency: 1 us}\n",
+                       "two.yaml");
+}
+
+TEST(CostModel, HierarchicalSlowestLinkAndPathLatency) {
+  const double a = 5e-6 + 1e-6;  // NIC + one switch: the slowest path
+  // Ring 0->1->2->3->0: two hops cross the NICs, one message each way per host, so B = 1 GBps.
+  auto r = predict(twoHosts(1), ModelParadigm::RingAllreduce, 4, kP, kS);
+  expectTime(r, 6 * (a + kPS / (4 * 1e9)));
+  EXPECT_DOUBLE_EQ(r.latencyS, a);
+  EXPECT_EQ(r.bottleneck, "nic");
+  // Two workers on one host never leave it.
+  r = predict(twoHosts(1), ModelParadigm::RingAllreduce, 2, kP, kS);
+  expectTime(r, 2 * (1e-6 + kPS / (2 * 10e9)));
+  EXPECT_EQ(r.bottleneck, "intra-host");
+}
+
+TEST(CostModel, AllToAllSharesTheHostNic) {
+  const double a = 6e-6;
+  // Each worker sends 2 gradients off-host; both workers of a host share its one NIC: 4 p s
+  // through 1 GBps, while each worker's closed form counts (n-1) = 3 p s, so B = 0.75 GBps.
+  auto r = predict(twoHosts(1), ModelParadigm::AllToAll, 4, kP, kS);
+  expectTime(r, 3 * a + 4 * kPS / 1e9);
+  EXPECT_DOUBLE_EQ(r.bandwidthBps, 0.75e9);
+  EXPECT_EQ(r.bottleneck, "host-nics");
+  EXPECT_DOUBLE_EQ(r.linkBandwidthBps, 1e9);
+  // With a NIC per device, each worker's 2 p s off-host take 2 s: B = 1.5 GBps.
+  r = predict(twoHosts(2), ModelParadigm::AllToAll, 4, kP, kS);
+  expectTime(r, 3 * a + 2 * kPS / 1e9);
+  EXPECT_DOUBLE_EQ(r.bandwidthBps, 1.5e9);
+}
+
+TEST(CostModel, ParameterServerPlacedOnTheNextSlot) {
+  // Workers 0, 1 on host 0, worker 2 and the server (slot 3) on host 1. The server receives one
+  // gradient over the device link and two through its NIC at 1 GBps, in parallel: 2 s a phase.
+  const auto r = predict(twoHosts(1), ModelParadigm::ParameterServer, 3, kP, kS);
+  expectTime(r, 2 * (6e-6 + 2 * kPS / 1e9));
+  EXPECT_EQ(r.bottleneck, "nic");
+  EXPECT_EQ(r.hostsUsed, 2);
+}
+
+TEST(CostModel, OversubscribedCoreDividesByTheRatioUnderLoad) {
+  const Topology t = parseTopology(
+      "hosts: 4\ndevices_per_host: 1\nnic: {bandwidth: 1 GBps, latency: 2 us}\n"
+      "fabric: {type: oversubscribed, oversubscription: 2}\n",
+      "over.yaml");
+  const double a = 2e-6;
+  // All four hosts send at once: the core carries 4 GBps of demand at 2 GBps, B = 1/2 GBps.
+  auto r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  expectTime(r, 3 * a + 3 * kPS / 0.5e9);
+  EXPECT_EQ(r.bottleneck, "core");
+  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  expectTime(r, 6 * (a + kPS / (4 * 0.5e9)));
+  // Two hosts of four fit in the core's 2 GBps: the NIC rate holds.
+  r = predict(t, ModelParadigm::RingAllreduce, 2, kP, kS);
+  expectTime(r, 2 * (a + kPS / (2 * 1e9)));
+  EXPECT_EQ(r.bottleneck, "nic");
+}
+
+TEST(CostModel, FatTreeLeafUplinksAndHops) {
+  // Two leaves of two hosts; each leaf's uplinks carry 2 * 1 GBps / 2 = 1 GBps.
+  const Topology t = parseTopology(
+      "hosts: 4\ndevices_per_host: 1\nnic: {bandwidth: 1 GBps, latency: 2 us}\n"
+      "fabric: {type: fat-tree, hosts_per_leaf: 2, oversubscription: 2, switch_latency: 1 us}\n",
+      "tree.yaml");
+  const double sameLeaf = 2e-6 + 1e-6, acrossLeaves = 2e-6 + 3e-6;
+  auto r = predict(t, ModelParadigm::RingAllreduce, 2, kP, kS);
+  expectTime(r, 2 * (sameLeaf + kPS / (2 * 1e9)));
+  // A ring sends one message a step up each leaf: the taper does not bite.
+  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  expectTime(r, 6 * (acrossLeaves + kPS / (4 * 1e9)));
+  // All-to-all sends 4 p s up each leaf's 1 GBps: B = 3/4 GBps.
+  r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  expectTime(r, 3 * acrossLeaves + 4 * kPS / 1e9);
+  EXPECT_EQ(r.bottleneck, "leaf-uplinks");
+}
+
+TEST(CostModel, ParadigmNames) {
+  for (ModelParadigm k : allModelParadigms()) EXPECT_EQ(parseModelParadigm(modelParadigmName(k)), k);
+  try {
+    parseModelParadigm("allreduce");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("'allreduce'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("ring-allreduce"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace commsim
