@@ -58,6 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string message = e.what();
     if (message.rfind("size: '", 0) != 0 || message.find("allowed") == std::string::npos)
       fail("message does not name the value and what is allowed", text);
+    for (const char c : message)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        fail("message carries a control character (it must stay one printable line)", text);
   }
   return 0;
 }

@@ -70,7 +70,11 @@ double parseQuantity(std::string_view text, std::string_view where,
   const auto it = std::find_if(units.begin(), units.end(),
                                [&](const Unit& u) { return u.name == unit; });
   if (it == units.end()) fail(where, text, "has an unknown unit " + allowed);
-  return value * it->factor;
+  // A finite number can still overflow once converted (1e308 Gbps): refuse it rather than carry
+  // an infinite rate into the model.
+  const double converted = value * it->factor;
+  if (!std::isfinite(converted)) fail(where, text, "is too large");
+  return converted;
 }
 
 // Walks the YAML tree, naming each node by its dotted path for messages.
