@@ -12,10 +12,11 @@ namespace {
 void reportBadInput(const char* what) {
   if (!commsim::cli::reportsBadInput()) return;
   const int rank = commsim::cli::launcherRank();
+  const std::string line = commsim::printable(what);
   if (rank == 0)
-    std::fprintf(stderr, "commsim: %s\n", what);
+    std::fprintf(stderr, "commsim: %s\n", line.c_str());
   else
-    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, what);
+    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, line.c_str());
 }
 }  // namespace
 
