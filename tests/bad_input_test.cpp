@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 struct BadInput {
   std::string name;
-  std::vector<std::string> args;  // after `commsim`; "{dir}" is the case's own empty directory
+  // After `commsim`; "{dir}" is the case's own empty directory, "{src}" the source tree.
+  std::vector<std::string> args;
   std::string message;            // a part of the one line on stderr
   bool addJson = true;            // append --json {dir}/out.json (for commands that take it)
 };
@@ -30,7 +31,11 @@ TEST_P(BadInputTest, ExitsTwoWithOneClearLineAndNoOutput) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::vector<std::string> args;
-  for (const auto& a : c.args) args.push_back(a == "{dir}" ? dir.string() : a);
+  for (auto a : c.args) {
+    if (a == "{dir}") a = dir.string();
+    if (a.rfind("{src}", 0) == 0) a = COMMSIM_SOURCE_DIR + a.substr(5);
+    args.push_back(a);
+  }
   if (c.addJson) {
     args.push_back("--json");
     args.push_back((dir / "out.json").string());
@@ -62,6 +67,8 @@ std::vector<BadInput> tableCases() {
       {"params_tera", {"-p", "1T"}, "params: '1T' has an unknown suffix"},
       {"params_overflow", {"-p", "99999999999999999999"}, "is too large"},
       {"params_suffix_overflow", {"-p", "17179869184G"}, "params: '17179869184G' is too large"},
+      {"params_newline", {"-p", "1\n2"}, "params: '1\\x0a2' is not a whole number"},
+      {"params_escape", {"-p", "\x1b[31m"}, "params: '\\x1b[31m'"},
       {"params_missing_value", {"--local", "3", "-p"}, "--params: 1 required", false},
       // sizes that parse but cannot fit (SPEC §8): refused up front with the figure needed
       {"params_memory", {"-p", "4G"}, "3*p*s = 51539607552 bytes per rank"},
@@ -113,6 +120,42 @@ std::vector<BadInput> tableCases() {
   return out;
 }
 
+std::vector<BadInput> predictCases() {
+  const std::string testnet = "{src}/topologies/testnet.yaml";
+  std::vector<BadInput> cases = {
+      {"no_topology", {"-n", "4", "-p", "1M"}, "--topology is required"},
+      {"topology_missing", {"--topology", "/nonexistent.yaml", "-n", "4", "-p", "1M"},
+       "/nonexistent.yaml: cannot read the topology file"},
+      {"topology_not_a_mapping", {"--topology", "{src}/CMakeLists.txt", "-n", "4", "-p", "1M"},
+       "(top level): must be a mapping of keys"},
+      {"topology_bandwidth_overflow",
+       {"--topology", "{src}/fuzz/corpus/topology/regression-bandwidth-overflow.yaml", "-n", "2",
+        "-p", "1M", "--colocated"},
+       "nic.bandwidth: '1e308 Gbps' is too large"},
+      {"topology_is_dir", {"--topology", "{src}/topologies", "-n", "4", "-p", "1M"},
+       "topologies: is a directory, not a topology file"},
+      {"no_workers", {"--topology", testnet, "-p", "1M"}, "--workers is required"},
+      {"workers_zero", {"--topology", testnet, "-n", "0", "-p", "1M"}, "--workers: '0' is out of range"},
+      {"workers_word_in_list", {"--topology", testnet, "-n", "2,x", "-p", "1M"}, "--workers: 'x'"},
+      {"workers_do_not_fit", {"--topology", testnet, "-n", "9", "-p", "1M"}, "9 workers do not fit"},
+      {"params_decimal", {"--topology", testnet, "-n", "2", "-p", "1.5M"}, "--params: '1.5M'"},
+      {"params_newline", {"--topology", testnet, "-n", "2", "-p", "1\n"}, "--params: '1\\x0a'"},
+      {"paradigm_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "--paradigm", "butterfly"},
+       "'butterfly'"},
+      {"dtype_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "-d", "int8"}, "dtype: 'int8'"},
+      {"gamma_negative", {"--topology", testnet, "-n", "2", "-p", "1M", "--gamma", "-1"},
+       "gamma: -1 is not allowed"},
+      {"format_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "--format", "xml"}, "format: 'xml'"},
+      {"json_is_dir", {"--topology", testnet, "-n", "2", "-p", "1M", "--json", "{dir}"},
+       "it is a directory", false},
+  };
+  for (auto& c : cases) {
+    c.name = "predict_" + c.name;
+    c.args.insert(c.args.begin(), "predict");
+  }
+  return cases;
+}
+
 std::vector<BadInput> commandLineCases() {
   return {
       {"no_subcommand", {}, "subcommand", false},
@@ -123,6 +166,7 @@ std::vector<BadInput> commandLineCases() {
 std::string caseName(const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(tableCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
 
 }  // namespace

@@ -239,6 +239,9 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
 }
 
 Topology loadTopology(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(path + ": is a directory, not a topology file; shipped ones are in topologies/");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw UsageError(path + ": cannot read the topology file (" + std::strerror(errno) +
