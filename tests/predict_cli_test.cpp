@@ -29,8 +29,8 @@ TEST(PredictCli, JsonRowsFollowTheClosedForms) {
   EXPECT_EQ(doc.at("element_bytes"), 4);
   const auto& rows = doc.at("rows");
   ASSERT_EQ(rows.size(), 2u * 2u * 3u);
-  // testnet.yaml: 1 Gbit/s = 125e6 bytes/s and 50 us one-way, one worker per host.
-  const double alpha = 50e-6, B = 125e6;
+  // testnet.yaml: 1 Gbit/s = 125e6 bytes/s and 100 us, one worker per host.
+  const double alpha = 100e-6, B = 125e6;
   std::set<std::string> seen;
   for (const auto& row : rows) {
     const std::string paradigm = row.at("paradigm");
@@ -100,10 +100,10 @@ TEST(PredictCli, BadInputExitsTwoWithOneClearLine) {
   }
   const std::string testnet = topology("testnet");
   const std::vector<BadRun> runs{
-      {{"--topology", testnet, "-n", "5", "-p", "1M"},
-       "5 workers do not fit " + testnet + ": all-to-all needs 5 slots, the topology holds 4"},
-      {{"--topology", testnet, "-n", "4", "-p", "1M", "--paradigm", "parameter-server"},
-       "parameter-server needs 5 slots (4 workers + 1 dedicated server)"},
+      {{"--topology", testnet, "-n", "6", "-p", "1M"},
+       "6 workers do not fit " + testnet + ": all-to-all needs 6 slots, the topology holds 5"},
+      {{"--topology", testnet, "-n", "5", "-p", "1M", "--paradigm", "parameter-server"},
+       "parameter-server needs 6 slots (5 workers + 1 dedicated server)"},
       {{"--topology", bad, "-n", "2", "-p", "1M"},
        bad + ": nic.bandwidth: '10 Gbs' has an unknown unit (allowed: Gbps, Mbps, GBps, MBps)"},
       {{"--topology", testnet, "-n", "2", "-p", "1.5M"}, "--params"},

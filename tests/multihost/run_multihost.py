@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Runs commsim across test hosts made of network namespaces on this machine, over TCP.
+
+For each paradigm it checks (unshaped network):
+  * the message and byte counts equal the SPEC formulas and the result is right;
+  * the bytes that crossed the host interfaces (kernel counters of each host's eth0) agree with
+    the payload bytes commsim counted, within the protocol overhead: an independent witness.
+Then, with every host link shaped to a rate (tc htb), it checks:
+  * the step time is within a tolerance of the SPEC section 4 prediction, and
+  * the ring's busbw is close to the link rate; the parameter server's time is set by the
+    server's link.
+
+Exit status: 0 all checks held, 1 a check failed, 77 cannot run here (reason printed), 2 usage.
+Every network object is removed on exit, on failure and on SIGINT/SIGTERM/SIGHUP.
+
+  run_multihost.py COMMSIM [--workers 4] [--params 4M] [--rate 200mbit] [--mtu 9000]
+                   [--report FILE] [--only counts|shaped]
+
+Only addresses of 10.213.0.0/24 are used, and they exist only inside the namespaces.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NETNS = os.path.join(HERE, "netns.sh")
+AGENT = os.path.join(HERE, "ns_agent.sh")
+SUBNET = "10.213.0.0/24"
+SKIP = 77
+
+PARADIGMS = ["all-to-all", "parameter-server", "ring-allreduce"]
+
+
+class Interrupted(Exception):
+    pass
+
+
+def on_signal(signum, _frame):
+    raise Interrupted(f"signal {signum}")
+
+
+def log(msg):
+    print(f"[multihost] {msg}", flush=True)
+
+
+def sh(args, timeout=60, check=True):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r
+
+
+def parse_count(text):
+    """Integers with K/M/G suffixes meaning powers of 1024 (SPEC section 9)."""
+    m = re.fullmatch(r"([0-9]+)(K|M|G|Ki|Mi|Gi)?", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad count '{text}' (integer with optional K, M, G)")
+    return int(m.group(1)) * {None: 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30,
+                              "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[m.group(2)]
+
+
+def parse_rate(text):
+    """A tc rate (100mbit, 1gbit) as bits per second."""
+    m = re.fullmatch(r"([0-9]+)(kbit|mbit|gbit)", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad rate '{text}' (e.g. 200mbit, 1gbit)")
+    return int(m.group(1)) * {"kbit": 10**3, "mbit": 10**6, "gbit": 10**9}[m.group(2)]
+
+
+class Network:
+    """The namespaces of one run, named cs<pid>h<i> and cs<pid>sw."""
+
+    def __init__(self, hosts, mtu):
+        self.prefix = f"cs{os.getpid()}"
+        self.hosts = [f"{self.prefix}h{i}" for i in range(hosts)]
+        self.mtu = mtu
+        self.made = False
+
+    def up(self):
+        sh([NETNS, "stale"])
+        self.made = True  # from here on, down() must run whatever happens
+        sh([NETNS, "up", self.prefix, str(len(self.hosts)), str(self.mtu)])
+
+    def down(self):
+        if self.made:
+            sh([NETNS, "down", self.prefix], check=False)
+            self.made = False
+
+    def shape(self, rate):
+        sh([NETNS, "shape", self.prefix, rate])
+
+    def qdisc_stats(self):
+        return sh([NETNS, "qdisc-stats", self.prefix]).stdout
+
+    def counters(self):
+        out = {}
+        for line in sh([NETNS, "counters", self.prefix]).stdout.splitlines():
+            host, tx, rx = line.split()
+            out[host] = (int(tx), int(rx))
+        return out
+
+
+def mpirun(net, tmp, ranks, argv, timeout):
+    """Runs argv on `ranks` hosts, one rank per host, mpirun itself inside the first host."""
+    hostfile = os.path.join(tmp, f"hosts.{ranks}")
+    with open(hostfile, "w") as f:
+        f.writelines(f"{h} slots=1\n" for h in net.hosts[:ranks])
+    cmd = ["mpirun", "--allow-run-as-root", "-np", str(ranks), "--hostfile", hostfile,
+           "--map-by", "node", "--bind-to", "none",
+           # All hosts share this machine's cores: a rank waiting on the network yields its core
+           # to the ranks that have work, instead of spinning.
+           "--mca", "mpi_yield_when_idle", "1",
+           # table times one step: open the TCP connections in MPI_Init, not inside the step.
+           "--mca", "mpi_preconnect_mpi", "1",
+           "--mca", "plm_rsh_agent", AGENT, "--mca", "plm_rsh_no_tree_spawn", "1",
+           "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
+           "--mca", "btl_tcp_if_include", SUBNET, "--mca", "oob_tcp_if_include", SUBNET] + argv
+    first = net.hosts[0]
+    full = ["ip", "netns", "exec", first, "unshare", "--uts", "sh", "-c",
+            'hostname "$1" && shift && exec "$@"', "mpirun_in_ns", first] + cmd
+    # Own process group, so a timeout ends mpirun and everything it started here.
+    p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise RuntimeError(f"mpirun did not finish within {timeout} s: {' '.join(argv)}")
+    return p.returncode, out, err
+
+
+def first_json(text):
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON object in the output")
+    obj, _ = json.JSONDecoder().raw_decode(text[start:])
+    return obj
+
+
+def endpoint_bytes(paradigm, n, payload):
+    """Bytes each host sends in one step (payload = p*s): workers, and the server if any."""
+    if paradigm == "all-to-all":
+        return {"worker": (n - 1) * payload}
+    if paradigm == "parameter-server":
+        return {"worker": payload, "server": n * payload}
+    return {"worker": 2 * (n - 1) * payload // n}
+
+
+def predicted_time(paradigm, n, payload, bw, alpha):
+    """SPEC section 4, with B the payload rate of one shaped link (bytes/s)."""
+    if paradigm == "all-to-all":
+        return (n - 1) * alpha + (n - 1) * payload / bw
+    if paradigm == "parameter-server":
+        return 2 * (alpha + n * payload / bw)
+    return 2 * (n - 1) * (alpha + payload / (n * bw))
+
+
+def busbw_factor(paradigm, n):
+    """SPEC section 3: bytes the busiest endpoint sends, per gradient byte."""
+    return {"all-to-all": n - 1, "parameter-server": n,
+            "ring-allreduce": 2 * (n - 1) / n}[paradigm]
+
+
+class Checks:
+    def __init__(self):
+        self.failed = []
+        self.results = []
+
+    def check(self, name, ok, detail):
+        self.results.append({"check": name, "ok": bool(ok), "detail": detail})
+        log(f"{'PASS' if ok else 'FAIL'} {name}: {detail}")
+        if not ok:
+            self.failed.append(name)
+
+
+def run_table(net, tmp, args, paradigm, timeout):
+    ranks = args.workers + (1 if paradigm == "parameter-server" else 0)
+    before = net.counters()
+    t0 = time.monotonic()
+    rc, out, err = mpirun(net, tmp, ranks,
+                          [args.commsim, "table", "--paradigm", paradigm,
+                           "--params", str(args.params), "--format", "json"], timeout)
+    wall = time.monotonic() - t0
+    after = net.counters()
+    if rc != 0:
+        raise RuntimeError(f"commsim table --paradigm {paradigm} exited {rc}:\n{out}\n{err}")
+    doc = first_json(out)
+    rows = [r for r in doc["rows"] if r["paradigm"] == paradigm]
+    if len(rows) != 1:
+        raise RuntimeError(f"expected one {paradigm} row, got {len(rows)}")
+    tx = {h: after[h][0] - before[h][0] for h in net.hosts[:ranks]}
+    return doc, rows[0], tx, wall
+
+
+def counts_and_witness(net, tmp, args, checks):
+    """Unshaped: formula counts, correctness, and the interface counters as witness."""
+    n = args.workers
+    payload = args.params * 4
+    for paradigm in PARADIGMS:
+        doc, row, tx, wall = run_table(net, tmp, args, paradigm, args.run_timeout)
+        checks.check(f"{paradigm}: workers", doc["workers"] == n,
+                     f"workers={doc['workers']} world_size={doc['world_size']}")
+        checks.check(f"{paradigm}: counts", row["ok"] and row["wrong"] == 0
+                     and row["messages"] == row["expected_messages"]
+                     and row["total_bytes"] == row["expected_total_bytes"],
+                     f"messages {row['messages']}/{row['expected_messages']}, bytes "
+                     f"{row['total_bytes']}/{row['expected_total_bytes']}, wrong {row['wrong']}")
+        # Each step counted once by commsim; the wire carries it plus TCP/IP/Ethernet headers,
+        # the ACKs going the other way, Open MPI's fragment and rendezvous headers and the
+        # launch/out-of-band traffic (a fixed few tens of KB).
+        steps = int(row.get("steps", 1))
+        counted = row["total_bytes"] * steps
+        wire = sum(tx.values())
+        ratio = wire / counted if counted else float("inf")
+        limit = 1 + args.overhead + args.fixed_overhead / max(counted, 1)
+        checks.check(f"{paradigm}: wire bytes witness", 1.0 <= ratio <= limit,
+                     f"interfaces sent {wire} B, commsim counted {counted} B "
+                     f"(ratio {ratio:.4f}, allowed 1 .. {limit:.4f})")
+        # Per host: what the formula says each endpoint sends (SPEC section 3's busbw bytes).
+        per = endpoint_bytes(paradigm, n, payload * steps)
+        worst = 0.0
+        for i, h in enumerate(net.hosts[:len(tx)]):
+            role = "server" if paradigm == "parameter-server" and i == n else "worker"
+            worst = max(worst, abs(tx[h] / per[role] - 1))
+        checks.check(f"{paradigm}: per-host bytes", worst <= args.overhead
+                     + args.fixed_overhead / min(per.values()),
+                     f"largest deviation of a host's sent bytes from its share: {worst:.4f}")
+        checks.results[-1]["tx_bytes"] = tx
+        log(f"{paradigm}: step {row['time_s']:.4f} s, mpirun wall {wall:.2f} s")
+
+
+def shaped(net, tmp, args, checks, report):
+    """Shaped links: times against SPEC section 4, busbw against the link rate."""
+    net.shape(args.rate)
+    n = args.workers
+    payload = args.params * 4
+    rate_bps = parse_rate(args.rate)
+    # htb meters whole Ethernet frames; a TCP segment of MTU bytes carries MTU - 52 payload bytes
+    # (IP 20, TCP 20 + 12 timestamp option) in MTU + 14 frame bytes.
+    bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
+    report["link"] = {"rate": args.rate, "rate_Bps": rate_bps / 8, "payload_Bps": bw,
+                      "mtu": args.mtu, "alpha_s": args.alpha}
+    for paradigm in PARADIGMS:
+        times = []
+        for _ in range(args.repeats):
+            _doc, row, _tx, _wall = run_table(net, tmp, args, paradigm, args.run_timeout)
+            times.append(row["time_s"])
+        t = min(times)  # the best of the repeats: the least disturbed by the 2-core machine
+        pred = predicted_time(paradigm, n, payload, bw, args.alpha)
+        busbw = busbw_factor(paradigm, n) * payload / t
+        entry = {"paradigm": paradigm, "times_s": times, "time_s": t, "predicted_s": pred,
+                 "ratio": t / pred, "busbw_Bps": busbw, "busbw_over_rate": busbw / (rate_bps / 8)}
+        report["shaped"].append(entry)
+        checks.check(f"{paradigm}: time vs SPEC 4 model", abs(t / pred - 1) <= args.time_tolerance,
+                     f"measured {t:.4f} s, predicted {pred:.4f} s (ratio {t / pred:.3f}, "
+                     f"allowed 1 +- {args.time_tolerance})")
+        if paradigm == "ring-allreduce":
+            checks.check(f"{paradigm}: busbw vs link rate",
+                         busbw >= args.busbw_fraction * rate_bps / 8,
+                         f"busbw {busbw / 1e6:.1f} MB/s = {busbw / (rate_bps / 8):.3f} x the "
+                         f"{args.rate} link (need >= {args.busbw_fraction})")
+        if paradigm == "parameter-server":
+            # The server's link carries n*p*s each way; a worker's only p*s. The time set by the
+            # server's link alone is n*p*s/B per phase.
+            bound = 2 * n * payload / bw
+            checks.check(f"{paradigm}: bound by the server's link", t >= 0.95 * bound,
+                         f"measured {t:.4f} s >= server-link time {bound:.4f} s "
+                         f"(a worker link alone would allow {2 * payload / bw:.4f} s)")
+    report["qdisc_stats"] = net.qdisc_stats()
+    drops = [int(d) for d in re.findall(r"dropped (\d+)", report["qdisc_stats"])]
+    log(f"qdisc drops over all shaped interfaces: {sum(drops)}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("commsim", help="path of the commsim binary")
+    ap.add_argument("--workers", type=int, default=4, help="n, the worker hosts (2..8)")
+    ap.add_argument("--params", type=parse_count, default=parse_count("2M"),
+                    help="p, gradient elements (float32); default 2M = 8 MiB")
+    ap.add_argument("--rate", default="200mbit", help="rate of every host link (tc units)")
+    ap.add_argument("--mtu", type=int, default=9000, help="MTU of the test links")
+    ap.add_argument("--alpha", type=float, default=100e-6, help="alpha of the model, seconds")
+    ap.add_argument("--repeats", type=int, default=3, help="shaped runs per paradigm")
+    ap.add_argument("--overhead", type=float, default=0.03,
+                    help="allowed relative protocol overhead on the wire")
+    ap.add_argument("--fixed-overhead", type=int, default=256 * 1024,
+                    help="allowed fixed bytes of launch and control traffic")
+    ap.add_argument("--time-tolerance", type=float, default=0.15)
+    ap.add_argument("--busbw-fraction", type=float, default=0.9)
+    ap.add_argument("--run-timeout", type=int, default=60, help="seconds per mpirun")
+    ap.add_argument("--deadline", type=int, default=200, help="seconds for the whole run")
+    ap.add_argument("--only", choices=["counts", "shaped"],
+                    help="run only the unshaped counts/witness checks or only the shaped ones")
+    ap.add_argument("--report", help="write the measurements as JSON here")
+    args = ap.parse_args()
+    if not 2 <= args.workers <= 8:
+        print(f"run_multihost: --workers {args.workers} out of range (2..8)", file=sys.stderr)
+        return 2
+
+    r = subprocess.run([NETNS, "check"], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"SKIP: {r.stdout.strip() or r.stderr.strip()}")
+        return SKIP
+    for tool in ("mpirun",):
+        if shutil.which(tool) is None:
+            print(f"SKIP: {tool} is not installed")
+            return SKIP
+    if not os.access(args.commsim, os.X_OK):
+        print(f"run_multihost: commsim binary '{args.commsim}' is not executable", file=sys.stderr)
+        return 2
+    args.commsim = os.path.abspath(args.commsim)
+    netem = subprocess.run(["sh", "-c", "grep -qw sch_netem /proc/modules 2>/dev/null || "
+                            "test -e /sys/module/sch_netem"]).returncode == 0
+    log("netem: " + ("available" if netem else "absent from this kernel, so links get a rate "
+                     "(htb) but no added delay; alpha is the stack's own latency"))
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+    # The whole run is bounded: SIGALRM ends it and the finally below still cleans up.
+    signal.signal(signal.SIGALRM, on_signal)
+    signal.alarm(args.deadline)
+
+    net = Network(args.workers + 1, args.mtu)
+    checks = Checks()
+    report = {"workers": args.workers, "params": args.params, "netem": netem, "shaped": []}
+    tmp = tempfile.mkdtemp(prefix="commsim-mh-")
+    try:
+        net.up()
+        log(f"{len(net.hosts)} hosts {net.hosts[0]}..{net.hosts[-1]} on {SUBNET}, MTU {args.mtu}")
+        if args.only != "shaped":
+            counts_and_witness(net, tmp, args, checks)
+        if args.only != "counts":
+            shaped(net, tmp, args, checks, report)
+    except Interrupted as e:
+        log(f"interrupted ({e}); removing the test network")
+        checks.failed.append("interrupted")
+    except Exception as e:  # a failed run is a failed check, after the clean-up below
+        log(f"error: {e}")
+        checks.failed.append("error")
+    finally:
+        signal.alarm(0)
+        net.down()
+        shutil.rmtree(tmp, ignore_errors=True)
+        left = [l for l in sh(["ip", "netns", "list"]).stdout.split() if l.startswith(net.prefix)]
+        if left:
+            log(f"FAIL: namespaces left behind: {left}")
+            checks.failed.append("teardown")
+    report["checks"] = checks.results
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump(report, f, indent=2)
+    if checks.failed:
+        log(f"{len(checks.failed)} failed: {', '.join(checks.failed)}")
+        return 1
+    log("all checks held")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
