@@ -9,8 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${COMMSIM_ASAN_BUILD_DIR:-build-asan}
 COMMSIM_BUILD_DIR=$build scripts/build.sh \
-  -DCOMMSIM_SANITIZE=address,undefined -DCOMMSIM_WITH_CUDA=OFF -DCOMMSIM_BUILD_BENCH=OFF
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMMSIM_SANITIZE=address,undefined -DCOMMSIM_WITH_CUDA=OFF \
+  -DCOMMSIM_BUILD_BENCH=OFF
+# Whole allocation stacks through Open MPI (built without frame pointers) and its components
+# (kept mapped at exit), so the suppressions can see whose memory a leak is.
+export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1
+export OMPI_MCA_mca_base_component_disable_dlclose=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"

@@ -67,7 +67,7 @@ std::vector<BadInput> tableCases() {
       {"params_tera", {"-p", "1T"}, "params: '1T' has an unknown suffix"},
       {"params_overflow", {"-p", "99999999999999999999"}, "is too large"},
       {"params_suffix_overflow", {"-p", "17179869184G"}, "params: '17179869184G' is too large"},
-      {"params_newline", {"-p", "1\n2"}, "params: '1\\x0a2' is not a whole number"},
+      {"params_newline", {"-p", "1\n2"}, "params: '1\\x0a2' has an unknown suffix"},
       {"params_escape", {"-p", "\x1b[31m"}, "params: '\\x1b[31m'"},
       {"params_missing_value", {"--local", "3", "-p"}, "--params: 1 required", false},
       // sizes that parse but cannot fit (SPEC §8): refused up front with the figure needed
