@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,7 +111,7 @@ class Network:
         return out
 
 
-def start_mpirun(net, tmp, ranks, argv):
+def start_mpirun(net, tmp, ranks, argv, launcher_extra=()):
     """Starts argv on `ranks` hosts, one rank per host, mpirun itself inside the first host."""
     hostfile = os.path.join(tmp, f"hosts.{ranks}")
     with open(hostfile, "w") as f:
@@ -124,7 +125,7 @@ def start_mpirun(net, tmp, ranks, argv):
            "--mca", "mpi_preconnect_mpi", "1",
            "--mca", "plm_rsh_agent", AGENT, "--mca", "plm_rsh_no_tree_spawn", "1",
            "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
-           "--mca", "btl_tcp_if_include", SUBNET, "--mca", "oob_tcp_if_include", SUBNET] + argv
+           "--mca", "btl_tcp_if_include", SUBNET, "--mca", "oob_tcp_if_include", SUBNET] + list(launcher_extra) + argv
     first = net.hosts[0]
     full = ["ip", "netns", "exec", first, "unshare", "--uts", "sh", "-c",
             'hostname "$1" && shift && exec "$@"', "mpirun_in_ns", first] + cmd
@@ -287,6 +288,13 @@ def shaped(net, tmp, args, checks, report):
     log(f"qdisc drops over all shaped interfaces: {sum(drops)}")
 
 
+# Open MPI's launcher notices a daemon it cannot reach through TCP keepalive on its out-of-band
+# channel, by default after 300 s idle plus 9 probes 20 s apart. The ranks themselves end within
+# commsim's --timeout either way (their watchdog calls MPI_Abort); these settings bound mpirun too.
+KEEPALIVE = ["--mca", "oob_tcp_keepalive_time", "2", "--mca", "oob_tcp_keepalive_intvl", "1",
+             "--mca", "oob_tcp_keepalive_probes", "3"]
+
+
 def link_cut(net, tmp, args, checks):
     """A host's link goes down mid-run: the job must end within the watchdog's timeout plus a
     bounded slack, with a message naming the stall (docs/hardening.md), never hang."""
@@ -296,7 +304,15 @@ def link_cut(net, tmp, args, checks):
     before = net.counters()[victim][0]
     p = start_mpirun(net, tmp, args.workers, [args.commsim, "table", "--paradigm", "ring-allreduce",
                                               "--params", str(args.params), "--timeout",
-                                              str(timeout)])
+                                              str(timeout)],
+                     launcher_extra=KEEPALIVE)
+    # Read the output as it comes: after the cut the pipes may stay open after mpirun has exited,
+    # held by the daemon on the cut host, so mpirun's exit, not the pipes' end, ends the job.
+    sinks = {"out": [], "err": []}
+    readers = [threading.Thread(target=lambda f=f, k=k: sinks[k].extend(iter(f.readline, "")),
+                                daemon=True) for f, k in ((p.stdout, "out"), (p.stderr, "err"))]
+    for r in readers:
+        r.start()
     # Cut once the step is moving data: the victim has sent a megabyte of it.
     deadline = time.monotonic() + 30
     while net.counters()[victim][0] - before < (1 << 20) and time.monotonic() < deadline:
@@ -309,14 +325,17 @@ def link_cut(net, tmp, args, checks):
     sh(["ip", "-n", victim, "link", "set", "eth0", "down"])
     cut = time.monotonic()
     limit = timeout + 30
-    try:
-        out, err = p.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
+    while p.poll() is None and time.monotonic() - cut < limit:
+        time.sleep(0.1)
+    if p.poll() is None:
         os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        checks.check("link cut: the job ended", False, f"still running {limit} s after the cut")
+        p.wait()
+        checks.check("link cut: the job ended", False, f"mpirun still running {limit} s after the cut")
         return
     took = time.monotonic() - cut
+    for r in readers:
+        r.join(timeout=5)
+    out, err = "".join(sinks["out"]), "".join(sinks["err"])
     stall = [l for l in err.splitlines() if "no progress for" in l]
     checks.check("link cut: the job ended in bounded time", took < limit,
                  f"{took:.1f} s after the cut (timeout {timeout} s), exit status {p.returncode}")
@@ -324,6 +343,16 @@ def link_cut(net, tmp, args, checks):
     checks.check("link cut: a rank named the stall", bool(stall),
                  stall[0] if stall else f"stderr: {err.strip()[-600:]}")
     checks.check("link cut: no result presented", "all checks held" not in out, out.strip()[-200:])
+    left = []
+    for h in net.hosts:
+        for pid in sh(["ip", "netns", "pids", h], check=False).stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline") as f:
+                    if args.commsim in f.read():
+                        left.append(f"{h}:{pid}")
+            except OSError:
+                pass
+    checks.check("link cut: no rank left running", not left, ", ".join(left) or "none")
 
 
 def main():
