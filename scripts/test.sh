@@ -7,7 +7,7 @@
 # COMMSIM_SANITIZER_SUITE=0 to leave it out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh --extra plots --extra slurm --extra multihost --extra fuzz
+scripts/bootstrap.sh --extra plots --extra slurm --extra multihost --extra simgrid --extra fuzz
 scripts/build.sh
 (cd "${COMMSIM_BUILD_DIR:-build}" && ctest --output-on-failure -j "$(nproc)" "$@")
 if [ $# -eq 0 ] && [ "${COMMSIM_SANITIZER_SUITE:-1}" != 0 ]; then

@@ -28,6 +28,7 @@ class MpiTransport final : public Transport {
   int localSize() const override { return localSize_; }
   MPI_Comm comm() const { return comm_; }
 
+  double now() const override { return MPI_Wtime(); }
   void barrier() override;
   void allreduce(std::span<double> values, ReduceOp op) override;
   void allreduce(std::span<std::uint64_t> values, ReduceOp op) override;

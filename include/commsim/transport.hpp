@@ -73,6 +73,10 @@ class Transport {
   // out[r * in.size() + i] = in[i] of rank r.
   virtual void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) = 0;
 
+  // The clock steps are timed with, in seconds from an arbitrary origin. MPI's is MPI_Wtime,
+  // which under SimGrid's SMPI is the simulated clock.
+  virtual double now() const;
+
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }
   // Sums (min/max for the message sizes) this rank's counters over all ranks.

@@ -23,6 +23,7 @@ struct Command {
 // Registration functions, one per subcommand file.
 void addTableCommand(CLI::App& root, std::vector<Command>& commands);
 void addPredictCommand(CLI::App& root, std::vector<Command>& commands);
+void addSimulateCommands(CLI::App& root, std::vector<Command>& commands);  // simulate, platform
 
 // The rank the launcher gave this process (Open MPI, PMIx, PMI, Slurm), 0 if none. Lets bad input
 // be reported once, by rank 0, before MPI is initialised.

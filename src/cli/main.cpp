@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   std::vector<cli::Command> commands;
   cli::addTableCommand(app, commands);
   cli::addPredictCommand(app, commands);
+  cli::addSimulateCommands(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "commsim/harness.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/size_parse.hpp"
+#include "commsim/step_report.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 
@@ -31,35 +32,6 @@ struct TableOptions {
 
 std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
   return lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
-}
-
-Json rowJson(const Paradigm& p, const StepResult& r, const Layout& layout, std::uint64_t count,
-             std::size_t s) {
-  const double gradientBytes = static_cast<double>(count) * static_cast<double>(s);
-  const double t = r.timeSeconds;
-  Json row;
-  row["paradigm"] = p.name();
-  row["variant"] = p.variant();
-  row["workers"] = layout.workers;
-  row["messages"] = r.counters.messagesSent;
-  row["expected_messages"] = r.expected.messages;
-  row["messages_formula"] = r.expected.messagesFormula;
-  row["message_bytes_min"] = r.counters.minMessageBytes;
-  row["message_bytes_max"] = r.counters.maxMessageBytes;
-  row["expected_message_bytes_min"] = r.expected.minMessageBytes;
-  row["expected_message_bytes_max"] = r.expected.maxMessageBytes;
-  row["empty_messages"] = r.counters.emptySent;
-  row["total_bytes"] = r.counters.bytesSent;
-  row["expected_total_bytes"] = r.expected.totalBytes;
-  row["bytes_formula"] = r.expected.bytesFormula;
-  row["bytes_received"] = r.counters.bytesReceived;
-  row["counts_ok"] = r.countsMatch();
-  row["wrong"] = r.wrong;
-  row["ok"] = r.ok();
-  row["time_s"] = t;
-  row["algbw_GBps"] = t > 0 ? gradientBytes / t / 1e9 : 0.0;
-  row["busbw_GBps"] = t > 0 ? gradientBytes * p.busbwFactor(layout) / t / 1e9 : 0.0;
-  return row;
 }
 
 std::string renderText(const Json& doc, const std::string& transportName) {
@@ -178,7 +150,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     for (const auto& p : paradigms) {
       const StepResult r = runCheckedStep(*p, t, memory, layout, count, dtype);
       ok = ok && r.ok();
-      rows.push_back(rowJson(*p, r, layout, count, elementBytes(dtype)));
+      rows.push_back(stepRow(*p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;

@@ -2,6 +2,7 @@
 #include "commsim/transport.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
@@ -19,6 +20,10 @@ void Counters::recordSend(std::uint64_t bytes) {
 void Counters::recordReceive(std::uint64_t bytes) {
   ++messagesReceived;
   bytesReceived += bytes;
+}
+
+double Transport::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 Request Transport::isend(const void* buf, std::size_t bytes, int peer, int tag) {

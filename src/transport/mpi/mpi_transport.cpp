@@ -25,6 +25,7 @@ namespace {
 struct MpiRequest final : RequestState {
   MPI_Request request = MPI_REQUEST_NULL;
   MPI_Datatype type = MPI_DATATYPE_NULL;  // a derived type to free, for large messages
+  std::size_t postedBytes = 0;
   ~MpiRequest() override {
     if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);  // only on an error path
     if (type != MPI_DATATYPE_NULL) MPI_Type_free(&type);
@@ -54,6 +55,24 @@ Wire wireFor(std::size_t bytes) {
   COMMSIM_MPI_CHECK(MPI_Type_commit(&whole));
   COMMSIM_MPI_CHECK(MPI_Type_free(&block));
   return {1, whole, true};
+}
+
+// Payload bytes a completed receive got.
+std::uint64_t receivedBytes(const MPI_Status& status, const MpiRequest& r) {
+#ifdef COMMSIM_SMPI
+  // SimGrid's SMPI has no MPI_Get_elements_x. A derived type is only posted for one message
+  // beyond INT_MAX bytes, which arrives whole or not at all.
+  MPI_Status copy = status;
+  int n = 0;
+  COMMSIM_MPI_CHECK(MPI_Get_count(&copy, r.type == MPI_DATATYPE_NULL ? MPI_BYTE : r.type, &n));
+  COMMSIM_ENFORCE(n != MPI_UNDEFINED, "receive of " << r.postedBytes << " bytes got a partial message");
+  return r.type == MPI_DATATYPE_NULL ? static_cast<std::uint64_t>(n) : r.postedBytes * static_cast<std::uint64_t>(n);
+#else
+  (void)r;
+  MPI_Count bytes = 0;
+  COMMSIM_MPI_CHECK(MPI_Get_elements_x(&status, MPI_BYTE, &bytes));
+  return static_cast<std::uint64_t>(bytes);
+#endif
 }
 
 MPI_Op mpiOp(ReduceOp op) {
@@ -113,6 +132,7 @@ Request MpiTransport::postRecv(void* buf, std::size_t bytes, int peer, int tag) 
   auto r = std::make_unique<MpiRequest>();
   const Wire w = wireFor(bytes);
   if (w.derived) r->type = w.type;
+  r->postedBytes = bytes;
   COMMSIM_MPI_CHECK(MPI_Irecv(buf, w.count, w.type, peer, tag, comm_, &r->request));
   return Request(std::move(r));
 }
@@ -130,11 +150,7 @@ void MpiTransport::complete(std::span<Request> requests) {
     auto* state = static_cast<MpiRequest*>(r.state());
     state->request = handles[k];  // MPI_REQUEST_NULL once completed
     if (rc == MPI_ERR_IN_STATUS) COMMSIM_MPI_CHECK(statuses[k].MPI_ERROR);
-    if (state->isReceive && rc == MPI_SUCCESS) {
-      MPI_Count bytes = 0;
-      COMMSIM_MPI_CHECK(MPI_Get_elements_x(&statuses[k], MPI_BYTE, &bytes));
-      state->receivedBytes = static_cast<std::uint64_t>(bytes);
-    }
+    if (state->isReceive && rc == MPI_SUCCESS) state->receivedBytes = receivedBytes(statuses[k], *state);
     ++k;
   }
   COMMSIM_MPI_CHECK(rc);

@@ -1,0 +1,22 @@
+// A topology as a SimGrid platform (XML, DTD 4.1) for `commsim simulate`: one SimGrid host per
+// slot, named slot-0, slot-1, ... in slot order, so rank r of a run sits on slot r, as the cost
+// model places it. docs/simulate.md describes the translation link by link.
+#pragma once
+
+#include <string>
+
+#include "commsim/topology.hpp"
+
+namespace commsim {
+
+// Beyond this many slots a topology that needs explicit routes (hosts with several devices on a
+// multi-host fabric) is refused: SimGrid's Full routing lists every ordered pair of slots.
+inline constexpr long long kMaxExplicitRouteSlots = 128;
+
+// The platform for every slot of the topology. Throws UsageError for one it cannot express.
+std::string simgridPlatform(const Topology& topology);
+// An SMPI hostfile placing `ranks` ranks on slots 0..ranks-1.
+std::string simgridHostfile(long long ranks);
+std::string slotHostName(long long slot);
+
+}  // namespace commsim

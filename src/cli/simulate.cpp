@@ -1,0 +1,421 @@
+// `commsim simulate`: the same paradigm code under SimGrid's SMPI on a topology's platform.
+// `commsim platform`: that platform, for smpirun by hand.
+//
+// simulate writes the platform and a hostfile into a scratch directory, starts
+// `smpirun ... commsim-smpi` once per (n, p, paradigm), reads the simulator's JSON and sets the
+// simulated time, the counted messages and bytes and the cost model's prediction side by side.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "commsim/cost_model.hpp"
+#include "commsim/dtype.hpp"
+#include "commsim/error.hpp"
+#include "commsim/platform.hpp"
+#include "commsim/size_parse.hpp"
+#include "commsim/topology.hpp"
+#include "output.hpp"
+
+#ifndef COMMSIM_SMPIRUN
+#define COMMSIM_SMPIRUN "smpirun"
+#endif
+
+namespace commsim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SimulateArgs {
+  std::string topology;
+  std::vector<std::string> workers;
+  std::vector<std::string> params;
+  std::vector<std::string> paradigms;
+  std::string dtype = "float32";
+  int servers = 1;
+  bool colocated = false;
+  double gamma = 0;
+  std::string network = "ideal";
+  bool checkValues = false;
+  std::string keep;
+  std::string format = "text";
+  std::string jsonFile;
+  std::string csvFile;
+};
+
+constexpr double kGiga = 1e9;
+// Simulated ranks beyond this are refused: the point is 1024, and SimGrid's memory grows with it.
+constexpr int kMaxWorkers = 4096;
+// --check-values gives every simulated rank real buffers: 3*p*s each.
+constexpr std::uint64_t kMaxCheckedBytes = std::uint64_t{2} << 30;
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+void writeFile(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw Error("cannot write '" + p.string() + "'");
+}
+
+std::string lastLines(const std::string& text, int lines) {
+  std::size_t at = text.size();
+  for (int i = 0; i <= lines && at != std::string::npos && at > 0; ++i) at = text.rfind('\n', at - 1);
+  return at == std::string::npos ? text : text.substr(at + 1);
+}
+
+// The simulator sits next to the commsim binary (build tree and install alike); COMMSIM_SMPI
+// overrides.
+fs::path simulatorPath() {
+  if (const char* env = std::getenv("COMMSIM_SMPI")) return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path next = (ec ? fs::path(".") : self.parent_path()) / "commsim-smpi";
+  if (!fs::exists(next))
+    throw UsageError("simulate: the simulator " + next.string() +
+                     " is missing: this commsim was built without SimGrid (install libsimgrid-dev, "
+                     "or scripts/bootstrap.sh --extra simgrid, and rebuild with "
+                     "-DCOMMSIM_WITH_SIMGRID=ON)");
+  return next;
+}
+
+std::string smpirunPath() {
+  if (const char* env = std::getenv("COMMSIM_SMPIRUN")) return env;
+  return COMMSIM_SMPIRUN;
+}
+
+// The network model options. "ideal": SimGrid's links exactly as the platform states them, the
+// alpha-beta assumptions of the closed forms. "smpi": SMPI's calibrated defaults (bandwidth and
+// latency factors by message size, TCP window, reverse-direction cross traffic).
+std::vector<std::string> networkConfig(const std::string& network) {
+  if (network == "smpi") return {};
+  if (network == "ideal")
+    return {"--cfg=smpi/bw-factor:0:1", "--cfg=smpi/lat-factor:0:1", "--cfg=network/crosstraffic:0",
+            "--cfg=network/TCP-gamma:0"};
+  throw UsageError("network: '" + network + "' is not known (allowed: ideal, smpi)");
+}
+
+struct Run {
+  int status = -1;
+  double wallS = 0;
+  long peakRssKiB = 0;
+};
+
+// Runs argv with stdout and stderr into `log`, waiting for it; rusage covers its children.
+Run runLogged(const std::vector<std::string>& argv, const fs::path& log) {
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid < 0) throw Error("simulate: fork failed");
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::fprintf(stderr, "cannot execute %s\n", args[0]);
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) < 0) throw Error("simulate: waiting for smpirun failed");
+  Run r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.peakRssKiB = usage.ru_maxrss;
+  return r;
+}
+
+struct Scratch {
+  fs::path dir;
+  bool remove = false;
+  ~Scratch() {
+    std::error_code ec;
+    if (remove) fs::remove_all(dir, ec);
+  }
+};
+
+Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
+                 const fs::path& platform, ModelParadigm kind, int n, std::uint64_t p, DType dtype,
+                 const PredictOptions& options) {
+  const Prediction model = predict(topo, kind, n, p, elementBytes(dtype), options);
+  const long long ranks = slotsNeeded(kind, n, options);
+  const std::string name(modelParadigmName(kind));
+  const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
+  const fs::path hostfile = dir / (tag + ".hosts");
+  const fs::path result = dir / (tag + ".json");
+  const fs::path log = dir / (tag + ".log");
+  writeFile(hostfile, simgridHostfile(ranks));
+  fs::remove(result);
+
+  std::vector<std::string> argv = {smpirunPath(), "-np", std::to_string(ranks), "-platform",
+                                    platform.string(), "-hostfile", hostfile.string(),
+                                    "-no-privatize", "--cfg=smpi/tmpdir:" + dir.string(),
+                                    // Only injected reduction costs take simulated time, so a run
+                                    // is deterministic; MPI_Wtime costs nothing.
+                                    "--cfg=smpi/simulate-computation:no", "--cfg=smpi/wtime:0",
+                                    // One shared block per allocation site: SMPI's default
+                                    // ("global") maps 1 MiB pieces and runs out of mappings.
+                                    "--cfg=smpi/shared-malloc:local"};
+  for (auto& c : networkConfig(a.network)) argv.push_back(c);
+  argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
+                           std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
+                           std::to_string(a.gamma), "--json", result.string()});
+  if (kind == ModelParadigm::ParameterServer) {
+    argv.insert(argv.end(), {"--servers", std::to_string(a.servers)});
+    if (a.colocated) argv.push_back("--colocated");
+  }
+  if (a.checkValues) argv.push_back("--check-values");
+
+  const Run run = runLogged(argv, log);
+  if (!fs::exists(result) || (run.status != kExitOk && run.status != kExitCheckFailed))
+    throw Error("simulate: smpirun exited with status " + std::to_string(run.status) + " for " +
+                tag + "; its last lines (" + log.string() + "):\n" +
+                lastLines(readFile(log), 8));
+  const Json sim = Json::parse(readFile(result));
+  const Json& s = sim["row"];
+
+  Json row;
+  row["topology"] = topo.name;
+  row["paradigm"] = name;
+  row["variant"] = s["variant"];
+  row["workers"] = n;
+  row["params"] = p;
+  row["dtype"] = dtypeName(dtype);
+  row["size_bytes"] = p * elementBytes(dtype);
+  row["time_s"] = s["time_s"];
+  row["algbw_GBps"] = s["algbw_GBps"];
+  row["busbw_GBps"] = s["busbw_GBps"];
+  for (const char* k : {"messages", "expected_messages", "messages_formula", "message_bytes_min",
+                        "message_bytes_max", "empty_messages", "total_bytes",
+                        "expected_total_bytes", "bytes_formula", "counts_ok", "values_checked",
+                        "wrong", "ok"})
+    row[k] = s[k];
+  row["model_time_s"] = model.timeS;
+  const double t = s["time_s"].get<double>();
+  row["model_difference"] = model.timeS > 0 ? t / model.timeS - 1 : 0.0;
+  row["latency_s"] = model.latencyS;
+  row["bandwidth_Bps"] = model.bandwidthBps;
+  row["bottleneck"] = model.bottleneck;
+  row["ranks"] = ranks;
+  row["network"] = a.network;
+  row["wall_s"] = run.wallS;
+  row["peak_rss_bytes"] = static_cast<std::uint64_t>(run.peakRssKiB) * 1024;
+  return row;
+}
+
+std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<Json>& rows) {
+  std::ostringstream os;
+  os << "# commsim simulate: the paradigm code under SimGrid SMPI, simulated time; model = "
+        "commsim predict (docs/simulate.md)\n";
+  os << "# topology " << topo.name << " (" << topo.source << "), network " << a.network
+     << ", gamma " << a.gamma << " s/byte; GB/s = 10^9 bytes/s\n#\n";
+  TextTable table({{"workers"}, {"params"}, {"paradigm", true}, {"sim time(us)"}, {"model(us)"},
+                   {"diff"}, {"algbw(GB/s)"}, {"busbw(GB/s)"}, {"messages"}, {"total bytes"},
+                   {"check", true}, {"wall(s)"}});
+  bool unchecked = false;
+  for (const Json& r : rows) {
+    std::string label = r["paradigm"].get<std::string>();
+    if (!r["variant"].get<std::string>().empty()) label += " (" + r["variant"].get<std::string>() + ")";
+    const bool ok = r["ok"].get<bool>();
+    unchecked = unchecked || !r["values_checked"].get<bool>();
+    table.add({std::to_string(r["workers"].get<int>()), std::to_string(r["params"].get<std::uint64_t>()),
+               label, fixed(r["time_s"].get<double>() * 1e6, 2),
+               fixed(r["model_time_s"].get<double>() * 1e6, 2),
+               fixed(r["model_difference"].get<double>() * 100, 1) + "%",
+               fixed(r["algbw_GBps"].get<double>(), 3), fixed(r["busbw_GBps"].get<double>(), 3),
+               std::to_string(r["messages"].get<std::uint64_t>()) + " = " +
+                   r["messages_formula"].get<std::string>(),
+               std::to_string(r["total_bytes"].get<std::uint64_t>()),
+               ok ? "\u2713" : "\u2717 MISMATCH", fixed(r["wall_s"].get<double>(), 2)});
+  }
+  os << table.render() << "#\n";
+  os << "# check: messages and bytes counted by the transport equal the closed forms"
+     << (unchecked ? "; values not checked (shared simulated buffers; --check-values checks them "
+                     "on small runs)\n"
+                   : " and every rank holds the exact result\n");
+  return os.str();
+}
+
+int runSimulate(const SimulateArgs& a) {
+  const Format format = parseFormat(a.format);
+  const Topology topo = loadTopology(a.topology);
+  const DType dtype = parseDType(a.dtype);
+  if (!hostSupports(dtype))
+    throw UsageError("dtype: " + a.dtype + " is not supported by the simulator (allowed: float32, float64)");
+  std::vector<int> workers;
+  for (const auto& w : a.workers) {
+    const std::uint64_t v = parseSize(w, "--workers");
+    if (v < 2 || v > static_cast<std::uint64_t>(kMaxWorkers))
+      throw UsageError("--workers: '" + w + "' is out of range (allowed: 2 to " +
+                       std::to_string(kMaxWorkers) + ")");
+    workers.push_back(static_cast<int>(v));
+  }
+  std::vector<std::uint64_t> params;
+  for (const auto& t : a.params) params.push_back(parseSize(t, "--params"));
+  std::vector<ModelParadigm> kinds;
+  for (const auto& name : a.paradigms) kinds.push_back(parseModelParadigm(name));
+  if (kinds.empty()) kinds = allModelParadigms();
+  networkConfig(a.network);
+  const PredictOptions options{a.servers, a.colocated, a.gamma};
+  // Every combination is checked (fit, options, memory) before the first simulation starts.
+  for (int n : workers)
+    for (std::uint64_t p : params)
+      for (ModelParadigm k : kinds) {
+        predict(topo, k, n, p, elementBytes(dtype), options);
+        const auto ranks = static_cast<std::uint64_t>(slotsNeeded(k, n, options));
+        if (a.checkValues && (p > kMaxCheckedBytes / 3 / elementBytes(dtype) / ranks))
+          throw UsageError("--check-values: " + std::to_string(ranks) + " ranks of p = " +
+                           std::to_string(p) + " need more than " +
+                           std::to_string(kMaxCheckedBytes >> 30) +
+                           " GiB of real buffers (allowed: drop --check-values, or fewer/smaller)");
+      }
+  const std::string platformXml = simgridPlatform(topo);
+  const fs::path simulator = simulatorPath();
+  if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
+  if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
+
+  Scratch scratch;
+  if (a.keep.empty()) {
+    std::string templ = (fs::temp_directory_path() / "commsim-simulate-XXXXXX").string();
+    if (!mkdtemp(templ.data())) throw Error("simulate: cannot create a scratch directory");
+    scratch.dir = templ;
+    scratch.remove = true;
+  } else {
+    std::error_code ec;
+    fs::create_directories(a.keep, ec);
+    if (ec || !fs::is_directory(a.keep))
+      throw UsageError("--keep: cannot create directory '" + a.keep + "'");
+    scratch.dir = fs::absolute(a.keep);
+  }
+  const fs::path platform = scratch.dir / "platform.xml";
+  writeFile(platform, platformXml);
+
+  std::vector<Json> rows;
+  bool ok = true;
+  for (int n : workers)
+    for (std::uint64_t p : params)
+      for (ModelParadigm k : kinds) {
+        rows.push_back(simulateOne(a, topo, scratch.dir, platform, k, n, p, dtype, options));
+        ok = ok && rows.back()["ok"].get<bool>();
+        if (isatty(2))
+          std::fprintf(stderr, "simulated %s n=%d p=%llu in %.1f s\n",
+                       std::string(modelParadigmName(k)).c_str(), n,
+                       static_cast<unsigned long long>(p), rows.back()["wall_s"].get<double>());
+      }
+
+  Json doc;
+  doc["command"] = "simulate";
+  doc["simulator"] = "SimGrid SMPI";
+  doc["network"] = a.network;
+  doc["topology"] = Json{{"name", topo.name}, {"file", topo.source}, {"hosts", topo.hosts},
+                         {"devices_per_host", topo.devicesPerHost}, {"slots", topo.slots()},
+                         {"fabric", fabricName(topo.fabric.kind)}};
+  doc["dtype"] = dtypeName(dtype);
+  doc["element_bytes"] = elementBytes(dtype);
+  doc["gamma_s_per_byte"] = a.gamma;
+  doc["rows"] = rows;
+  doc["ok"] = ok;
+  const std::string json = doc.dump(2) + "\n";
+  if (!a.jsonFile.empty()) writeFileAtomically(a.jsonFile, json);
+  if (!a.csvFile.empty()) writeFileAtomically(a.csvFile, toCsv(rows));
+  switch (format) {
+    case Format::kJson: std::fputs(json.c_str(), stdout); break;
+    case Format::kCsv: std::fputs(toCsv(rows).c_str(), stdout); break;
+    case Format::kText: std::fputs(text(topo, a, rows).c_str(), stdout); break;
+  }
+  std::fflush(stdout);
+  return ok ? kExitOk : kExitCheckFailed;
+}
+
+int runPlatform(const std::string& topology, const std::string& output, long long ranks) {
+  const Topology topo = loadTopology(topology);
+  if (ranks < 0 || ranks > topo.slots())
+    throw UsageError("--hostfile-ranks: " + std::to_string(ranks) + " is out of range (allowed: 1 to " +
+                     std::to_string(topo.slots()) + ", the topology's slots)");
+  const std::string xml = simgridPlatform(topo);
+  if (output.empty()) {
+    std::fputs(xml.c_str(), stdout);
+  } else {
+    ensureWritable(output, "--output");
+    writeFileAtomically(output, xml);
+    if (ranks > 0) writeFileAtomically(output + ".hosts", simgridHostfile(ranks));
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
+}  // namespace
+
+void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
+  auto a = std::make_shared<SimulateArgs>();
+  CLI::App* app = root.add_subcommand(
+      "simulate", "Run the step under SimGrid SMPI on a topology's platform (simulated time)");
+  app->add_option("--topology", a->topology, "Topology file, e.g. topologies/fat-tree-1024.yaml")
+      ->required();
+  app->add_option("-n,--workers", a->workers, "Worker counts n, comma-separated, e.g. 4,64,1024")
+      ->required()
+      ->delimiter(',');
+  app->add_option("-p,--params", a->params,
+                  "Gradient elements p, comma-separated: integers or K/M/G (powers of 1024)")
+      ->required()
+      ->delimiter(',');
+  app->add_option("--paradigm", a->paradigms,
+                  "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce "
+                  "(default: all three)")
+      ->delimiter(',');
+  app->add_option("-d,--dtype", a->dtype, "Element type: float32 or float64")->capture_default_str();
+  app->add_option("--servers", a->servers, "Parameter server: k sharded dedicated server ranks")
+      ->capture_default_str();
+  app->add_flag("--colocated", a->colocated, "Parameter server on worker 0");
+  app->add_option("--gamma", a->gamma,
+                  "Reduction cost injected into the simulated clock, seconds per byte reduced")
+      ->capture_default_str();
+  app->add_option("--network", a->network,
+                  "ideal (links exactly as the platform states, as the closed forms assume) or "
+                  "smpi (SimGrid's calibrated SMPI factors)")
+      ->capture_default_str();
+  app->add_flag("--check-values", a->checkValues,
+                "Real buffers in every simulated rank, result checked exactly (small runs)");
+  app->add_option("--keep", a->keep, "Keep the platform, hostfiles, logs and raw results here");
+  app->add_option("--format", a->format, "Output on stdout: text, json or csv")->capture_default_str();
+  app->add_option("--json", a->jsonFile, "Also write the JSON document to this file");
+  app->add_option("--csv", a->csvFile, "Also write the rows as CSV to this file");
+  commands.push_back({app, [a](ProcessArgs) { return runSimulate(*a); }});
+
+  auto topology = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto ranks = std::make_shared<long long>(0);
+  CLI::App* plat = root.add_subcommand(
+      "platform", "Write a topology as a SimGrid platform (XML) for smpirun");
+  plat->add_option("--topology", *topology, "Topology file")->required();
+  plat->add_option("-o,--output", *output, "Write the platform here (default: stdout)");
+  plat->add_option("--hostfile-ranks", *ranks,
+                   "With --output: also write OUTPUT.hosts placing this many ranks on slots 0..");
+  commands.push_back(
+      {plat, [topology, output, ranks](ProcessArgs) { return runPlatform(*topology, *output, *ranks); }});
+}
+
+}  // namespace commsim::cli

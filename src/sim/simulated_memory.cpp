@@ -1,0 +1,28 @@
+#include "simulated_memory.hpp"
+
+#include <smpi/smpi.h>
+
+#include "commsim/error.hpp"
+
+namespace commsim::sim {
+
+void* SimulatedMemory::allocate(std::size_t bytes) {
+  void* p = SMPI_SHARED_MALLOC(bytes);
+  if (!p) throw Error("simulated memory: cannot map a shared block of " + std::to_string(bytes) + " bytes");
+  return p;
+}
+
+void SimulatedMemory::release(void* ptr) noexcept { SMPI_SHARED_FREE(ptr); }
+
+void SimulatedMemory::reduce(std::size_t count, DType t) const {
+  const double seconds = gamma_ * static_cast<double>(count) * static_cast<double>(elementBytes(t));
+  if (seconds > 0) smpi_execute(seconds);
+}
+
+void SimulatedMemory::add(void*, const void*, std::size_t count, DType t) { reduce(count, t); }
+
+void SimulatedMemory::sgdStep(void*, const void*, std::size_t count, DType t, double, double) {
+  reduce(count, t);
+}
+
+}  // namespace commsim::sim

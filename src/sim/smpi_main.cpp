@@ -1,0 +1,121 @@
+// commsim-smpi: one synchronisation step of one paradigm, as a SimGrid SMPI program. The paradigm,
+// the MPI transport, the counting and the harness are the same sources as in `commsim`, compiled
+// against SMPI's mpi.h; SMPI runs every rank as a simulated process on a host of the platform, and
+// MPI_Wtime (Transport::now) is the simulated clock. `commsim simulate` writes the platform and
+// starts this through smpirun; docs/simulate.md explains the options.
+//
+// Buffers are SimGrid shared allocations unless --check-values asks for real ones (small runs):
+// then the inputs are written and the result is checked exactly, as `commsim table` does.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "commsim/error.hpp"
+#include "commsim/harness.hpp"
+#include "commsim/mpi_transport.hpp"
+#include "commsim/size_parse.hpp"
+#include "commsim/step_report.hpp"
+#include "simulated_memory.hpp"
+
+namespace {
+
+struct Options {
+  std::string paradigm;
+  std::string params = "1M";
+  std::string dtype = "float32";
+  int servers = 1;
+  bool colocated = false;
+  double gamma = 0;
+  bool checkValues = false;
+  std::string jsonFile;
+};
+
+int simulate(const Options& o, commsim::Transport& t) {
+  using namespace commsim;
+  const std::uint64_t count = parseSize(o.params, "params");
+  const DType dtype = parseDType(o.dtype);
+  if (!hostSupports(dtype))
+    throw UsageError("dtype: " + o.dtype + " is not supported (allowed: float32, float64)");
+  if (o.servers < 1)
+    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
+  if (!(o.gamma >= 0))
+    throw UsageError("gamma: " + std::to_string(o.gamma) + " is not allowed (seconds per byte, at least 0)");
+  const auto paradigm = makeParadigm(o.paradigm, o.servers, o.colocated);
+  const Layout layout = layoutFor(t.size(), {paradigm.get()});
+
+  sim::SimulatedMemory shared(o.gamma);
+  MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
+  const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
+                                      kDefaultLearningRate,
+                                      o.checkValues ? ValueCheck::Exact : ValueCheck::Skip);
+  if (t.rank() == 0) {
+    nlohmann::ordered_json doc;
+    doc["command"] = "smpi";
+    doc["world_size"] = t.size();
+    doc["workers"] = layout.workers;
+    doc["servers"] = layout.servers;
+    doc["params"] = count;
+    doc["dtype"] = dtypeName(dtype);
+    doc["element_bytes"] = elementBytes(dtype);
+    doc["gamma_s_per_byte"] = o.gamma;
+    doc["memory"] = memory.name();
+    auto row = stepRow(*paradigm, r, layout, count, elementBytes(dtype));
+    row["values_checked"] = r.valuesChecked;
+    doc["row"] = row;
+    const std::string text = doc.dump(2) + "\n";
+    if (o.jsonFile.empty()) {
+      std::cout << text << std::flush;
+    } else {
+      std::ofstream out(o.jsonFile, std::ios::trunc);
+      out << text;
+      if (!out.flush()) throw Error("cannot write '" + o.jsonFile + "'");
+    }
+  }
+  return r.ok() ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace commsim;
+  Options o;
+  CLI::App app{"commsim-smpi: one gradient synchronisation step under SimGrid SMPI (run it through "
+               "`commsim simulate` or smpirun)"};
+  app.add_option("--paradigm", o.paradigm, "all-to-all, parameter-server or ring-allreduce")->required();
+  app.add_option("-p,--params", o.params, "Gradient elements p: an integer or K/M/G")->capture_default_str();
+  app.add_option("-d,--dtype", o.dtype, "float32 or float64")->capture_default_str();
+  app.add_option("--servers", o.servers, "Parameter server: k sharded dedicated server ranks")->capture_default_str();
+  app.add_flag("--colocated", o.colocated, "Parameter server on worker 0");
+  app.add_option("--gamma", o.gamma, "Reduction cost injected, simulated seconds per byte reduced")->capture_default_str();
+  app.add_flag("--check-values", o.checkValues,
+               "Real buffers, inputs written and the result checked exactly (small runs only)");
+  app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
+
+  try {
+    MpiSession session(&argc, &argv);
+    int rank = 0;
+    COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (rank == 0) std::fprintf(stderr, "commsim-smpi: %s\n", e.what());
+      return e.get_exit_code() == 0 ? kExitOk : kExitBadInput;
+    }
+    MpiTransport transport(MPI_COMM_WORLD);
+    try {
+      return simulate(o, transport);
+    } catch (const UsageError& e) {
+      if (rank == 0) std::fprintf(stderr, "commsim-smpi: %s\n", e.what());
+      return kExitBadInput;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "commsim-smpi: error: %s\n", e.what());
+    MPI_Abort(MPI_COMM_WORLD, kExitBadInput);
+    return kExitBadInput;
+  }
+}

@@ -1,0 +1,143 @@
+// `commsim simulate` under SimGrid SMPI: the same paradigm code, counted by the same transport, on
+// a simulated platform. Skipped, with the reason, where this build has no SimGrid.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "process.hpp"
+
+namespace commsim::test {
+namespace {
+
+std::string topology(const std::string& name) {
+  return std::string(COMMSIM_SOURCE_DIR) + "/topologies/" + name + ".yaml";
+}
+
+// Why simulations cannot run here, or "" when they can.
+std::string missingSimGrid() {
+  if (std::string(COMMSIM_SMPI_BIN).empty())
+    return "this build has no SimGrid (libsimgrid-dev; -DCOMMSIM_WITH_SIMGRID=ON)";
+  if (!std::filesystem::exists(COMMSIM_SMPI_BIN))
+    return std::string(COMMSIM_SMPI_BIN) + " was not built";
+  return "";
+}
+
+#define SKIP_WITHOUT_SIMGRID()                                     \
+  do {                                                             \
+    const std::string why = missingSimGrid();                      \
+    if (!why.empty()) GTEST_SKIP() << "SimGrid SMPI: " << why;     \
+  } while (0)
+
+nlohmann::json simulate(const std::vector<std::string>& args, int expectedStatus = 0) {
+  std::vector<std::string> argv = {"simulate", "--format", "json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto r = runProcess(commsim(argv), 300);
+  EXPECT_EQ(r.status, expectedStatus) << r.err;
+  return r.out.empty() ? nlohmann::json() : nlohmann::json::parse(r.out);
+}
+
+// The closed forms of SPEC §1, written out here independently of the library.
+void expectCountsEqualTheTable(const nlohmann::json& row, std::uint64_t n, std::uint64_t p) {
+  const std::string paradigm = row.at("paradigm");
+  const std::string variant = row.at("variant");
+  const std::uint64_t s = 4;
+  std::uint64_t messages = 0, bytes = 0;
+  if (paradigm == "all-to-all") messages = n * (n - 1), bytes = n * (n - 1) * p * s;
+  if (paradigm == "parameter-server" && variant == "dedicated") messages = 2 * n, bytes = 2 * n * p * s;
+  if (paradigm == "parameter-server" && variant == "sharded k=2") messages = 4 * n, bytes = 2 * n * p * s;
+  if (paradigm == "parameter-server" && variant == "co-located")
+    messages = 2 * (n - 1), bytes = 2 * (n - 1) * p * s;
+  if (paradigm == "ring-allreduce") messages = 2 * n * (n - 1), bytes = 2 * (n - 1) * p * s;
+  ASSERT_GT(messages, 0u) << row.dump();
+  EXPECT_EQ(row.at("messages").get<std::uint64_t>(), messages) << row.dump();
+  EXPECT_EQ(row.at("total_bytes").get<std::uint64_t>(), bytes) << row.dump();
+  EXPECT_TRUE(row.at("counts_ok").get<bool>()) << row.dump();
+  EXPECT_TRUE(row.at("ok").get<bool>()) << row.dump();
+  EXPECT_GT(row.at("time_s").get<double>(), 0) << row.dump();
+}
+
+TEST(Simulate, SmallRunCountsEqualTheFormulasForEveryParadigm) {
+  SKIP_WITHOUT_SIMGRID();
+  // p not divisible by n: uneven ring chunks, the totals still exact.
+  const auto doc = simulate({"--topology", topology("local"), "-n", "4", "-p", "1000003"});
+  ASSERT_EQ(doc.at("rows").size(), 3u);
+  for (const auto& row : doc.at("rows")) {
+    expectCountsEqualTheTable(row, 4, 1000003);
+    EXPECT_FALSE(row.at("values_checked").get<bool>()) << "shared buffers carry no values";
+    for (const char* key : {"workers", "params", "algbw_GBps", "busbw_GBps", "latency_s",
+                            "bandwidth_Bps", "model_time_s"})
+      EXPECT_TRUE(row.contains(key)) << key;
+  }
+  EXPECT_TRUE(doc.at("ok").get<bool>());
+}
+
+TEST(Simulate, CheckedValuesAndParameterServerVariants) {
+  SKIP_WITHOUT_SIMGRID();
+  for (const std::vector<std::string>& variant :
+       {std::vector<std::string>{"--servers", "2"}, std::vector<std::string>{"--colocated"}}) {
+    std::vector<std::string> args = {"--topology", topology("local"), "-n", "3", "-p", "1001",
+                                     "--check-values"};
+    args.insert(args.end(), variant.begin(), variant.end());
+    const auto doc = simulate(args);
+    for (const auto& row : doc.at("rows")) {
+      expectCountsEqualTheTable(row, 3, 1001);
+      EXPECT_TRUE(row.at("values_checked").get<bool>());
+      EXPECT_EQ(row.at("wrong").get<std::uint64_t>(), 0u) << row.dump();
+    }
+  }
+}
+
+TEST(Simulate, FlatRingAgreesWithTheClosedFormAtLargeP) {
+  SKIP_WITHOUT_SIMGRID();
+  // Simulated time is deterministic. The target is 10%; ideal links put it within a fraction of
+  // one alpha.
+  const auto doc = simulate({"--topology", topology("flat-1024"), "-n", "256", "-p", "25M",
+                             "--paradigm", "ring-allreduce"});
+  const auto& row = doc.at("rows").at(0);
+  expectCountsEqualTheTable(row, 256, 25 * 1048576);
+  const double sim = row.at("time_s"), model = row.at("model_time_s");
+  // SPEC §4 on flat-1024.yaml: alpha = 2 us + 0.3 us, B = 100 Gbit/s.
+  const double closed = 2 * 255 * (2.3e-6 + 4.0 * 25 * 1048576 / (256 * 12.5e9));
+  EXPECT_NEAR(model, closed, closed * 1e-9);
+  EXPECT_LT(std::abs(sim / closed - 1), 0.10) << "simulated " << sim << " s, closed form " << closed;
+}
+
+TEST(Simulate, MultiHostPlatformsRun) {
+  SKIP_WITHOUT_SIMGRID();
+  // Explicit routes (two 8-GPU hosts) and SimGrid's fat tree (crossing leaves from n = 9).
+  const auto dgx = simulate({"--topology", topology("dgx-h100-2node"), "-n", "12", "-p", "1M",
+                             "--paradigm", "ring-allreduce"});
+  expectCountsEqualTheTable(dgx.at("rows").at(0), 12, 1048576);
+  const auto tree = simulate({"--topology", topology("fat-tree-64"), "-n", "16", "-p", "1M",
+                              "--paradigm", "ring-allreduce,parameter-server"});
+  for (const auto& row : tree.at("rows")) expectCountsEqualTheTable(row, 16, 1048576);
+}
+
+TEST(Simulate, BadInputIsRefusedBeforeAnySimulation) {
+  // These need no SimGrid: the arguments are checked first.
+  const struct {
+    std::vector<std::string> args;
+    std::string says;
+  } cases[] = {
+      {{"--topology", topology("testnet"), "-n", "5", "-p", "1M"}, "do not fit"},
+      {{"--topology", topology("testnet"), "-n", "1", "-p", "1M"}, "--workers: '1'"},
+      {{"--topology", topology("testnet"), "-n", "2", "-p", "1M", "--network", "fast"}, "network: 'fast'"},
+      {{"--topology", topology("testnet"), "-n", "2", "-p", "1.5M"}, "--params"},
+      {{"--topology", topology("local"), "-n", "4", "-p", "1G", "--check-values"}, "--check-values"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {"simulate"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const auto r = runProcess(commsim(argv));
+    EXPECT_EQ(r.status, 2) << c.says << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace commsim::test
