@@ -156,6 +156,27 @@ std::vector<BadInput> predictCases() {
   return cases;
 }
 
+std::vector<BadInput> simulateCases() {
+  const std::string testnet = "{src}/topologies/testnet.yaml";
+  std::vector<BadInput> cases = {
+      {"simulate_no_topology", {"simulate", "-n", "4", "-p", "1M"}, "--topology is required"},
+      {"simulate_workers_one", {"simulate", "--topology", testnet, "-n", "1", "-p", "1M"},
+       "--workers: '1' is out of range (allowed: 2 to"},
+      {"simulate_params_suffix", {"simulate", "--topology", testnet, "-n", "2", "-p", "1T"},
+       "--params: '1T' has an unknown suffix"},
+      {"simulate_dtype_half", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "-d", "float16"},
+       "not supported by the simulator"},
+      {"simulate_network", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "--network", "wifi"},
+       "network: 'wifi' is not known"},
+      {"platform_no_topology", {"platform"}, "--topology is required", false},
+      {"platform_hostfile_ranks", {"platform", "--topology", testnet, "--hostfile-ranks", "99"},
+       "--hostfile-ranks: 99 is out of range", false},
+      {"platform_output_no_dir", {"platform", "--topology", testnet, "-o", "/nonexistent-dir/p.xml"},
+       "--output: cannot write", false},
+  };
+  return cases;
+}
+
 std::vector<BadInput> commandLineCases() {
   return {
       {"no_subcommand", {}, "subcommand", false},
@@ -167,6 +188,7 @@ std::string caseName(const ::testing::TestParamInfo<BadInput>& info) { return in
 
 INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(tableCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Simulate, BadInputTest, ::testing::ValuesIn(simulateCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
 
 }  // namespace
