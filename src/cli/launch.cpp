@@ -54,6 +54,17 @@ bool reportsBadInput() {
   return index > 0 && rank == first;
 }
 
+void reportBadInput(const std::string& what) {
+  if (!reportsBadInput()) return;
+  const int rank = launcherRank();
+  const std::string line = printable(what);
+  if (rank == 0)
+    std::fprintf(stderr, "commsim: %s\n", line.c_str());
+  else
+    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, line.c_str());
+  std::fflush(stderr);
+}
+
 void addBackendOptions(CLI::App* app, Backend& b) {
   app->add_option("--backend", b.transport, "Transport between ranks: mpi or nccl")
       ->capture_default_str();
@@ -182,8 +193,11 @@ int launch(ProcessArgs args, const Backend& backend,
   try {
     MpiTransport transport(MPI_COMM_WORLD);
     return body(transport, hostMemory());
-  } catch (const UsageError&) {
-    throw;
+  } catch (const UsageError& e) {
+    // Every rank has the same error (the checks agree); rank 0 says so while MPI still holds
+    // the others in MPI_Finalize.
+    reportBadInput(e.what());
+    throw BadInputReported{};
   } catch (const std::exception& e) {
     std::fprintf(stderr, "commsim: rank %d: error: %s\n", rank, e.what());
     std::fflush(stderr);

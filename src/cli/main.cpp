@@ -7,19 +7,6 @@
 #include "commands.hpp"
 #include "commsim/error.hpp"
 
-namespace {
-// One line, once per job: a rank other than 0 says which it is (its options differed).
-void reportBadInput(const char* what) {
-  if (!commsim::cli::reportsBadInput()) return;
-  const int rank = commsim::cli::launcherRank();
-  const std::string line = commsim::printable(what);
-  if (rank == 0)
-    std::fprintf(stderr, "commsim: %s\n", line.c_str());
-  else
-    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, line.c_str());
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace commsim;
   CLI::App app{"commsim: gradient synchronisation over MPI and NCCL, counted, checked and timed"};
@@ -46,9 +33,9 @@ int main(int argc, char** argv) {
     if (argc > 1 && argv[1][0] != '-' && !app.get_subcommands().size()) {
       std::string allowed;
       for (const auto* sub : app.get_subcommands({})) allowed += (allowed.empty() ? "" : ", ") + sub->get_name();
-      reportBadInput(("'" + std::string(argv[1]) + "' is not a command (allowed: " + allowed + ")").c_str());
+      cli::reportBadInput(("'" + std::string(argv[1]) + "' is not a command (allowed: " + allowed + ")").c_str());
     } else {
-      reportBadInput(e.what());
+      cli::reportBadInput(e.what());
     }
     return kExitBadInput;
   }
@@ -58,7 +45,9 @@ int main(int argc, char** argv) {
       try {
         return c.run(cli::ProcessArgs{&argc, &argv});
       } catch (const UsageError& e) {
-        reportBadInput(e.what());
+        cli::reportBadInput(e.what());
+        return kExitBadInput;
+      } catch (const cli::BadInputReported&) {
         return kExitBadInput;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "commsim: error: %s\n", e.what());
