@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer suite: builds commsim with AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-asan/ (no CUDA, no benchmarks, no SimGrid module) and runs the unit, cli and mpi tests there, so every
-# process the tests start (commsim under mpirun included) runs instrumented. Any report fails the
+# build-asan/ (no CUDA, no benchmarks, no SimGrid module) and runs the unit, cli and mpi tests
+# there, so every process the tests start (commsim under mpirun included) runs instrumented. Any report fails the
 # run: a sanitizer's output breaks the tests' one-line stderr checks, and its exit status theirs.
 # Leaks inside Open MPI and the libraries below it are suppressed (tests/sanitizers/lsan.supp);
 # commsim's own are not. Arguments go to ctest.
