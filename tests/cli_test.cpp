@@ -74,32 +74,7 @@ TEST(TableCli, CsvAndJsonFiles) {
   EXPECT_EQ(header.rfind("paradigm,", 0), 0u);
 }
 
-class TableBadInput : public ::testing::TestWithParam<BadInput> {};
-
-TEST_P(TableBadInput, ExitsTwoWithOneClearLine) { expectRefused({"table"}, GetParam()); }
-
-INSTANTIATE_TEST_SUITE_P(
-    Cases, TableBadInput,
-    ::testing::Values(
-        BadInput{{"--local", "3", "-p", "-5"}, "params: '-5'"},
-        BadInput{{"--local", "3", "-p", "abc"}, "params: 'abc' is not a whole number"},
-        BadInput{{"--local", "3", "-p", "1.5M"}, "params: '1.5M'"},
-        BadInput{{"--local", "3", "-p", "1e6"}, "params: '1e6'"},
-        BadInput{{"--local", "3", "-p", "99999999999999999999"}, "too large"},
-        BadInput{{"--local", "3", "-p", "4G"}, "available"},
-        BadInput{{"--local", "3", "-p", "16000000000G"}, "too many to address"},
-        BadInput{{"--local", "3", "-d", "int8"}, "dtype: 'int8' is not a known type"},
-        BadInput{{"--local", "3", "-d", "bfloat16"}, "not supported in host memory"},
-        BadInput{{"--local", "3", "--format", "xml"}, "format: 'xml'"},
-        BadInput{{"--local", "3", "--paradigm", "butterfly"}, "paradigm: 'butterfly'"},
-        BadInput{{"--local", "1"}, "local: 1 is not allowed"},
-        BadInput{{"--local", "3", "--backend", "gloo"}, "backend: 'gloo'"},
-        BadInput{{"--local", "3", "--memory", "disk"}, "memory: 'disk'"},
-        BadInput{{"--local", "2", "--servers", "2"}, "leave no worker"},
-        BadInput{{"--local", "3", "--servers", "0"}, "servers: 0"},
-        BadInput{{"--local", "3", "--json", "/nonexistent-dir/x.json"}, "--json: cannot write"},
-        BadInput{{"--local", "x"}, "local"},
-        BadInput{{"--bogus"}, "bogus"}));
+// Bad input, command by command: tests/bad_input_test.cpp.
 
 TEST(Cli, NoSubcommandIsBadInput) {
   const auto r = runProcess(commsim({}));

@@ -7,11 +7,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace commsim::test {
 
-ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutSeconds) {
+Process::Process(const std::vector<std::string>& argv) {
   int outPipe[2], errPipe[2];
   if (pipe(outPipe) != 0 || pipe(errPipe) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = fork();
@@ -33,8 +37,30 @@ ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutSecond
   setpgid(pid, pid);
   close(outPipe[1]);
   close(errPipe[1]);
+  pid_ = pid;
+  out_ = outPipe[0];
+  err_ = errPipe[0];
+}
+
+Process::~Process() {
+  if (waited_) return;
+  kill(-pid_, SIGKILL);
+  wait(10);
+}
+
+bool Process::running() const {
+  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+ProcessResult Process::wait(int timeoutSeconds) {
   ProcessResult r;
-  pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
+  if (waited_) return r;
+  waited_ = true;
+  pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
   std::string* sinks[2] = {&r.out, &r.err};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   int open = 2;
@@ -43,7 +69,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutSecond
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timedOut = true;
-      kill(-pid, SIGKILL);
+      kill(-pid_, SIGKILL);
       break;
     }
     if (poll(fds, 2, static_cast<int>(left.count())) < 0) break;
@@ -63,9 +89,61 @@ ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutSecond
   for (auto& f : fds)
     if (f.fd >= 0) close(f.fd);
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(pid_, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutSeconds) {
+  Process p(argv);
+  return p.wait(timeoutSeconds);
+}
+
+namespace {
+int parentOf(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return -1;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(line.substr(close + 2));
+  std::string state;
+  int ppid = -1;
+  rest >> state >> ppid;
+  return ppid;
+}
+}  // namespace
+
+int findRankPid(int parent, int rank, int timeoutSeconds) {
+  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (parentOf(name) != parent) continue;
+      std::ifstream env(entry.path() / "environ", std::ios::binary);
+      std::string var;
+      while (std::getline(env, var, '\0'))
+        if (var == want) return std::stoi(name);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+long residentKiB(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return 0;
 }
 
 std::vector<std::string> mpirun(int ranks) {

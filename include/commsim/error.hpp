@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace commsim {
 
@@ -23,6 +24,10 @@ class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// `text` with every control character (newline, escape, NUL, ...) written as \xHH, so a value
+// quoted in a message cannot break its one line or drive the terminal.
+std::string printable(std::string_view text);
 
 namespace detail {
 [[noreturn]] void throwError(const char* file, int line, const std::string& what);

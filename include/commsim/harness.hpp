@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "commsim/paradigm.hpp"
@@ -89,8 +91,10 @@ int maxExactWorkers(DType dtype);
 void ensureExactInputs(const Layout& layout, DType dtype);
 
 // Throws UsageError naming the first rank whose values differ from rank 0's, before data moves.
-// `what` names each value, e.g. {"params", "dtype"}.
+// `what` names each value, e.g. {"params", "dtype"}; `show(i, v)`, if given, renders value i for
+// the message (a dtype's name rather than its number).
+using ShowValue = std::function<std::string(std::size_t index, std::uint64_t value)>;
 void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,
-                      std::span<const char* const> what);
+                      std::span<const char* const> what, const ShowValue& show = {});
 
 }  // namespace commsim

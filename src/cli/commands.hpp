@@ -31,5 +31,13 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands);  // si
 int launcherRank();
 // Whether this process was started by a launcher (mpirun, srun).
 bool underLauncher();
+// Whether this process prints a bad-input message: rank 0 does; before MPI starts, so does the
+// first rank of each further program of an MPMD launch (mpirun A : B), whose options may differ.
+bool reportsBadInput();
+// Prints `what` as the job's one bad-input line if this process reportsBadInput().
+void reportBadInput(const std::string& what);
+// Thrown once bad input has been reported (under MPI, before MPI_Finalize: a peer's exit status 2
+// may make the launcher end the job before rank 0 could print afterwards).
+struct BadInputReported {};
 
 }  // namespace commsim::cli

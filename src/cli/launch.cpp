@@ -1,16 +1,25 @@
 #include "launch.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
+#include <thread>
 
 #include "commsim/device.hpp"
 #include "commsim/error.hpp"
 #include "commsim/inproc.hpp"
 #include "commsim/mpi_transport.hpp"
+#include "commsim/progress.hpp"
 
 namespace commsim::cli {
+
+namespace {
+// More threads than this would be a typo rather than a run this machine can hold.
+constexpr int kMaxLocalRanks = 1024;
+}  // namespace
 
 int launcherRank() {
   for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
@@ -25,6 +34,38 @@ bool underLauncher() {
   return false;
 }
 
+namespace {
+// Set once this process has started MPI: from then on every rank knows the same bad input.
+std::atomic<bool> mpiStarted{false};
+}  // namespace
+
+bool reportsBadInput() {
+  const int rank = launcherRank();
+  if (rank == 0) return true;
+  if (mpiStarted) return false;
+  // Open MPI: this process belongs to program OMPI_MCA_orte_app_num of the MPMD command line,
+  // whose sizes OMPI_APP_CTX_NUM_PROCS lists. The first rank of a later program speaks for it.
+  const char* app = std::getenv("OMPI_MCA_orte_app_num");
+  const char* sizes = std::getenv("OMPI_APP_CTX_NUM_PROCS");
+  if (!app || !sizes) return false;
+  int first = 0;
+  const int index = std::atoi(app);
+  char* next = const_cast<char*>(sizes);
+  for (int k = 0; k < index && *next; ++k) first += static_cast<int>(std::strtol(next, &next, 10));
+  return index > 0 && rank == first;
+}
+
+void reportBadInput(const std::string& what) {
+  if (!reportsBadInput()) return;
+  const int rank = launcherRank();
+  const std::string line = printable(what);
+  if (rank == 0)
+    std::fprintf(stderr, "commsim: %s\n", line.c_str());
+  else
+    std::fprintf(stderr, "commsim: rank %d: %s\n", rank, line.c_str());
+  std::fflush(stderr);
+}
+
 void addBackendOptions(CLI::App* app, Backend& b) {
   app->add_option("--backend", b.transport, "Transport between ranks: mpi or nccl")
       ->capture_default_str();
@@ -36,6 +77,33 @@ void addBackendOptions(CLI::App* app, Backend& b) {
   app->parse_complete_callback([&b] {
     if (b.memory.empty()) b.memory = b.transport == "nccl" ? "device" : "host";
   });
+  app->add_option("--timeout", b.timeout,
+                  "Seconds a rank may make no progress (dead peer, lost network) before the job "
+                  "ends with status 2; 0 = never")
+      ->capture_default_str();
+}
+
+double timeoutSeconds(const Backend& b) {
+  constexpr double kMax = 1e6;
+  const std::string& t = b.timeout;
+  const auto bad = [&](const char* why) {
+    return UsageError("timeout: '" + t + "' " + why +
+                      " (allowed: 0 = off, or seconds up to 1000000 as digits with an optional "
+                      "fraction, e.g. 300 or 2.5)");
+  };
+  const std::size_t dot = t.find('.');
+  const std::string whole = t.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "" : t.substr(dot + 1);
+  const auto digits = [](const std::string& d) {
+    return d.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (whole.empty() || !digits(whole) || !digits(fraction) ||
+      (dot != std::string::npos && fraction.empty()))
+    throw bad("is not a number of seconds");
+  if (whole.size() > 7) throw bad("is too large");
+  const double seconds = std::strtod(t.c_str(), nullptr);
+  if (seconds > kMax) throw bad("is too large");
+  return seconds;
 }
 
 void validateBackend(const Backend& b) {
@@ -44,8 +112,10 @@ void validateBackend(const Backend& b) {
   const std::string memory = b.memory.empty() ? (b.transport == "nccl" ? "device" : "host") : b.memory;
   if (memory != "host" && memory != "device")
     throw UsageError("memory: '" + memory + "' is not known (allowed: host, device)");
-  if (b.local < 0 || b.local == 1)
-    throw UsageError("local: " + std::to_string(b.local) + " is not allowed (2 or more ranks)");
+  if (b.local < 0 || b.local == 1 || b.local > kMaxLocalRanks)
+    throw UsageError("local: " + std::to_string(b.local) + " is not allowed (2 to " +
+                     std::to_string(kMaxLocalRanks) + " ranks)");
+  timeoutSeconds(b);
   if (b.transport == "nccl" && memory == "host")
     throw UsageError("memory: host is not allowed with --backend nccl (NCCL moves device "
                      "buffers; allowed: device)");
@@ -62,12 +132,61 @@ void validateBackend(const Backend& b) {
   if (!why.empty()) throw UsageError(what + " needs a CUDA device, and this machine has " + why);
 }
 
+namespace {
+
+// Attaches this thread to its watchdog slot (if any); on the way out, however it goes, the rank
+// counts as finished and the thread is detached again.
+class WatchedRank {
+ public:
+  explicit WatchedRank(ProgressSlot* slot) { progress::attach(slot); }
+  ~WatchedRank() {
+    progress::finish();
+    progress::attach(nullptr);
+  }
+  WatchedRank(const WatchedRank&) = delete;
+  WatchedRank& operator=(const WatchedRank&) = delete;
+};
+
+void reportStall(const std::string& line) {
+  std::fprintf(stderr, "commsim: %s; aborting the job\n", line.c_str());
+  std::fflush(stderr);
+}
+
+// MPI is up between MPI_Init and the end of MPI_Finalize: a stall then is ended with MPI_Abort,
+// which takes the whole job down; before and after, with this process's exit.
+std::atomic<bool> mpiUp{false};
+
+[[noreturn]] void abortStalledMpiJob(const std::string& line) {
+  reportStall(line);
+  if (mpiUp.load()) {
+    // MPI_Abort should not return; if the runtime itself is stuck, leave anyway.
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(10));
+      std::_Exit(kExitBadInput);
+    }).detach();
+    MPI_Abort(MPI_COMM_WORLD, kExitBadInput);
+  }
+  std::_Exit(kExitBadInput);
+}
+
+}  // namespace
+
 int launch(ProcessArgs args, const Backend& backend,
            const std::function<int(Transport&, MemorySpace&)>& body) {
   validateBackend(backend);
+  const double timeout = timeoutSeconds(backend);
+  std::optional<Watchdog> watchdog;
+
   if (backend.local > 0) {
+    // One watchdog for all the threads: a stalled world ends this process (status 2).
+    if (timeout > 0)
+      watchdog.emplace(backend.local, 0, timeout, [](const std::string& line) {
+        reportStall(line);
+        std::_Exit(kExitBadInput);
+      });
     std::atomic<int> status{kExitOk};
     runInProcess(backend.local, [&](Transport& t) {
+      const WatchedRank watched(watchdog ? &watchdog->slot(t.rank()) : nullptr);
       const int s = body(t, hostMemory());
       if (t.rank() == 0) status = s;
     });
@@ -76,7 +195,18 @@ int launch(ProcessArgs args, const Backend& backend,
 
   const bool onHost = backend.transport == "mpi" && backend.memory != "device";
   if (!onHost) preselectDevice();  // before MPI_Init, so a CUDA-aware MPI starts on this GPU
+  if (timeout > 0) watchdog.emplace(1, launcherRank(), timeout, abortStalledMpiJob);
+  const WatchedRank watched(watchdog ? &watchdog->slot(0) : nullptr);
+  progress::enter("MPI_Init", {}, true);
+  struct MpiDown {
+    ~MpiDown() { mpiUp = false; }
+  } down;
+  mpiStarted = true;
   MpiSession session(args.argc, args.argv);
+  mpiUp = true;
+  struct Finalizing {
+    ~Finalizing() { progress::enter("MPI_Finalize", {}, true); }
+  } finalizing;
   int rank = 0;
   COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   try {
@@ -86,8 +216,11 @@ int launch(ProcessArgs args, const Backend& backend,
     }
     DeviceBackend gpu = makeDeviceBackend(MPI_COMM_WORLD, backend.transport);
     return body(*gpu.transport, *gpu.memory);
-  } catch (const UsageError&) {
-    throw;
+  } catch (const UsageError& e) {
+    // Every rank has the same error (the checks agree); rank 0 says so while MPI still holds
+    // the others in MPI_Finalize.
+    reportBadInput(e.what());
+    throw BadInputReported{};
   } catch (const std::exception& e) {
     std::fprintf(stderr, "commsim: rank %d: error: %s\n", rank, e.what());
     std::fflush(stderr);

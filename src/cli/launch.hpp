@@ -15,16 +15,23 @@ struct Backend {
   std::string transport = "mpi";  // mpi | nccl   (--local always uses the in-process transport)
   std::string memory;             // host | device; when not given: device for nccl, else host
   int local = 0;                  // > 0: that many ranks as threads of this process
+  // --timeout: seconds a rank may make no progress before the job is ended (0: never).
+  std::string timeout = "300";
 };
 
-// Adds --backend, --memory and --local to a command.
+// Adds --backend, --memory, --local and --timeout to a command.
 void addBackendOptions(CLI::App* app, Backend& backend);
 // Refuses, before anything starts, a combination this build or this machine cannot run.
 void validateBackend(const Backend& backend);
 
+// The --timeout value in seconds (0 = off); UsageError unless a plain non-negative number.
+double timeoutSeconds(const Backend& backend);
+
 // Runs body on every rank and returns rank 0's exit status. UsageError (thrown alike on every
 // rank) propagates after MPI is shut down cleanly; any other error on any rank prints its rank
-// and aborts the whole MPI job with status 2, so no peer waits for it.
+// and aborts the whole MPI job with status 2, so no peer waits for it. A rank that makes no
+// progress for the timeout (a dead or stopped peer, a lost network) ends the job alike, with a
+// line naming the rank and what it waited for (docs/hardening.md).
 int launch(ProcessArgs args, const Backend& backend,
            const std::function<int(Transport&, MemorySpace&)>& body);
 

@@ -1,6 +1,7 @@
 // commsim: run, count, check and time gradient synchronisation.
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
@@ -29,7 +30,14 @@ int main(int argc, char** argv) {
     if (cli::launcherRank() == 0) app.exit(e);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+    // CLI11 only says a subcommand is required; name the word that was not one.
+    if (argc > 1 && argv[1][0] != '-' && !app.get_subcommands().size()) {
+      std::string allowed;
+      for (const auto* sub : app.get_subcommands({})) allowed += (allowed.empty() ? "" : ", ") + sub->get_name();
+      cli::reportBadInput(("'" + std::string(argv[1]) + "' is not a command (allowed: " + allowed + ")").c_str());
+    } else {
+      cli::reportBadInput(e.what());
+    }
     return kExitBadInput;
   }
 
@@ -38,7 +46,9 @@ int main(int argc, char** argv) {
       try {
         return c.run(cli::ProcessArgs{&argc, &argv});
       } catch (const UsageError& e) {
-        if (cli::launcherRank() == 0) std::fprintf(stderr, "commsim: %s\n", e.what());
+        cli::reportBadInput(e.what());
+        return kExitBadInput;
+      } catch (const cli::BadInputReported&) {
         return kExitBadInput;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "commsim: error: %s\n", e.what());

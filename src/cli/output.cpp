@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -47,6 +48,10 @@ void OutputOptions::emit(Format f, const Json& doc, const std::vector<Json>& row
 }
 
 void ensureWritable(const std::string& path, std::string_view option) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(std::string(option) + ": cannot write '" + path +
+                     "': it is a directory (allowed: a file path in a writable directory)");
   const std::string probe = path + ".commsim-probe";
   std::FILE* f = std::fopen(probe.c_str(), "w");
   if (!f)

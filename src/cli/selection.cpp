@@ -28,6 +28,10 @@ Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
                      " is not supported in host memory (allowed: float32, float64)");
   if (o.servers < 1)
     throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
+  if (o.colocated && o.servers != 1)
+    throw UsageError("servers: " + std::to_string(o.servers) +
+                     " cannot be combined with --colocated (the co-located server is one, on "
+                     "worker 0; allowed: --servers K or --colocated)");
   s.servers = o.servers;
   s.colocated = o.colocated;
   std::vector<std::string> known = paradigmNames();
@@ -98,7 +102,18 @@ void ensureRanksAgree(Transport& t,
     names.push_back(name);
     v.push_back(value);
   }
-  commsim::ensureRanksAgree(t, v, names);
+  // Values as the user wrote them: type names and paradigm lists, not their codes.
+  commsim::ensureRanksAgree(t, v, names, [&](std::size_t i, std::uint64_t value) -> std::string {
+    const std::string_view name = names[i];
+    if (name == "dtype") return std::string(dtypeName(static_cast<DType>(value)));
+    if (name != "paradigms") return std::to_string(value);
+    std::vector<std::string> known = paradigmNames();
+    known.insert(known.end(), baselineNames().begin(), baselineNames().end());
+    std::string list;
+    for (std::size_t k = 0; k < known.size(); ++k)
+      if (value >> k & 1) list += (list.empty() ? "" : ",") + known[k];
+    return list;
+  });
 }
 
 Json documentHeader(std::string_view command, const Transport& t, const MemorySpace& memory,

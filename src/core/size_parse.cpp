@@ -10,7 +10,7 @@ namespace commsim {
 namespace {
 
 [[noreturn]] void bad(std::string_view text, std::string_view what, std::string_view why) {
-  throw UsageError(std::string(what) + ": '" + std::string(text) + "' " + std::string(why) +
+  throw UsageError(std::string(what) + ": '" + printable(text) + "' " + std::string(why) +
                    " (allowed: a whole number, optionally followed by K, M or G, powers of 1024;"
                    " e.g. 1000000, 64K, 1M)");
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commsim/error.hpp"
+#include "commsim/progress.hpp"
 
 namespace commsim {
 
@@ -157,6 +158,7 @@ bool countsMatch(const Counters& c, const Expectation& e, std::uint64_t steps) {
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, std::uint64_t count, DType dtype, double lr,
                           ValueCheck check) {
+  progress::enter("step setup", paradigm.name());
   StepBuffers buffers(memory, count, dtype);
   return runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype, lr, check);
 }
@@ -170,12 +172,15 @@ StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, Memory
   StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, lr);
 
   transport.resetCounters();
+  progress::enter("step start barrier", paradigm.name(), true);
   transport.barrier();
+  progress::enter("step", paradigm.name());
   const double start = transport.now();
   paradigm.run(ctx);
   memory.synchronize();
   const double elapsed = transport.now() - start;
 
+  progress::enter("step check (counters and result)", paradigm.name(), true);
   StepResult result;
   result.counters = transport.globalCounters();
   result.expected = paradigm.expect(layout, count, elementBytes(dtype));
@@ -220,6 +225,7 @@ void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype) 
   // Device buffers are checked by their allocator; host buffers are refused up front.
   const std::uint64_t needed = perRank * static_cast<std::uint64_t>(transport.localSize());
   std::uint64_t refuse[] = {overflows || (available && needed > available) ? 1u : 0u};
+  progress::enter("agreeing that the buffers fit in memory", {}, true);
   transport.allreduce(refuse, ReduceOp::Max);
   if (!refuse[0]) return;
   const std::string p = std::to_string(count);
@@ -278,17 +284,19 @@ void ensureExactInputs(const Layout& layout, DType dtype) {
 }
 
 void ensureRanksAgree(Transport& transport, std::span<const std::uint64_t> values,
-                      std::span<const char* const> what) {
+                      std::span<const char* const> what, const ShowValue& show) {
   COMMSIM_ENFORCE_EQ(values.size(), what.size(), "one name per value");
   std::vector<std::uint64_t> all(values.size() * transport.size());
+  progress::enter("agreeing on the options with every rank", {}, true);
   transport.allgather(values, all);
   for (int r = 1; r < transport.size(); ++r) {
     for (std::size_t i = 0; i < values.size(); ++i) {
       const auto theirs = all[r * values.size() + i];
-      if (theirs != all[i])
-        throw UsageError("ranks disagree before any data moved: rank " + std::to_string(r) +
-                         " has " + what[i] + " = " + std::to_string(theirs) + ", rank 0 has " +
-                         std::to_string(all[i]));
+      if (theirs == all[i]) continue;
+      const auto text = [&](std::uint64_t v) { return show ? show(i, v) : std::to_string(v); };
+      throw UsageError("ranks disagree before any data moved: rank " + std::to_string(r) +
+                       " has " + what[i] + " = " + text(theirs) + ", rank 0 has " +
+                       text(all[i]) + " (every rank must be given the same options)");
     }
   }
 }

@@ -70,7 +70,11 @@ double parseQuantity(std::string_view text, std::string_view where,
   const auto it = std::find_if(units.begin(), units.end(),
                                [&](const Unit& u) { return u.name == unit; });
   if (it == units.end()) fail(where, text, "has an unknown unit " + allowed);
-  return value * it->factor;
+  // A finite number can still overflow once converted (1e308 Gbps): refuse it rather than carry
+  // an infinite rate into the model.
+  const double converted = value * it->factor;
+  if (!std::isfinite(converted)) fail(where, text, "is too large");
+  return converted;
 }
 
 // Walks the YAML tree, naming each node by its dotted path for messages.
@@ -235,6 +239,9 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
 }
 
 Topology loadTopology(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(path + ": is a directory, not a topology file; shipped ones are in topologies/");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw UsageError(path + ": cannot read the topology file (" + std::strerror(errno) +

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "commsim/error.hpp"
+#include "commsim/progress.hpp"
 
 namespace commsim {
 
@@ -42,7 +43,10 @@ Request Transport::irecv(void* buf, std::size_t bytes, int peer, int tag) {
 }
 
 void Transport::waitAll(std::span<Request> requests) {
-  complete(requests);
+  {
+    const progress::Waiting waiting;  // a completed wait is progress for the watchdog
+    complete(requests);
+  }
   for (Request& r : requests) {
     if (!r.active()) continue;
     if (counting_ && r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);

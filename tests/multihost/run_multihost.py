@@ -14,7 +14,10 @@ Exit status: 0 all checks held, 1 a check failed, 77 cannot run here (reason pri
 Every network object is removed on exit, on failure and on SIGINT/SIGTERM/SIGHUP.
 
   run_multihost.py COMMSIM [--workers 4] [--params 4M] [--rate 200mbit] [--mtu 9000]
-                   [--report FILE] [--only counts|shaped]
+                   [--report FILE] [--only counts|shaped|linkcut]
+
+With --only linkcut, one host's link is cut while a ring all-reduce runs over shaped links: the
+job must end within the --timeout it was given plus a bounded slack, with a rank naming the stall.
 
 Only addresses of 10.213.0.0/24 are used, and they exist only inside the namespaces.
 """
@@ -27,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -107,8 +111,8 @@ class Network:
         return out
 
 
-def mpirun(net, tmp, ranks, argv, timeout):
-    """Runs argv on `ranks` hosts, one rank per host, mpirun itself inside the first host."""
+def start_mpirun(net, tmp, ranks, argv, launcher_extra=()):
+    """Starts argv on `ranks` hosts, one rank per host, mpirun itself inside the first host."""
     hostfile = os.path.join(tmp, f"hosts.{ranks}")
     with open(hostfile, "w") as f:
         f.writelines(f"{h} slots=1\n" for h in net.hosts[:ranks])
@@ -121,13 +125,18 @@ def mpirun(net, tmp, ranks, argv, timeout):
            "--mca", "mpi_preconnect_mpi", "1",
            "--mca", "plm_rsh_agent", AGENT, "--mca", "plm_rsh_no_tree_spawn", "1",
            "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
-           "--mca", "btl_tcp_if_include", SUBNET, "--mca", "oob_tcp_if_include", SUBNET] + argv
+           "--mca", "btl_tcp_if_include", SUBNET, "--mca", "oob_tcp_if_include", SUBNET] + list(launcher_extra) + argv
     first = net.hosts[0]
     full = ["ip", "netns", "exec", first, "unshare", "--uts", "sh", "-c",
             'hostname "$1" && shift && exec "$@"', "mpirun_in_ns", first] + cmd
     # Own process group, so a timeout ends mpirun and everything it started here.
-    p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    return subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def mpirun(net, tmp, ranks, argv, timeout):
+    """Runs argv on `ranks` hosts (start_mpirun) and waits up to `timeout` seconds."""
+    p = start_mpirun(net, tmp, ranks, argv)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -279,6 +288,73 @@ def shaped(net, tmp, args, checks, report):
     log(f"qdisc drops over all shaped interfaces: {sum(drops)}")
 
 
+# Open MPI's launcher notices a daemon it cannot reach through TCP keepalive on its out-of-band
+# channel, by default after 300 s idle plus 9 probes 20 s apart. The ranks themselves end within
+# commsim's --timeout either way (their watchdog calls MPI_Abort); these settings bound mpirun too.
+KEEPALIVE = ["--mca", "oob_tcp_keepalive_time", "2", "--mca", "oob_tcp_keepalive_intvl", "1",
+             "--mca", "oob_tcp_keepalive_probes", "3"]
+
+
+def link_cut(net, tmp, args, checks):
+    """A host's link goes down mid-run: the job must end within the watchdog's timeout plus a
+    bounded slack, with a message naming the stall (docs/hardening.md), never hang."""
+    net.shape(args.rate)
+    timeout = 5
+    victim = net.hosts[2]
+    before = net.counters()[victim][0]
+    p = start_mpirun(net, tmp, args.workers, [args.commsim, "table", "--paradigm", "ring-allreduce",
+                                              "--params", str(args.params), "--timeout",
+                                              str(timeout)],
+                     launcher_extra=KEEPALIVE)
+    # Read the output as it comes: after the cut the pipes may stay open after mpirun has exited,
+    # held by the daemon on the cut host, so mpirun's exit, not the pipes' end, ends the job.
+    sinks = {"out": [], "err": []}
+    readers = [threading.Thread(target=lambda f=f, k=k: sinks[k].extend(iter(f.readline, "")),
+                                daemon=True) for f, k in ((p.stdout, "out"), (p.stderr, "err"))]
+    for r in readers:
+        r.start()
+    # Cut once the step is moving data: the victim has sent a megabyte of it.
+    deadline = time.monotonic() + 30
+    while net.counters()[victim][0] - before < (1 << 20) and time.monotonic() < deadline:
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    running = p.poll() is None
+    checks.check("link cut: the run was under way when the link was cut", running,
+                 f"{victim} sent {net.counters()[victim][0] - before} bytes")
+    sh(["ip", "-n", victim, "link", "set", "eth0", "down"])
+    cut = time.monotonic()
+    limit = timeout + 30
+    while p.poll() is None and time.monotonic() - cut < limit:
+        time.sleep(0.1)
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        checks.check("link cut: the job ended", False, f"mpirun still running {limit} s after the cut")
+        return
+    took = time.monotonic() - cut
+    for r in readers:
+        r.join(timeout=5)
+    out, err = "".join(sinks["out"]), "".join(sinks["err"])
+    stall = [l for l in err.splitlines() if "no progress for" in l]
+    checks.check("link cut: the job ended in bounded time", took < limit,
+                 f"{took:.1f} s after the cut (timeout {timeout} s), exit status {p.returncode}")
+    checks.check("link cut: non-zero exit status", p.returncode != 0, f"exit status {p.returncode}")
+    checks.check("link cut: a rank named the stall", bool(stall),
+                 stall[0] if stall else f"stderr: {err.strip()[-600:]}")
+    checks.check("link cut: no result presented", "all checks held" not in out, out.strip()[-200:])
+    left = []
+    for h in net.hosts:
+        for pid in sh(["ip", "netns", "pids", h], check=False).stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline") as f:
+                    if args.commsim in f.read():
+                        left.append(f"{h}:{pid}")
+            except OSError:
+                pass
+    checks.check("link cut: no rank left running", not left, ", ".join(left) or "none")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("commsim", help="path of the commsim binary")
@@ -297,7 +373,7 @@ def main():
     ap.add_argument("--busbw-fraction", type=float, default=0.9)
     ap.add_argument("--run-timeout", type=int, default=60, help="seconds per mpirun")
     ap.add_argument("--deadline", type=int, default=200, help="seconds for the whole run")
-    ap.add_argument("--only", choices=["counts", "shaped"],
+    ap.add_argument("--only", choices=["counts", "shaped", "linkcut"],
                     help="run only the unshaped counts/witness checks or only the shaped ones")
     ap.add_argument("--report", help="write the measurements as JSON here")
     args = ap.parse_args()
@@ -335,10 +411,13 @@ def main():
     try:
         net.up()
         log(f"{len(net.hosts)} hosts {net.hosts[0]}..{net.hosts[-1]} on {SUBNET}, MTU {args.mtu}")
-        if args.only != "shaped":
-            counts_and_witness(net, tmp, args, checks)
-        if args.only != "counts":
-            shaped(net, tmp, args, checks, report)
+        if args.only == "linkcut":
+            link_cut(net, tmp, args, checks)
+        else:
+            if args.only != "shaped":
+                counts_and_witness(net, tmp, args, checks)
+            if args.only != "counts":
+                shaped(net, tmp, args, checks, report)
     except Interrupted as e:
         log(f"interrupted ({e}); removing the test network")
         checks.failed.append("interrupted")

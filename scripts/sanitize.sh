@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The sanitizer suite: builds commsim with AddressSanitizer and UndefinedBehaviorSanitizer in
+# build-asan/ (no CUDA, no benchmarks, no SimGrid module) and runs the unit, cli and mpi tests
+# there, so every process the tests start (commsim under mpirun included) runs instrumented. Any report fails the
+# run: a sanitizer's output breaks the tests' one-line stderr checks, and its exit status theirs.
+# Leaks inside Open MPI and the libraries below it are suppressed (tests/sanitizers/lsan.supp);
+# commsim's own are not. Arguments go to ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${COMMSIM_ASAN_BUILD_DIR:-build-asan}
+COMMSIM_BUILD_DIR=$build scripts/build.sh \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMMSIM_SANITIZE=address,undefined -DCOMMSIM_WITH_CUDA=OFF \
+  -DCOMMSIM_BUILD_BENCH=OFF -DCOMMSIM_WITH_SIMGRID=OFF
+# Whole allocation stacks through Open MPI (built without frame pointers) and its components
+# (kept mapped at exit), so the suppressions can see whose memory a leak is.
+export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$build"
+ctest --output-on-failure -j "$(nproc)" -L '^(unit|cli|mpi)$' "$@"

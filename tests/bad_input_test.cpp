@@ -1,0 +1,195 @@
+// Bad input everywhere (SPEC §7, §9): every case exits 2 with one line on stderr naming the value
+// and what is allowed, prints nothing on stdout, and leaves no output file (whole, partial,
+// temporary or probe) behind for the --json FILE it was given.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "process.hpp"
+
+namespace commsim::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BadInput {
+  std::string name;
+  // After `commsim`; "{dir}" is the case's own empty directory, "{src}" the source tree.
+  std::vector<std::string> args;
+  std::string message;            // a part of the one line on stderr
+  bool addJson = true;            // append --json {dir}/out.json (for commands that take it)
+};
+
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
+class BadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputTest, ExitsTwoWithOneClearLineAndNoOutput) {
+  const auto& c = GetParam();
+  const fs::path dir = fs::path(::testing::TempDir()) / ("bad_input_" + c.name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::string> args;
+  for (auto a : c.args) {
+    if (a == "{dir}") a = dir.string();
+    if (a.rfind("{src}", 0) == 0) a = COMMSIM_SOURCE_DIR + a.substr(5);
+    args.push_back(a);
+  }
+  if (c.addJson) {
+    args.push_back("--json");
+    args.push_back((dir / "out.json").string());
+  }
+  const auto r = runProcess(commsim(args), 60);
+  EXPECT_FALSE(r.timedOut);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find(c.message), std::string::npos) << "stderr: " << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("commsim: ", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir)) left.push_back(entry.path().filename());
+  EXPECT_TRUE(left.empty()) << "left behind: " << ::testing::PrintToString(left);
+  fs::remove_all(dir);
+}
+
+std::vector<BadInput> tableCases() {
+  const std::vector<BadInput> cases = {
+      // sizes (SPEC §9)
+      {"params_negative", {"-p", "-5"}, "params: '-5'"},
+      {"params_word", {"-p", "abc"}, "params: 'abc' is not a whole number"},
+      {"params_decimal", {"-p", "1.5M"}, "params: '1.5M'"},
+      {"params_exponent", {"-p", "1e6"}, "params: '1e6'"},
+      {"params_hex", {"-p", "0x10"}, "params: '0x10' has an unknown suffix"},
+      {"params_plus", {"-p", "+1"}, "params: '+1' is not a whole number"},
+      {"params_empty", {"-p", ""}, "params: '' is empty"},
+      {"params_lower_suffix", {"-p", "1k"}, "params: '1k' has an unknown suffix"},
+      {"params_tera", {"-p", "1T"}, "params: '1T' has an unknown suffix"},
+      {"params_overflow", {"-p", "99999999999999999999"}, "is too large"},
+      {"params_suffix_overflow", {"-p", "17179869184G"}, "params: '17179869184G' is too large"},
+      {"params_newline", {"-p", "1\n2"}, "params: '1\\x0a2' has an unknown suffix"},
+      {"params_escape", {"-p", "\x1b[31m"}, "params: '\\x1b[31m'"},
+      {"params_missing_value", {"--local", "3", "-p"}, "--params: 1 required", false},
+      // sizes that parse but cannot fit (SPEC §8): refused up front with the figure needed
+      {"params_memory", {"-p", "4G"}, "3*p*s = 51539607552 bytes per rank"},
+      {"params_unaddressable", {"-p", "16000000000G"}, "too many to address"},
+      // lists and names
+      {"dtype_unknown", {"-d", "int8"}, "dtype: 'int8' is not a known type"},
+      {"dtype_not_on_host", {"-d", "bfloat16"}, "not supported in host memory"},
+      {"format_unknown", {"--format", "xml"}, "format: 'xml'"},
+      {"paradigm_unknown", {"--paradigm", "butterfly"}, "paradigm: 'butterfly'"},
+      {"paradigm_in_list", {"--paradigm", "ring-allreduce,butterfly"}, "paradigm: 'butterfly'"},
+      {"paradigm_empty", {"--paradigm", ""}, "paradigm: ''"},
+      // ranks and layout
+      {"local_one", {"--local", "1"}, "local: 1 is not allowed (2 to 1024 ranks)"},
+      {"local_negative", {"--local", "-3"}, "local: -3 is not allowed"},
+      {"local_huge", {"--local", "5000"}, "local: 5000 is not allowed"},
+      {"local_word", {"--local", "x"}, "--local"},
+      {"servers_zero", {"--servers", "0"}, "servers: 0 is not allowed"},
+      {"servers_no_worker", {"--local", "2", "--servers", "2"}, "leave no worker"},
+      {"servers_colocated", {"--servers", "2", "--colocated"}, "cannot be combined with --colocated"},
+      {"backend_unknown", {"--backend", "gloo"}, "backend: 'gloo'"},
+      {"memory_unknown", {"--memory", "disk"}, "memory: 'disk'"},
+      // the watchdog's timeout
+      {"timeout_negative", {"--timeout", "-1"}, "timeout: '-1' is not a number of seconds"},
+      {"timeout_word", {"--timeout", "soon"}, "timeout: 'soon'"},
+      {"timeout_exponent", {"--timeout", "1e3"}, "timeout: '1e3'"},
+      {"timeout_trailing_dot", {"--timeout", "2."}, "timeout: '2.'"},
+      {"timeout_huge", {"--timeout", "99999999"}, "timeout: '99999999' is too large"},
+      // output paths that cannot be written: refused before any work
+      {"json_no_dir", {"--json", "/nonexistent-dir/x.json"}, "--json: cannot write", false},
+      {"json_is_dir", {"--json", "{dir}"}, "it is a directory", false},
+      {"csv_no_dir", {"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
+      // the command line itself
+      {"unknown_option", {"--bogus"}, "bogus"},
+      {"extra_argument", {"surplus"}, "surplus"},
+  };
+  std::vector<BadInput> out;
+  for (auto c : cases) {
+    c.name = "table_" + c.name;
+    c.args.insert(c.args.begin(), "table");
+    // In-process ranks unless the case is about them: no launcher needed, and fast.
+    if (std::find(c.args.begin(), c.args.end(), "--local") == c.args.end()) {
+      c.args.push_back("--local");
+      c.args.push_back("3");
+    }
+    out.push_back(c);
+  }
+  // Without a launcher and without --local: one MPI rank, too few for a table.
+  out.push_back({"table_one_mpi_rank", {"table", "-p", "10"}, "needs at least 2 ranks"});
+  return out;
+}
+
+std::vector<BadInput> predictCases() {
+  const std::string testnet = "{src}/topologies/testnet.yaml";
+  std::vector<BadInput> cases = {
+      {"no_topology", {"-n", "4", "-p", "1M"}, "--topology is required"},
+      {"topology_missing", {"--topology", "/nonexistent.yaml", "-n", "4", "-p", "1M"},
+       "/nonexistent.yaml: cannot read the topology file"},
+      {"topology_not_a_mapping", {"--topology", "{src}/CMakeLists.txt", "-n", "4", "-p", "1M"},
+       "(top level): must be a mapping of keys"},
+      {"topology_bandwidth_overflow",
+       {"--topology", "{src}/fuzz/corpus/topology/regression-bandwidth-overflow.yaml", "-n", "2",
+        "-p", "1M", "--colocated"},
+       "nic.bandwidth: '1e308 Gbps' is too large"},
+      {"topology_is_dir", {"--topology", "{src}/topologies", "-n", "4", "-p", "1M"},
+       "topologies: is a directory, not a topology file"},
+      {"no_workers", {"--topology", testnet, "-p", "1M"}, "--workers is required"},
+      {"workers_zero", {"--topology", testnet, "-n", "0", "-p", "1M"}, "--workers: '0' is out of range"},
+      {"workers_word_in_list", {"--topology", testnet, "-n", "2,x", "-p", "1M"}, "--workers: 'x'"},
+      {"workers_do_not_fit", {"--topology", testnet, "-n", "9", "-p", "1M"}, "9 workers do not fit"},
+      {"params_decimal", {"--topology", testnet, "-n", "2", "-p", "1.5M"}, "--params: '1.5M'"},
+      {"params_newline", {"--topology", testnet, "-n", "2", "-p", "1\n"}, "--params: '1\\x0a'"},
+      {"paradigm_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "--paradigm", "butterfly"},
+       "'butterfly'"},
+      {"dtype_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "-d", "int8"}, "dtype: 'int8'"},
+      {"gamma_negative", {"--topology", testnet, "-n", "2", "-p", "1M", "--gamma", "-1"},
+       "gamma: -1 is not allowed"},
+      {"format_unknown", {"--topology", testnet, "-n", "2", "-p", "1M", "--format", "xml"}, "format: 'xml'"},
+      {"json_is_dir", {"--topology", testnet, "-n", "2", "-p", "1M", "--json", "{dir}"},
+       "it is a directory", false},
+  };
+  for (auto& c : cases) {
+    c.name = "predict_" + c.name;
+    c.args.insert(c.args.begin(), "predict");
+  }
+  return cases;
+}
+
+std::vector<BadInput> simulateCases() {
+  const std::string testnet = "{src}/topologies/testnet.yaml";
+  std::vector<BadInput> cases = {
+      {"simulate_no_topology", {"simulate", "-n", "4", "-p", "1M"}, "--topology is required"},
+      {"simulate_workers_one", {"simulate", "--topology", testnet, "-n", "1", "-p", "1M"},
+       "--workers: '1' is out of range (allowed: 2 to"},
+      {"simulate_params_suffix", {"simulate", "--topology", testnet, "-n", "2", "-p", "1T"},
+       "--params: '1T' has an unknown suffix"},
+      {"simulate_dtype_half", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "-d", "float16"},
+       "not supported by the simulator"},
+      {"simulate_network", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "--network", "wifi"},
+       "network: 'wifi' is not known"},
+      {"platform_no_topology", {"platform"}, "--topology is required", false},
+      {"platform_hostfile_ranks", {"platform", "--topology", testnet, "--hostfile-ranks", "99"},
+       "--hostfile-ranks: 99 is out of range", false},
+      {"platform_output_no_dir", {"platform", "--topology", testnet, "-o", "/nonexistent-dir/p.xml"},
+       "--output: cannot write", false},
+  };
+  return cases;
+}
+
+std::vector<BadInput> commandLineCases() {
+  return {
+      {"no_subcommand", {}, "subcommand", false},
+      {"unknown_subcommand", {"frobnicate"}, "'frobnicate' is not a command (allowed: table", false},
+  };
+}
+
+std::string caseName(const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(tableCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Simulate, BadInputTest, ::testing::ValuesIn(simulateCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
+
+}  // namespace
+}  // namespace commsim::test
