@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commsim/paradigm.hpp"
@@ -77,10 +78,13 @@ Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
 
 // Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit: the
 // product overflows, or the ranks of some host together need more than its available memory.
-void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype);
+// `what` names the option that set p in the message.
+void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype,
+                        std::string_view what = "params");
 // The same for buffers in `memory`: host memory as above; device memory against each rank's share
 // of its GPU's free memory (MemorySpace::availableBytes).
-void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count, DType dtype);
+void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count, DType dtype,
+                        std::string_view what = "params");
 
 // The most workers for which the inputs above stay exact in `dtype`: every partial sum of the n
 // gradients is an integer of magnitude at most n*(n+12), which must fit the significand (bfloat16:

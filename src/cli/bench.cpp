@@ -32,9 +32,9 @@ struct BenchOptions {
   std::string minBytes = "8";
   std::string maxBytes = "32M";
   std::string stepFactor = "2";
-  int warmup = 5;
-  int iterations = 20;
-  int checks = 1;
+  std::string warmup = "5";
+  std::string iterations = "20";
+  std::string checks = "1";
   OutputOptions output;
   SelectionOptions selection;
 };
@@ -288,18 +288,27 @@ int ranksPerProcess(Transport& t) {
   return static_cast<int>(shared[0]);
 }
 
+// A count of steps (-w, -n, -c): digits only, from `least` to kMaxSteps.
+int parseSteps(const std::string& text, const char* name, int least, const char* what) {
+  constexpr int kMaxSteps = 1000000;
+  const bool digits = !text.empty() && text.size() <= 7 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  const long value = digits ? std::stol(text) : -1;
+  if (value < least || value > kMaxSteps)
+    throw UsageError(std::string(name) + ": '" + text + "' is not allowed (allowed: a whole number of " +
+                     what + " steps, " + std::to_string(least) + " to " + std::to_string(kMaxSteps) +
+                     ")");
+  return static_cast<int>(value);
+}
+
 int runBench(const BenchOptions& o, ProcessArgs args) {
   const std::uint64_t minBytes = parseSize(o.minBytes, "minbytes");
   const std::uint64_t maxBytes = parseSize(o.maxBytes, "maxbytes");
   const std::uint64_t factor = parseSize(o.stepFactor, "stepfactor");
   const std::vector<std::uint64_t> sizes = sizeSweep(minBytes, maxBytes, factor);
-  if (o.iterations < 1)
-    throw UsageError("iters: " + std::to_string(o.iterations) +
-                     " is not allowed (at least 1 timed step)");
-  if (o.warmup < 0)
-    throw UsageError("warmup-iters: " + std::to_string(o.warmup) + " is not allowed (0 or more)");
-  if (o.checks < 0)
-    throw UsageError("check-iters: " + std::to_string(o.checks) + " is not allowed (0 or more)");
+  const int warmup = parseSteps(o.warmup, "warmup-iters", 0, "untimed");
+  const int iterations = parseSteps(o.iterations, "iters", 1, "timed");
+  const int checks = parseSteps(o.checks, "check-iters", 0, "checked");
   Selection selection = resolveSelection(o.selection, /*allowBaselines=*/true);
   const DType dtype = selection.dtype;
   const std::size_t s = elementBytes(dtype);
@@ -309,7 +318,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     if (counts.empty() || counts.back() != size / s) counts.push_back(size / s);
   const Format format = o.output.validate();
   validateBackend(o.selection.backend);
-  const BenchSettings settings{o.warmup, o.iterations, o.checks, kDefaultLearningRate};
+  const BenchSettings settings{warmup, iterations, checks, kDefaultLearningRate};
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");
@@ -317,9 +326,9 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     agreed.insert(agreed.end(), {{"minbytes", minBytes},
                                  {"maxbytes", maxBytes},
                                  {"stepfactor", factor},
-                                 {"iters", static_cast<std::uint64_t>(o.iterations)},
-                                 {"warmup-iters", static_cast<std::uint64_t>(o.warmup)},
-                                 {"check-iters", static_cast<std::uint64_t>(o.checks)}});
+                                 {"iters", static_cast<std::uint64_t>(iterations)},
+                                 {"warmup-iters", static_cast<std::uint64_t>(warmup)},
+                                 {"check-iters", static_cast<std::uint64_t>(checks)}});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t.size());
     const std::vector<Case> cases = selection.cases(t, memory, layout);
@@ -333,7 +342,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
       throw UsageError("paradigm: nothing this run can do: " +
                        skipped.front()["reason"].get<std::string>());
     ensureExactInputs(layout, dtype);
-    ensureFitsInMemory(t, memory, counts.back(), dtype);
+    ensureFitsInMemory(t, memory, counts.back(), dtype, "maxbytes");
     StepBuffers buffers(memory, counts.back(), dtype);
 
     bool ok = true;

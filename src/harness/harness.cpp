@@ -216,7 +216,8 @@ std::uint64_t availableHostMemory() {
 }
 }  // namespace
 
-void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype) {
+void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype,
+                        std::string_view what) {
   const std::uint64_t s = elementBytes(dtype);
   constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
   const bool overflows = count > kLimit / (3 * s);
@@ -228,19 +229,19 @@ void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype) 
   progress::enter("agreeing that the buffers fit in memory", {}, true);
   transport.allreduce(refuse, ReduceOp::Max);
   if (!refuse[0]) return;
-  const std::string p = std::to_string(count);
+  const std::string p = std::string(what) + ": " + std::to_string(count);
   if (overflows)
-    throw UsageError("params: " + p + " elements of " + std::to_string(s) +
+    throw UsageError(p + " elements of " + std::to_string(s) +
                      " bytes are too many to address (3*p*s bytes per rank overflow)");
-  throw UsageError("params: " + p + " elements need 3*p*s = " + std::to_string(perRank) +
+  throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
                    " bytes per rank, " + std::to_string(needed) + " bytes for the " +
                    std::to_string(transport.localSize()) + " rank(s) of this host, but only " +
                    std::to_string(available) + " bytes are available");
 }
 
 void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count,
-                        DType dtype) {
-  if (!memory.isDevice()) return ensureFitsInMemory(transport, count, dtype);
+                        DType dtype, std::string_view what) {
+  if (!memory.isDevice()) return ensureFitsInMemory(transport, count, dtype, what);
   const std::uint64_t s = elementBytes(dtype);
   constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
   const bool overflows = count > kLimit / (3 * s);
@@ -249,12 +250,12 @@ void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t
   std::uint64_t refuse[] = {overflows || (available && perRank > available) ? 1u : 0u};
   transport.allreduce(refuse, ReduceOp::Max);
   if (!refuse[0]) return;
-  const std::string p = std::to_string(count);
+  const std::string p = std::string(what) + ": " + std::to_string(count);
   if (overflows)
-    throw UsageError("params: " + p + " elements of " + std::to_string(s) +
+    throw UsageError(p + " elements of " + std::to_string(s) +
                      " bytes are too many to address (3*p*s bytes per rank overflow)");
   // Each rank knows only its own GPU; the message names rank 0's figures, or says it fits there.
-  throw UsageError("params: " + p + " elements need 3*p*s = " + std::to_string(perRank) +
+  throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
                    " bytes of device memory per rank, more than some rank's share of its GPU's "
                    "free memory (rank " + std::to_string(transport.rank()) + ": " +
                    std::to_string(available) + " bytes)");
