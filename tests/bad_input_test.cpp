@@ -53,6 +53,20 @@ TEST_P(BadInputTest, ExitsTwoWithOneClearLineAndNoOutput) {
   fs::remove_all(dir);
 }
 
+// The cases of a command that runs ranks, named and prefixed with it, on 3 in-process ranks unless
+// the case is about --local itself: no launcher needed, and fast.
+std::vector<BadInput> inProcess(const std::string& command, std::vector<BadInput> cases) {
+  for (auto& c : cases) {
+    c.name = command + "_" + c.name;
+    c.args.insert(c.args.begin(), command);
+    if (std::find(c.args.begin(), c.args.end(), "--local") == c.args.end()) {
+      c.args.push_back("--local");
+      c.args.push_back("3");
+    }
+  }
+  return cases;
+}
+
 std::vector<BadInput> tableCases() {
   const std::vector<BadInput> cases = {
       // sizes (SPEC §9)
@@ -104,19 +118,59 @@ std::vector<BadInput> tableCases() {
       {"unknown_option", {"--bogus"}, "bogus"},
       {"extra_argument", {"surplus"}, "surplus"},
   };
-  std::vector<BadInput> out;
-  for (auto c : cases) {
-    c.name = "table_" + c.name;
-    c.args.insert(c.args.begin(), "table");
-    // In-process ranks unless the case is about them: no launcher needed, and fast.
-    if (std::find(c.args.begin(), c.args.end(), "--local") == c.args.end()) {
-      c.args.push_back("--local");
-      c.args.push_back("3");
-    }
-    out.push_back(c);
-  }
+  auto out = inProcess("table", cases);
   // Without a launcher and without --local: one MPI rank, too few for a table.
   out.push_back({"table_one_mpi_rank", {"table", "-p", "10"}, "needs at least 2 ranks"});
+  return out;
+}
+
+std::vector<BadInput> benchCases() {
+  // A sweep small enough to finish at once if a case were wrongly accepted.
+  const std::vector<BadInput> cases = {
+      // sizes (SPEC §9)
+      {"minbytes_decimal", {"-b", "1.5M"}, "minbytes: '1.5M' has an unknown suffix (allowed: a whole number"},
+      {"minbytes_zero", {"-b", "0"}, "minbytes: 0 is not allowed (the smallest size is at least 1 byte)"},
+      {"minbytes_word", {"-b", "small"}, "minbytes: 'small' is not a whole number"},
+      {"maxbytes_tera", {"-e", "1T"}, "maxbytes: '1T' has an unknown suffix"},
+      {"maxbytes_empty", {"-e", ""}, "maxbytes: '' is empty"},
+      {"maxbytes_overflow", {"-e", "17179869184G"}, "maxbytes: '17179869184G' is too large"},
+      {"min_above_max", {"-b", "1K", "-e", "8"}, "minbytes: 1024 is larger than maxbytes 8 (-b must be at most -e)"},
+      {"maxbytes_memory", {"-e", "64G"}, "maxbytes: 17179869184 elements need 3*p*s = 206158430208 bytes per rank"},
+      {"stepfactor_zero", {"-f", "0", "-e", "64"}, "stepfactor: 0 is not allowed (2 or more"},
+      {"stepfactor_one", {"-f", "1", "-e", "64"}, "stepfactor: 1 is not allowed (2 or more"},
+      {"stepfactor_fraction", {"-f", "1.5", "-e", "64"}, "stepfactor: '1.5'"},
+      {"stepfactor_overflow", {"-f", "99999999999999999999"}, "stepfactor: '99999999999999999999' is too large"},
+      // step counts
+      {"iters_zero", {"-n", "0"}, "iters: '0' is not allowed (allowed: a whole number of timed steps, 1 to"},
+      {"iters_fraction", {"-n", "1.5"}, "iters: '1.5' is not allowed"},
+      {"iters_huge", {"-n", "99999999999"}, "iters: '99999999999' is not allowed"},
+      {"warmup_negative", {"-w", "-1"}, "warmup-iters: '-1' is not allowed (allowed: a whole number of untimed steps, 0 to"},
+      {"warmup_word", {"-w", "x"}, "warmup-iters: 'x' is not allowed"},
+      {"checks_negative", {"-c", "-1"}, "check-iters: '-1' is not allowed (allowed: a whole number of checked steps, 0 to"},
+      {"checks_word", {"-c", "all"}, "check-iters: 'all' is not allowed"},
+      // names
+      {"paradigm_unknown", {"--paradigm", "butterfly"}, "paradigm: 'butterfly' is not known"},
+      {"baseline_misspelt", {"--paradigm", "ring-allreduce,mpi-allredcue"},
+       "paradigm: 'mpi-allredcue' is not known (allowed: all-to-all, parameter-server, ring-allreduce, "
+       "mpi-allreduce, nccl-allreduce)"},
+      {"dtype_unknown", {"-d", "int8"}, "dtype: 'int8' is not a known type"},
+      {"format_unknown", {"--format", "xml"}, "format: 'xml'"},
+      // a baseline alone where it cannot run: nothing else was asked for
+      {"mpi_baseline_alone_local", {"--paradigm", "mpi-allreduce", "-e", "64"},
+       "paradigm: nothing this run can do: mpi-allreduce needs the MPI transport"},
+      {"nccl_baseline_alone_local", {"--paradigm", "nccl-allreduce", "-e", "64"},
+       "paradigm: nothing this run can do: nccl-allreduce needs --backend nccl"},
+      // ranks, watchdog, output
+      {"local_one", {"--local", "1"}, "local: 1 is not allowed (2 to 1024 ranks)"},
+      {"timeout_word", {"--timeout", "soon"}, "timeout: 'soon' is not a number of seconds"},
+      {"timeout_negative", {"--timeout", "-3"}, "timeout: '-3'"},
+      {"json_is_dir", {"--json", "{dir}"}, "--json: cannot write", false},
+      {"json_no_dir", {"--json", "/nonexistent-dir/x.json"}, "--json: cannot write", false},
+      {"csv_no_dir", {"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
+      {"unknown_option", {"--bogus"}, "bogus"},
+  };
+  auto out = inProcess("bench", cases);
+  out.push_back({"bench_one_mpi_rank", {"bench", "-e", "64"}, "needs at least 2 ranks"});
   return out;
 }
 
@@ -187,6 +241,7 @@ std::vector<BadInput> commandLineCases() {
 std::string caseName(const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(tableCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Bench, BadInputTest, ::testing::ValuesIn(benchCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Simulate, BadInputTest, ::testing::ValuesIn(simulateCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
