@@ -4,8 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "process.hpp"
@@ -115,6 +119,40 @@ TEST(Simulate, MultiHostPlatformsRun) {
   const auto tree = simulate({"--topology", topology("fat-tree-64"), "-n", "16", "-p", "1M",
                               "--paradigm", "ring-allreduce,parameter-server"});
   for (const auto& row : tree.at("rows")) expectCountsEqualTheTable(row, 16, 1048576);
+}
+
+// Any process (not a zombie) whose command line mentions `text`.
+bool anyProcessMentions(const std::string& text) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(Simulate, SmpirunPastTheTimeoutIsEndedWithStatusTwo) {
+  SKIP_WITHOUT_SIMGRID();
+  // Real buffers of 16M elements in 4 simulated ranks: about 3 s here; 0.2 s is not enough.
+  const auto keep = std::filesystem::path(::testing::TempDir()) / ("simulate_timeout_" + std::to_string(getpid()));
+  std::filesystem::remove_all(keep);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = runProcess(commsim({"simulate", "--topology", topology("testnet"), "-n", "4", "-p", "16M",
+                                     "--paradigm", "all-to-all", "--check-values", "--timeout", "0.2",
+                                     "--keep", keep.string()}),
+                            60);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("commsim: error: simulate: smpirun for all-to-all-n4-p16777216 did not finish "
+                       "within --timeout 0.2 s and was ended"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_LT(seconds, 2.5);
+  // smpirun and the simulator it started are gone, not left running.
+  EXPECT_FALSE(anyProcessMentions(keep.string()));
+  std::filesystem::remove_all(keep);
 }
 
 TEST(Simulate, BadInputIsRefusedBeforeAnySimulation) {

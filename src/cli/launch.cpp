@@ -83,9 +83,10 @@ void addBackendOptions(CLI::App* app, Backend& b) {
       ->capture_default_str();
 }
 
-double timeoutSeconds(const Backend& b) {
+double timeoutSeconds(const Backend& b) { return parseTimeout(b.timeout); }
+
+double parseTimeout(const std::string& t) {
   constexpr double kMax = 1e6;
-  const std::string& t = b.timeout;
   const auto bad = [&](const char* why) {
     return UsageError("timeout: '" + t + "' " + why +
                       " (allowed: 0 = off, or seconds up to 1000000 as digits with an optional "

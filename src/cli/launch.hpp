@@ -26,6 +26,8 @@ void validateBackend(const Backend& backend);
 
 // The --timeout value in seconds (0 = off); UsageError unless a plain non-negative number.
 double timeoutSeconds(const Backend& backend);
+// The same for any --timeout text: digits with an optional fraction, up to 1000000 (0 = off).
+double parseTimeout(const std::string& text);
 
 // Runs body on every rank and returns rank 0's exit status. UsageError (thrown alike on every
 // rank) propagates after MPI is shut down cleanly; any other error on any rank prints its rank

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.hpp"
@@ -28,6 +30,7 @@
 #include "commsim/platform.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/topology.hpp"
+#include "launch.hpp"
 #include "output.hpp"
 
 #ifndef COMMSIM_SMPIRUN
@@ -55,6 +58,7 @@ struct SimulateArgs {
   std::string format = "text";
   std::string jsonFile;
   std::string csvFile;
+  std::string timeout = "600";  // seconds one smpirun may take (0: no limit)
 };
 
 constexpr double kGiga = 1e9;
@@ -114,17 +118,32 @@ std::vector<std::string> networkConfig(const std::string& network) {
 }
 
 struct Run {
+  bool timedOut = false;
   int status = -1;
   double wallS = 0;
   long peakRssKiB = 0;
 };
 
-// Runs argv with stdout and stderr into `log`, waiting for it; rusage covers its children.
-Run runLogged(const std::vector<std::string>& argv, const fs::path& log) {
+// Ends a child's whole process group (smpirun is a script that starts the simulator): SIGTERM,
+// then SIGKILL if it is still there a second later; reaps the child.
+void endProcessGroup(pid_t pid) {
+  kill(-pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) break;
+    usleep(10000);
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, WNOHANG);
+}
+
+// Runs argv with stdout and stderr into `log`, waiting for it, but no longer than timeoutS
+// seconds (0: no limit; on expiry its process group is ended); rusage covers its children.
+Run runLogged(const std::vector<std::string>& argv, const fs::path& log, double timeoutS) {
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) throw Error("simulate: fork failed");
   if (pid == 0) {
+    setpgid(0, 0);  // its own group, so that a timeout ends smpirun and all it started
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -139,9 +158,20 @@ Run runLogged(const std::vector<std::string>& argv, const fs::path& log) {
     std::fprintf(stderr, "cannot execute %s\n", args[0]);
     _exit(127);
   }
+  setpgid(pid, pid);  // also here, so the group exists before any kill below
   int status = 0;
   rusage usage{};
-  if (wait4(pid, &status, 0, &usage) < 0) throw Error("simulate: waiting for smpirun failed");
+  const auto deadline = start + std::chrono::duration<double>(timeoutS);
+  for (;;) {
+    const pid_t done = wait4(pid, &status, timeoutS > 0 ? WNOHANG : 0, &usage);
+    if (done == pid) break;
+    if (done < 0) throw Error("simulate: waiting for smpirun failed");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      endProcessGroup(pid);
+      return Run{.timedOut = true};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(timeoutS < 1 ? 1 : 20));
+  }
   Run r;
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -190,7 +220,10 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   }
   if (a.checkValues) argv.push_back("--check-values");
 
-  const Run run = runLogged(argv, log);
+  const Run run = runLogged(argv, log, parseTimeout(a.timeout));
+  if (run.timedOut)
+    throw Error("simulate: smpirun for " + tag + " did not finish within --timeout " + a.timeout +
+                " s and was ended (allowed: a larger --timeout, or 0 = no limit)");
   if (!fs::exists(result) || (run.status != kExitOk && run.status != kExitCheckFailed))
     throw Error("simulate: smpirun exited with status " + std::to_string(run.status) + " for " +
                 tag + "; its last lines (" + log.string() + "):\n" +
@@ -280,6 +313,7 @@ int runSimulate(const SimulateArgs& a) {
   for (const auto& name : a.paradigms) kinds.push_back(parseModelParadigm(name));
   if (kinds.empty()) kinds = allModelParadigms();
   networkConfig(a.network);
+  parseTimeout(a.timeout);
   const PredictOptions options{a.servers, a.colocated, a.gamma};
   // Every combination is checked (fit, options, memory) before the first simulation starts.
   for (int n : workers)
@@ -403,6 +437,10 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--format", a->format, "Output on stdout: text, json or csv")->capture_default_str();
   app->add_option("--json", a->jsonFile, "Also write the JSON document to this file");
   app->add_option("--csv", a->csvFile, "Also write the rows as CSV to this file");
+  app->add_option("--timeout", a->timeout,
+                  "Seconds one smpirun (one n, p, paradigm) may take before it is ended and the "
+                  "command exits with status 2; 0 = no limit")
+      ->capture_default_str();
   commands.push_back({app, [a](ProcessArgs) { return runSimulate(*a); }});
 
   auto topology = std::make_shared<std::string>();
