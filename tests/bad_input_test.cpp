@@ -131,6 +131,8 @@ std::vector<BadInput> benchCases() {
       {"minbytes_decimal", {"-b", "1.5M"}, "minbytes: '1.5M' has an unknown suffix (allowed: a whole number"},
       {"minbytes_zero", {"-b", "0"}, "minbytes: 0 is not allowed (the smallest size is at least 1 byte)"},
       {"minbytes_word", {"-b", "small"}, "minbytes: 'small' is not a whole number"},
+      {"minbytes_bad_suffix", {"-b", "8X"}, "minbytes: '8X' has an unknown suffix"},
+      {"maxbytes_negative", {"-e", "-8"}, "maxbytes: '-8'"},
       {"maxbytes_tera", {"-e", "1T"}, "maxbytes: '1T' has an unknown suffix"},
       {"maxbytes_empty", {"-e", ""}, "maxbytes: '' is empty"},
       {"maxbytes_overflow", {"-e", "17179869184G"}, "maxbytes: '17179869184G' is too large"},
@@ -154,6 +156,7 @@ std::vector<BadInput> benchCases() {
        "paradigm: 'mpi-allredcue' is not known (allowed: all-to-all, parameter-server, ring-allreduce, "
        "mpi-allreduce, nccl-allreduce)"},
       {"dtype_unknown", {"-d", "int8"}, "dtype: 'int8' is not a known type"},
+      {"dtype_not_on_host", {"-d", "bfloat16"}, "not supported in host memory"},
       {"format_unknown", {"--format", "xml"}, "format: 'xml'"},
       // a baseline alone where it cannot run: nothing else was asked for
       {"mpi_baseline_alone_local", {"--paradigm", "mpi-allreduce", "-e", "64"},

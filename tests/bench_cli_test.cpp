@@ -7,7 +7,6 @@
 
 #include <fstream>
 
-#include "bad_input.hpp"
 #include "bench_checks.hpp"
 #include "process.hpp"
 
@@ -72,32 +71,7 @@ TEST(BenchCli, ProgressOnlyOnATerminal) {
   EXPECT_NE(r.out.find("[commsim bench] 1/4"), std::string::npos) << r.out;
 }
 
-class BenchBadInput : public ::testing::TestWithParam<BadInput> {};
-
-TEST_P(BenchBadInput, ExitsTwoWithOneClearLine) {
-  expectRefused({"bench", "--local", "3"}, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Cases, BenchBadInput,
-    ::testing::Values(
-        BadInput{{"-b", "1M", "-e", "1K"}, "minbytes: 1048576 is larger than maxbytes 1024"},
-        BadInput{{"-f", "1"}, "stepfactor: 1 is not allowed"},
-        BadInput{{"-f", "0"}, "stepfactor: 0 is not allowed"},
-        BadInput{{"-f", "1.5"}, "stepfactor: '1.5'"},
-        BadInput{{"-b", "8X"}, "minbytes: '8X' has an unknown suffix"},
-        BadInput{{"-e", "1T"}, "maxbytes: '1T' has an unknown suffix"},
-        BadInput{{"-e", "-8"}, "maxbytes: '-8'"},
-        BadInput{{"-b", "0"}, "minbytes: 0 is not allowed"},
-        BadInput{{"-n", "0"}, "iters: 0 is not allowed"},
-        BadInput{{"-w", "-1"}, "warmup-iters: -1 is not allowed"},
-        BadInput{{"-c", "-2"}, "check-iters: -2 is not allowed"},
-        BadInput{{"-e", "64G"}, "available"},
-        BadInput{{"--paradigm", "tree"}, "paradigm: 'tree' is not known (allowed: all-to-all, "
-                                         "parameter-server, ring-allreduce, mpi-allreduce, nccl-allreduce)"},
-        BadInput{{"--paradigm", "mpi-allreduce"}, "mpi-allreduce needs the MPI transport"},
-        BadInput{{"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
-        BadInput{{"-d", "bfloat16"}, "not supported in host memory"}));
+// Bad input to bench: tests/bad_input_test.cpp (exit 2, one line, no output file left).
 
 // The plotting script: busbw against size from one sweep, time against n from several.
 TEST(Plots, PngFilesFromTheJson) {
