@@ -76,13 +76,10 @@ StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, Memory
 // needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.
 Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
 
-// Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit: the
-// product overflows, or the ranks of some host together need more than its available memory.
-// `what` names the option that set p in the message.
-void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype,
-                        std::string_view what = "params");
-// The same for buffers in `memory`: host memory as above; device memory against each rank's share
-// of its GPU's free memory (MemorySpace::availableBytes).
+// Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit in `memory`:
+// the product overflows, or the ranks of some host together need more than its available host
+// memory, or a rank needs more than its share of its GPU's free memory (availableBytes). `what`
+// names the option that set p in the message.
 void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count, DType dtype,
                         std::string_view what = "params");
 

@@ -216,15 +216,17 @@ std::uint64_t availableHostMemory() {
 }
 }  // namespace
 
-void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype,
-                        std::string_view what) {
+void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count,
+                        DType dtype, std::string_view what) {
   const std::uint64_t s = elementBytes(dtype);
   constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
   const bool overflows = count > kLimit / (3 * s);
   const std::uint64_t perRank = overflows ? kLimit : 3 * count * s;
-  const std::uint64_t available = availableHostMemory();
-  // Device buffers are checked by their allocator; host buffers are refused up front.
-  const std::uint64_t needed = perRank * static_cast<std::uint64_t>(transport.localSize());
+  // Host memory is shared by the ranks of a host; device memory reports this rank's own share.
+  const bool device = memory.isDevice();
+  const std::uint64_t sharing = device ? 1 : static_cast<std::uint64_t>(transport.localSize());
+  const std::uint64_t available = device ? memory.availableBytes() : availableHostMemory();
+  const std::uint64_t needed = overflows ? kLimit : perRank * sharing;
   std::uint64_t refuse[] = {overflows || (available && needed > available) ? 1u : 0u};
   progress::enter("agreeing that the buffers fit in memory", {}, true);
   transport.allreduce(refuse, ReduceOp::Max);
@@ -233,32 +235,16 @@ void ensureFitsInMemory(Transport& transport, std::uint64_t count, DType dtype,
   if (overflows)
     throw UsageError(p + " elements of " + std::to_string(s) +
                      " bytes are too many to address (3*p*s bytes per rank overflow)");
+  // Each rank knows only its own host or GPU: the message gives this rank's figures.
+  if (device)
+    throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
+                     " bytes of device memory per rank, more than some rank's share of its GPU's "
+                     "free memory (rank " + std::to_string(transport.rank()) + ": " +
+                     std::to_string(available) + " bytes)");
   throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
                    " bytes per rank, " + std::to_string(needed) + " bytes for the " +
-                   std::to_string(transport.localSize()) + " rank(s) of this host, but only " +
+                   std::to_string(sharing) + " rank(s) of this host, but only " +
                    std::to_string(available) + " bytes are available");
-}
-
-void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t count,
-                        DType dtype, std::string_view what) {
-  if (!memory.isDevice()) return ensureFitsInMemory(transport, count, dtype, what);
-  const std::uint64_t s = elementBytes(dtype);
-  constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
-  const bool overflows = count > kLimit / (3 * s);
-  const std::uint64_t perRank = overflows ? kLimit : 3 * count * s;
-  const std::uint64_t available = memory.availableBytes();
-  std::uint64_t refuse[] = {overflows || (available && perRank > available) ? 1u : 0u};
-  transport.allreduce(refuse, ReduceOp::Max);
-  if (!refuse[0]) return;
-  const std::string p = std::string(what) + ": " + std::to_string(count);
-  if (overflows)
-    throw UsageError(p + " elements of " + std::to_string(s) +
-                     " bytes are too many to address (3*p*s bytes per rank overflow)");
-  // Each rank knows only its own GPU; the message names rank 0's figures, or says it fits there.
-  throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
-                   " bytes of device memory per rank, more than some rank's share of its GPU's "
-                   "free memory (rank " + std::to_string(transport.rank()) + ": " +
-                   std::to_string(available) + " bytes)");
 }
 
 int maxExactWorkers(DType dtype) {

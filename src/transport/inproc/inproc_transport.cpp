@@ -153,25 +153,9 @@ class InprocTransport final : public Transport {
     op->tag = tag;
     op->sendBuf = buf;
     op->bytes = bytes;
-    Operation* match = nullptr;
-    {
-      std::lock_guard lock(world_.mutex);
-      world_.checkAborted();
-      auto& q = world_.posted[peer];
-      auto it = std::find_if(q.begin(), q.end(), [&](const Operation* r) {
-        return r->source == rank_ && r->tag == tag;
-      });
-      if (it == q.end()) {
-        world_.unexpected[peer].push_back(op.get());
-        op->queued = true;
-      } else {
-        match = *it;
-        q.erase(it);
-        match->queued = false;
-        match->matched = op->matched = true;
-      }
-    }
-    if (match) deliver(op.get(), match);
+    // A send looks for a receive the peer posted, else waits among the peer's unexpected sends.
+    if (Operation* recv = matchOrQueue(op.get(), world_.posted[peer], world_.unexpected[peer]))
+      deliver(op.get(), recv);
     return Request(std::move(op));
   }
 
@@ -181,25 +165,8 @@ class InprocTransport final : public Transport {
     op->tag = tag;
     op->recvBuf = buf;
     op->bytes = bytes;
-    Operation* match = nullptr;
-    {
-      std::lock_guard lock(world_.mutex);
-      world_.checkAborted();
-      auto& q = world_.unexpected[rank_];
-      auto it = std::find_if(q.begin(), q.end(), [&](const Operation* s) {
-        return s->source == peer && s->tag == tag;
-      });
-      if (it == q.end()) {
-        world_.posted[rank_].push_back(op.get());
-        op->queued = true;
-      } else {
-        match = *it;
-        q.erase(it);
-        match->queued = false;
-        match->matched = op->matched = true;
-      }
-    }
-    if (match) deliver(match, op.get());
+    if (Operation* send = matchOrQueue(op.get(), world_.unexpected[rank_], world_.posted[rank_]))
+      deliver(send, op.get());
     return Request(std::move(op));
   }
 
@@ -214,6 +181,28 @@ class InprocTransport final : public Transport {
   }
 
  private:
+  // Takes the first operation in `partners` with op's source and tag (FIFO, as MPI matches), or
+  // queues op in `waiting` for its partner to find. Returns the partner, to be delivered without
+  // the lock.
+  Operation* matchOrQueue(Operation* op, std::deque<Operation*>& partners,
+                          std::deque<Operation*>& waiting) {
+    std::lock_guard lock(world_.mutex);
+    world_.checkAborted();
+    auto it = std::find_if(partners.begin(), partners.end(), [&](const Operation* other) {
+      return other->source == op->source && other->tag == op->tag;
+    });
+    if (it == partners.end()) {
+      waiting.push_back(op);
+      op->queued = true;
+      return nullptr;
+    }
+    Operation* partner = *it;
+    partners.erase(it);
+    partner->queued = false;
+    partner->matched = op->matched = true;
+    return partner;
+  }
+
   // Copies a matched pair and completes both. Runs without the lock: the pair is out of the
   // queues, so nobody else touches it until `done` is set.
   void deliver(Operation* send, Operation* recv) {
