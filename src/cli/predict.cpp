@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "model_options.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
@@ -18,19 +19,7 @@ namespace commsim::cli {
 
 namespace {
 
-struct PredictArgs {
-  std::string topology;
-  std::vector<std::string> workers;
-  std::vector<std::string> params;
-  std::vector<std::string> paradigms;
-  std::string dtype = "float32";
-  int servers = 1;
-  bool colocated = false;
-  double gamma = 0;
-  std::string format = "text";
-  std::string jsonFile;
-  std::string csvFile;
-};
+using PredictArgs = ModelArgs;
 
 constexpr double kGiga = 1e9;  // GB/s in the output are 10^9 bytes per second, as in nccl-tests
 
@@ -187,32 +176,9 @@ void addPredictCommand(CLI::App& root, std::vector<Command>& commands) {
   auto a = std::make_shared<PredictArgs>();
   CLI::App* app = root.add_subcommand(
       "predict", "Predict the step with the alpha-beta cost model on a topology file (no MPI)");
-  app->add_option("--topology", a->topology, "Topology file, e.g. topologies/dgx-h100.yaml")
-      ->required();
-  app->add_option("-n,--workers", a->workers, "Worker counts n, comma-separated, e.g. 2,4,8")
-      ->required()
-      ->delimiter(',');
-  app->add_option("-p,--params", a->params,
-                  "Gradient elements p, comma-separated: integers or K/M/G (powers of 1024)")
-      ->required()
-      ->delimiter(',');
-  app->add_option("--paradigm", a->paradigms,
-                  "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce "
-                  "(default: all three)")
-      ->delimiter(',');
-  app->add_option("-d,--dtype", a->dtype, "Element type: float32, float64, float16, bfloat16")
-      ->capture_default_str();
-  app->add_option("--servers", a->servers,
-                  "Parameter server: k sharded dedicated servers, each owning p/k")
-      ->capture_default_str();
-  app->add_flag("--colocated", a->colocated,
-                "Parameter server: on worker 0 instead of a dedicated slot");
-  app->add_option("--gamma", a->gamma, "Reduction cost, seconds per byte reduced")
-      ->capture_default_str();
-  app->add_option("--format", a->format, "Output on stdout: text, json or csv")
-      ->capture_default_str();
-  app->add_option("--json", a->jsonFile, "Also write the JSON document to this file");
-  app->add_option("--csv", a->csvFile, "Also write the rows as CSV to this file");
+  addModelOptions(app, *a,
+                  {"topologies/dgx-h100.yaml", "2,4,8", "float32, float64, float16, bfloat16",
+                   "Reduction cost, seconds per byte reduced"});
   commands.push_back({app, [a](ProcessArgs) { return runPredict(*a); }});
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "model_options.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
@@ -43,21 +44,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct SimulateArgs {
-  std::string topology;
-  std::vector<std::string> workers;
-  std::vector<std::string> params;
-  std::vector<std::string> paradigms;
-  std::string dtype = "float32";
-  int servers = 1;
-  bool colocated = false;
-  double gamma = 0;
+struct SimulateArgs : ModelArgs {
   std::string network = "ideal";
   bool checkValues = false;
   std::string keep;
-  std::string format = "text";
-  std::string jsonFile;
-  std::string csvFile;
   std::string timeout = "600";  // seconds one smpirun may take (0: no limit)
 };
 
@@ -407,26 +397,9 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
   auto a = std::make_shared<SimulateArgs>();
   CLI::App* app = root.add_subcommand(
       "simulate", "Run the step under SimGrid SMPI on a topology's platform (simulated time)");
-  app->add_option("--topology", a->topology, "Topology file, e.g. topologies/fat-tree-1024.yaml")
-      ->required();
-  app->add_option("-n,--workers", a->workers, "Worker counts n, comma-separated, e.g. 4,64,1024")
-      ->required()
-      ->delimiter(',');
-  app->add_option("-p,--params", a->params,
-                  "Gradient elements p, comma-separated: integers or K/M/G (powers of 1024)")
-      ->required()
-      ->delimiter(',');
-  app->add_option("--paradigm", a->paradigms,
-                  "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce "
-                  "(default: all three)")
-      ->delimiter(',');
-  app->add_option("-d,--dtype", a->dtype, "Element type: float32 or float64")->capture_default_str();
-  app->add_option("--servers", a->servers, "Parameter server: k sharded dedicated server ranks")
-      ->capture_default_str();
-  app->add_flag("--colocated", a->colocated, "Parameter server on worker 0");
-  app->add_option("--gamma", a->gamma,
-                  "Reduction cost injected into the simulated clock, seconds per byte reduced")
-      ->capture_default_str();
+  addModelOptions(app, *a,
+                  {"topologies/fat-tree-1024.yaml", "4,64,1024", "float32 or float64",
+                   "Reduction cost injected into the simulated clock, seconds per byte reduced"});
   app->add_option("--network", a->network,
                   "ideal (links exactly as the platform states, as the closed forms assume) or "
                   "smpi (SimGrid's calibrated SMPI factors)")
@@ -434,9 +407,6 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
   app->add_flag("--check-values", a->checkValues,
                 "Real buffers in every simulated rank, result checked exactly (small runs)");
   app->add_option("--keep", a->keep, "Keep the platform, hostfiles, logs and raw results here");
-  app->add_option("--format", a->format, "Output on stdout: text, json or csv")->capture_default_str();
-  app->add_option("--json", a->jsonFile, "Also write the JSON document to this file");
-  app->add_option("--csv", a->csvFile, "Also write the rows as CSV to this file");
   app->add_option("--timeout", a->timeout,
                   "Seconds one smpirun (one n, p, paradigm) may take before it is ended and the "
                   "command exits with status 2; 0 = no limit")

@@ -1,0 +1,37 @@
+// The options `predict` and `simulate` share: a topology file, lists of worker counts and
+// gradient sizes, the paradigms with their parameter-server variant, the model's reduction cost,
+// and where the output goes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace commsim::cli {
+
+struct ModelArgs {
+  std::string topology;
+  std::vector<std::string> workers;
+  std::vector<std::string> params;
+  std::vector<std::string> paradigms;
+  std::string dtype = "float32";
+  int servers = 1;
+  bool colocated = false;
+  double gamma = 0;
+  std::string format = "text";
+  std::string jsonFile;
+  std::string csvFile;
+};
+
+struct ModelOptionHelp {
+  std::string_view topologyExample;  // e.g. "topologies/dgx-h100.yaml"
+  std::string_view workersExample;   // e.g. "2,4,8"
+  std::string_view dtypes;           // the element types the command takes
+  std::string_view gamma;            // what the reduction cost does in this command
+};
+
+void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
+
+}  // namespace commsim::cli
