@@ -42,6 +42,11 @@ struct Expectation {
   std::string bytesFormula;     // e.g. "n(n-1)*p*s"
 };
 
+// The closed form of a step whose every message carries the whole gradient (p*s bytes): all of
+// them are empty when p = 0, and no message size is seen when none is sent.
+Expectation wholeGradientMessages(std::uint64_t messages, std::uint64_t p, std::size_t s,
+                                  std::string messagesFormula, std::string bytesFormula);
+
 // What every worker holds after the step.
 enum class Outcome {
   Mean,           // the mean of the n gradients

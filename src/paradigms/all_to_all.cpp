@@ -19,14 +19,7 @@ class AllToAll final : public Paradigm {
 
   Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const override {
     const std::uint64_t n = layout.workers;
-    Expectation e;
-    e.messages = n * (n - 1);
-    e.totalBytes = e.messages * p * s;
-    e.minMessageBytes = e.maxMessageBytes = e.messages ? p * s : 0;
-    e.emptyMessages = p == 0 ? e.messages : 0;
-    e.messagesFormula = "n(n-1)";
-    e.bytesFormula = "n(n-1)*p*s";
-    return e;
+    return wholeGradientMessages(n * (n - 1), p, s, "n(n-1)", "n(n-1)*p*s");
   }
 
   double busbwFactor(const Layout& layout) const override { return layout.workers - 1.0; }

@@ -10,6 +10,18 @@ std::pair<std::uint64_t, std::uint64_t> Paradigm::checkedRange(const Layout& lay
   return {0, 0};
 }
 
+Expectation wholeGradientMessages(std::uint64_t messages, std::uint64_t p, std::size_t s,
+                                  std::string messagesFormula, std::string bytesFormula) {
+  Expectation e;
+  e.messages = messages;
+  e.totalBytes = messages * p * s;
+  e.minMessageBytes = e.maxMessageBytes = messages ? p * s : 0;
+  e.emptyMessages = p == 0 ? messages : 0;
+  e.messagesFormula = std::move(messagesFormula);
+  e.bytesFormula = std::move(bytesFormula);
+  return e;
+}
+
 const std::vector<std::string>& paradigmNames() {
   static const std::vector<std::string> names = {"all-to-all", "parameter-server",
                                                  "ring-allreduce"};

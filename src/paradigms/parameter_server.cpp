@@ -113,14 +113,7 @@ class ColocatedParameterServer final : public Paradigm {
 
   Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const override {
     const std::uint64_t n = layout.workers;
-    Expectation e;
-    e.messages = 2 * (n - 1);
-    e.totalBytes = e.messages * p * s;
-    e.minMessageBytes = e.maxMessageBytes = e.messages ? p * s : 0;
-    e.emptyMessages = p == 0 ? e.messages : 0;
-    e.messagesFormula = "2(n-1)";
-    e.bytesFormula = "2(n-1)*p*s";
-    return e;
+    return wholeGradientMessages(2 * (n - 1), p, s, "2(n-1)", "2(n-1)*p*s");
   }
 
   double busbwFactor(const Layout& layout) const override { return layout.workers - 1.0; }
