@@ -23,6 +23,23 @@ bool isBaselineName(std::string_view name);
 // transport uses ("nccl": nccl-allreduce; otherwise mpi-allreduce).
 std::vector<std::string> defaultBaselines(std::string_view transport);
 
+// A library's all-reduce (sum, then the division by n) on the workers: nothing counted, and
+// nccl-tests' all-reduce busbw factor 2(n-1)/n, the same as the ring's. Each library supplies
+// name() and run().
+class LibraryAllreduce : public Paradigm {
+ public:
+  Expectation expect(const Layout& /*layout*/, std::uint64_t /*p*/,
+                     std::size_t /*s*/) const override {
+    Expectation e;
+    e.counted = false;
+    return e;
+  }
+  double busbwFactor(const Layout& layout) const override {
+    const double n = layout.workers;
+    return 2.0 * (n - 1.0) / n;
+  }
+};
+
 struct BaselineOffer {
   std::unique_ptr<Paradigm> paradigm;  // null when this transport cannot run the baseline
   std::string unavailable;             // then: why, in words for the output

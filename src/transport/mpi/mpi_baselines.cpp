@@ -24,7 +24,7 @@ MPI_Datatype mpiType(DType t) {
                    " is not supported by mpi-allreduce (allowed: float32, float64)");
 }
 
-class MpiAllreduce final : public Paradigm {
+class MpiAllreduce final : public LibraryAllreduce {
  public:
   MpiAllreduce(MPI_Comm comm, int rank, const Layout& layout) {
     const int color = layout.isWorker(rank) ? 0 : MPI_UNDEFINED;
@@ -39,18 +39,6 @@ class MpiAllreduce final : public Paradigm {
   MpiAllreduce& operator=(const MpiAllreduce&) = delete;
 
   std::string_view name() const override { return "mpi-allreduce"; }
-
-  Expectation expect(const Layout& /*layout*/, std::uint64_t /*p*/, std::size_t /*s*/) const override {
-    Expectation e;
-    e.counted = false;
-    return e;
-  }
-
-  // nccl-tests' all-reduce factor, the same as the ring's.
-  double busbwFactor(const Layout& layout) const override {
-    const double n = layout.workers;
-    return 2.0 * (n - 1.0) / n;
-  }
 
   void run(StepContext& c) const override {
     if (workers_ == MPI_COMM_NULL) return;

@@ -14,24 +14,12 @@ namespace commsim {
 
 namespace {
 
-class NcclAllreduce final : public Paradigm {
+class NcclAllreduce final : public LibraryAllreduce {
  public:
   NcclAllreduce(NcclTransport& t, const Layout& layout)
       : transport_(t), comm_(t.workersComm(layout.workers)) {}
 
   std::string_view name() const override { return "nccl-allreduce"; }
-
-  Expectation expect(const Layout& /*layout*/, std::uint64_t /*p*/, std::size_t /*s*/) const override {
-    Expectation e;
-    e.counted = false;
-    return e;
-  }
-
-  // nccl-tests' all-reduce factor, the same as the ring's.
-  double busbwFactor(const Layout& layout) const override {
-    const double n = layout.workers;
-    return 2.0 * (n - 1.0) / n;
-  }
 
   void run(StepContext& c) const override {
     if (!c.layout.isWorker(transport_.rank())) return;
