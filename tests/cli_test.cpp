@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include "bad_input.hpp"
 #include "process.hpp"
 #include "table_checks.hpp"
 
