@@ -29,8 +29,6 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands);  // si
 // The rank the launcher gave this process (Open MPI, PMIx, PMI, Slurm), 0 if none. Lets bad input
 // be reported once, by rank 0, before MPI is initialised.
 int launcherRank();
-// Whether this process was started by a launcher (mpirun, srun).
-bool underLauncher();
 // Whether this process prints a bad-input message: rank 0 does; before MPI starts, so does the
 // first rank of each further program of an MPMD launch (mpirun A : B), whose options may differ.
 bool reportsBadInput();

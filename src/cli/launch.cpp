@@ -28,12 +28,6 @@ int launcherRank() {
   return 0;
 }
 
-bool underLauncher() {
-  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"})
-    if (std::getenv(var)) return true;
-  return false;
-}
-
 namespace {
 // Set once this process has started MPI: from then on every rank knows the same bad input.
 std::atomic<bool> mpiStarted{false};
