@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <string>
+#include <vector>
 
 #include "commsim/transport.hpp"
 
@@ -45,6 +46,8 @@ class MpiTransport final : public Transport {
   int size_ = 0;
   int localRank_ = 0;
   int localSize_ = 1;
+  std::vector<MPI_Request> waitHandles_;  // scratch of complete()
+  std::vector<MPI_Status> waitStatuses_;
 };
 
 // MPI_Init_thread / MPI_Finalize for the lifetime of the object (no-op if MPI is already up).

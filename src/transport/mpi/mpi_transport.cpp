@@ -138,11 +138,13 @@ Request MpiTransport::postRecv(void* buf, std::size_t bytes, int peer, int tag) 
 }
 
 void MpiTransport::complete(std::span<Request> requests) {
-  std::vector<MPI_Request> handles;
-  handles.reserve(requests.size());
+  // Reused across steps: a wait on this rank's thread allocates nothing once they have grown.
+  std::vector<MPI_Request>& handles = waitHandles_;
+  std::vector<MPI_Status>& statuses = waitStatuses_;
+  handles.clear();
   for (Request& r : requests)
     if (r.active()) handles.push_back(static_cast<MpiRequest*>(r.state())->request);
-  std::vector<MPI_Status> statuses(handles.size());
+  statuses.resize(handles.size());
   const int rc = MPI_Waitall(static_cast<int>(handles.size()), handles.data(), statuses.data());
   std::size_t k = 0;
   for (Request& r : requests) {
