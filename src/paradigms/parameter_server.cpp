@@ -13,6 +13,12 @@
 // The server receives one gradient at a time into one buffer and accumulates it (SPEC §8): a
 // dedicated server uses its (unused) gradient buffer as the sum; on worker 0 the sum is built in
 // place of its own gradient, which the step therefore consumes.
+//
+// A worker pushes, waits for its pushes, then pulls: it has nothing to receive before the server
+// has every gradient anyway, and no rank then waits on an operation of its own that it posted
+// beside one its peer has not matched yet. NCCL needs that: operations fused in one group are not
+// promised to progress independently when the peer posts its side in other groups (the server
+// receives one worker at a time), so a worker's pending pull could hold up its push.
 #include "commsim/chunks.hpp"
 #include "commsim/paradigm.hpp"
 
@@ -70,12 +76,18 @@ class ParameterServer final : public Paradigm {
 
     if (c.layout.isWorker(me)) {
       std::vector<Request> pending;
-      pending.reserve(2 * static_cast<std::size_t>(shards_));
+      pending.reserve(static_cast<std::size_t>(shards_));
       for (int j = 0; j < shards_; ++j) {
-        const auto off = shards.offset(j);
         const auto bytes = shards.count(j) * s;
-        pending.push_back(t.isend(c.at(c.grad, off), bytes, c.layout.serverRank(j), kTagGradient));
-        pending.push_back(t.irecv(c.at(c.out, off), bytes, c.layout.serverRank(j), kTagParameters));
+        pending.push_back(t.isend(c.at(c.grad, shards.offset(j)), bytes, c.layout.serverRank(j),
+                                  kTagGradient));
+      }
+      t.waitAll(pending);
+      pending.clear();
+      for (int j = 0; j < shards_; ++j) {
+        const auto bytes = shards.count(j) * s;
+        pending.push_back(t.irecv(c.at(c.out, shards.offset(j)), bytes, c.layout.serverRank(j),
+                                  kTagParameters));
       }
       t.waitAll(pending);
       return;
@@ -124,10 +136,11 @@ class ColocatedParameterServer final : public Paradigm {
     if (!c.layout.isWorker(me)) return;
     const int n = c.layout.workers;
     const std::size_t bytes = c.count * c.elementSize();
-    if (me != 0) {
-      Request pending[2] = {t.isend(c.grad, bytes, 0, kTagGradient),
-                            t.irecv(c.out, bytes, 0, kTagParameters)};
-      t.waitAll(pending);
+    if (me != 0) {  // push, then pull, as for the dedicated server
+      Request push = t.isend(c.grad, bytes, 0, kTagGradient);
+      t.wait(push);
+      Request pull = t.irecv(c.out, bytes, 0, kTagParameters);
+      t.wait(pull);
       return;
     }
     for (int w = 1; w < n; ++w) {

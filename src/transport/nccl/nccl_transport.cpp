@@ -9,19 +9,20 @@
 // - all-to-all, round k: rank i groups {send to i+k, recv from i-k}. Every rank is in the same
 //   round, so every operation of a group has its partner in the partner's group of that round.
 // - ring, every step: {send right, recv left} on every rank alike, the same argument.
-// - parameter server: a worker groups {send gradient to S, recv parameters from S}; the server S
-//   groups {recv from worker 0}, then {recv from worker 1}, ..., then {send to every worker}. The
-//   server's groups match the workers' operations one by one, in the server's order: the receive
-//   from worker w completes because worker w's send in its group progresses without waiting for
-//   its receive (fused operations progress concurrently), and the workers' receives complete when
-//   the server's last group sends. Nothing waits on something posted later on the same rank.
+// - parameter server: a worker groups {send gradient to S}, waits, then groups {recv parameters
+//   from S}; the server S groups {recv from worker 0}, then {recv from worker 1}, ..., then {send
+//   to every worker}. Every group's operations are matched by operations the peers have posted or
+//   will post without waiting on that group, so the step completes even if NCCL ran the operations
+//   of a group one after another. (Fused operations are not promised to progress independently
+//   when the peer posts its side in other groups, which is why the worker does not fuse its push
+//   and its pull.) With sharded servers a worker's group sends to every server; the lowest worker
+//   with a push outstanding always finds every server it still owes waiting for it.
 //   One trap remains in NCCL itself: it makes point-to-point connections lazily, inside
-//   ncclGroupEnd, exchanging connection data with each peer in both directions a group names.
-//   Worker w's first group needs the server's side of the S -> w connection, which the server
-//   only offers when it posts its send to w - after it has received from w, which needs w's
-//   group to have been launched: a deadlock on the first step. So the constructor connects every
-//   pair of ranks once, in one group of one-byte exchanges, before any step (NCCL keeps
-//   connections for the communicator's life; each costs a few MB of GPU memory per peer).
+//   ncclGroupEnd, exchanging connection data with each peer in both directions a group names. A
+//   peer whose side of a connection is offered only in a later group can then stall the first
+//   step. So the constructor connects every pair of ranks once, in one group of one-byte
+//   exchanges, before any step (NCCL keeps connections for the communicator's life; each costs a
+//   few MB of GPU memory per peer).
 // - the co-located server is the same with worker 0 as S.
 //
 // NCCL has no tags. Messages between one pair of ranks in one direction are matched in posting
