@@ -26,6 +26,10 @@ else
   # Debian's mpirun and mpicxx names come from update-alternatives, which dpkg-deb -x skips.
   ln -sf "$_p/usr/bin/mpirun.openmpi" "$_p/bin/mpirun"
   ln -sf "$_p/usr/bin/mpicxx.openmpi" "$_p/bin/mpicxx"
+  # Containers and micro-VMs often refuse the cross-process copies (CMA, process_vm_readv) that
+  # Open MPI's shared-memory transport makes by default ("Read -1, expected ..., errno = 1");
+  # copies through the shared segment work everywhere. Set it to cma to measure with them.
+  export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
   export PATH=$_p/bin:$_p/usr/bin:$PATH
   export LD_LIBRARY_PATH=$_lib:$_lib/openmpi/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   export CMAKE_PREFIX_PATH=$_p/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
