@@ -39,5 +39,14 @@ TEST(ParseSize, MessageNamesTheValueAndWhatIsAllowed) {
   }
 }
 
+TEST(ParseSize, TryParseSizeAgreesWithoutThrowing) {
+  EXPECT_EQ(tryParseSize("64K"), std::optional<std::uint64_t>(65536));
+  std::string why;
+  EXPECT_EQ(tryParseSize("2.5", &why), std::nullopt);
+  EXPECT_EQ(why, "'2.5' has an unknown suffix (allowed: a whole number, optionally followed by K, "
+                 "M or G, powers of 1024; e.g. 1000000, 64K, 1M)");
+  EXPECT_EQ(tryParseSize("-1"), std::nullopt);  // no reason asked for: still refused
+}
+
 }  // namespace
 }  // namespace commsim

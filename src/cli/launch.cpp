@@ -1,7 +1,10 @@
 #include "launch.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -13,6 +16,7 @@
 #include "commsim/inproc.hpp"
 #include "commsim/mpi_transport.hpp"
 #include "commsim/progress.hpp"
+#include "commsim/size_parse.hpp"
 
 namespace commsim::cli {
 
@@ -20,6 +24,34 @@ namespace {
 // More threads than this would be a typo rather than a run this machine can hold.
 constexpr int kMaxLocalRanks = 1024;
 }  // namespace
+
+CLI::Validator countOption() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        std::string why;
+        const auto n = tryParseSize(v, &why);
+        if (!n) return why;
+        if (*n > static_cast<std::uint64_t>(INT_MAX))
+          return "'" + v + "' is too large (allowed: at most " + std::to_string(INT_MAX) + ")";
+        v = std::to_string(*n);
+        return {};
+      },
+      "");
+}
+
+CLI::Validator realNumber(std::string allowed) {
+  return CLI::Validator(
+      [allowed](std::string& v) -> std::string {
+        bool ok = !v.empty() && !std::isspace(static_cast<unsigned char>(v[0]));
+        if (ok) {
+          char* end = nullptr;
+          const double x = std::strtod(v.c_str(), &end);
+          ok = *end == '\0' && std::isfinite(x);
+        }
+        return ok ? std::string() : "'" + v + "' is not a finite number (allowed: " + allowed + ")";
+      },
+      "");
+}
 
 int launcherRank() {
   for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
@@ -67,7 +99,8 @@ void addBackendOptions(CLI::App* app, Backend& b) {
                   "Where gradient buffers live: host or device (default: device with nccl, else "
                   "host)");
   app->add_option("--local", b.local,
-                  "Run N ranks as threads of this process (no launcher); N counts like mpirun -np");
+                  "Run N ranks as threads of this process (no launcher); N counts like mpirun -np")
+      ->transform(countOption());
   app->parse_complete_callback([&b] {
     if (b.memory.empty()) b.memory = b.transport == "nccl" ? "device" : "host";
   });

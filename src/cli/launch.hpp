@@ -29,6 +29,13 @@ double timeoutSeconds(const Backend& backend);
 // The same for any --timeout text: digits with an optional fraction, up to 1000000 (0 = off).
 double parseTimeout(const std::string& text);
 
+// For options that CLI11 converts itself, so that a bad value is refused naming what is allowed,
+// as every other option is (CLI11 alone says "Could not convert"). countOption: a count as SPEC §9
+// reads it (digits, optionally K/M/G), rewritten to its digits for CLI11; at most INT_MAX. Use
+// with ->transform(). realNumber: a finite decimal number; use with ->check().
+CLI::Validator countOption();
+CLI::Validator realNumber(std::string allowed);
+
 // Runs body on every rank and returns rank 0's exit status. UsageError (thrown alike on every
 // rank) propagates after MPI is shut down cleanly; any other error on any rank prints its rank
 // and aborts the whole MPI job with status 2, so no peer waits for it. A rank that makes no

@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
       std::string allowed;
       for (const auto* sub : app.get_subcommands({})) allowed += (allowed.empty() ? "" : ", ") + sub->get_name();
       cli::reportBadInput(("'" + std::string(argv[1]) + "' is not a command (allowed: " + allowed + ")").c_str());
+    } else if (dynamic_cast<const CLI::ExtrasError*>(&e) && !app.get_subcommands().empty()) {
+      const std::string help = "commsim " + app.get_subcommands().front()->get_name() + " --help";
+      cli::reportBadInput((std::string(e.what()) + " (" + help + " lists the options)").c_str());
     } else {
       cli::reportBadInput(e.what());
     }

@@ -1,5 +1,7 @@
 #include "model_options.hpp"
 
+#include "launch.hpp"
+
 namespace commsim::cli {
 
 void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
@@ -22,10 +24,13 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
       ->capture_default_str();
   app->add_option("--servers", a.servers,
                   "Parameter server: k sharded dedicated servers, each owning p/k")
+      ->transform(countOption())
       ->capture_default_str();
   app->add_flag("--colocated", a.colocated,
                 "Parameter server: on worker 0 instead of a dedicated slot");
-  app->add_option("--gamma", a.gamma, std::string(help.gamma))->capture_default_str();
+  app->add_option("--gamma", a.gamma, std::string(help.gamma))
+      ->check(realNumber("seconds per byte, at least 0, e.g. 1e-10"))
+      ->capture_default_str();
   app->add_option("--format", a.format, "Output on stdout: text, json or csv")
       ->capture_default_str();
   app->add_option("--json", a.jsonFile, "Also write the JSON document to this file");

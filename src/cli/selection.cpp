@@ -14,6 +14,7 @@ void addSelectionOptions(CLI::App* app, SelectionOptions& o, const std::string& 
   app->add_option("--paradigm", o.paradigms, paradigmHelp)->delimiter(',')->capture_default_str();
   app->add_option("--servers", o.servers,
                   "Parameter server: k sharded server ranks (the last k ranks)")
+      ->transform(countOption())
       ->capture_default_str();
   app->add_flag("--colocated", o.colocated,
                 "Parameter server: run the server on worker 0 instead of a dedicated rank");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <sstream>
 #include <vector>
 
@@ -234,9 +235,9 @@ Prediction predict(const Topology& topology, ModelParadigm kind, int workers,
     throw UsageError("servers: " + std::to_string(options.servers) +
                      " is not allowed with a co-located server (only 1)");
   }
-  if (!(options.gammaSPerByte >= 0)) {
+  if (!(options.gammaSPerByte >= 0) || !std::isfinite(options.gammaSPerByte)) {
     std::ostringstream os;
-    os << "gamma: " << options.gammaSPerByte << " is not allowed (seconds per byte, at least 0)";
+    os << "gamma: " << options.gammaSPerByte << " is not allowed (seconds per byte, finite, at least 0)";
     throw UsageError(os.str());
   }
   const long long slots = slotsNeeded(kind, workers, options);

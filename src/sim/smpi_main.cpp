@@ -8,6 +8,7 @@
 // then the inputs are written and the result is checked exactly, as `commsim table` does.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -43,8 +44,9 @@ int simulate(const Options& o, commsim::Transport& t) {
     throw UsageError("dtype: " + o.dtype + " is not supported (allowed: float32, float64)");
   if (o.servers < 1)
     throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
-  if (!(o.gamma >= 0))
-    throw UsageError("gamma: " + std::to_string(o.gamma) + " is not allowed (seconds per byte, at least 0)");
+  if (!(o.gamma >= 0) || !std::isfinite(o.gamma))
+    throw UsageError("gamma: " + std::to_string(o.gamma) +
+                     " is not allowed (seconds per byte, finite, at least 0)");
   const auto paradigm = makeParadigm(o.paradigm, o.servers, o.colocated);
   const Layout layout = layoutFor(t.size(), {paradigm.get()});
 
