@@ -2,6 +2,11 @@
 // bounded time; a rank that keeps making progress, or has finished, never is.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <thread>
@@ -74,6 +79,51 @@ TEST(Watchdog, ProgressKeepsItQuiet) {
     std::this_thread::sleep_for(400ms);  // finished: no longer watched
   }
   EXPECT_EQ(stalls.calls.load(), 0);
+}
+
+// A process that was itself stopped does not blame its peers for the time it did not run: after
+// SIGCONT its rank gets the whole timeout again (before, it reported at once "no progress ...
+// (waiting on peers)" although it was the frozen one). Run in a child, which the test stops.
+TEST(Watchdog, TimeThisProcessWasStoppedIsNotCounted) {
+  constexpr double kTimeout = 1.0;
+  int pipeFds[2];
+  ASSERT_EQ(pipe(pipeFds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipeFds[0]);
+    Watchdog dog(1, 0, kTimeout, [&](const std::string&) {
+      (void)!write(pipeFds[1], "S", 1);
+      _exit(0);
+    });
+    progress::attach(&dog.slot(0));
+    progress::enter("step", "ring-allreduce");
+    const progress::Waiting waiting;
+    (void)!write(pipeFds[1], "R", 1);
+    std::this_thread::sleep_for(60s);
+    _exit(1);
+  }
+  close(pipeFds[1]);
+  auto readByte = [&](int timeoutMs) {
+    pollfd p{pipeFds[0], POLLIN, 0};
+    char c = 0;
+    return poll(&p, 1, timeoutMs) == 1 && read(pipeFds[0], &c, 1) == 1 ? c : '\0';
+  };
+  ASSERT_EQ(readByte(10000), 'R');
+  std::this_thread::sleep_for(600ms);  // the watchdog has seen the rank's last mark by then
+  kill(child, SIGSTOP);
+  std::this_thread::sleep_for(3s);  // three timeouts, frozen
+  const auto resumed = std::chrono::steady_clock::now();
+  kill(child, SIGCONT);
+  const char reported = readByte(10000);
+  const auto after = std::chrono::steady_clock::now() - resumed;
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(pipeFds[0]);
+  ASSERT_EQ(reported, 'S') << "the watchdog never reported the rank that really stalled";
+  // The whole timeout after the resume (less a check interval of slack), not at once.
+  EXPECT_GE(after, 700ms) << std::chrono::duration<double>(after).count() << " s";
+  EXPECT_LT(after, 5s);
 }
 
 TEST(Watchdog, MarksWithoutASlotDoNothing) {

@@ -67,11 +67,19 @@ void Watchdog::watch() {
   const auto interval = std::clamp(std::chrono::duration_cast<Clock::duration>(timeout / 4),
                                    Clock::duration(std::chrono::milliseconds(10)),
                                    Clock::duration(std::chrono::seconds(1)));
+  // Woken this much later than asked, the process itself was not running: stopped (SIGSTOP, a
+  // debugger), or the machine suspended. The clock ran on, the ranks did not; the peers are not
+  // to blame for that time, so every rank gets its whole timeout again from the wake-up.
+  const auto late = interval + std::max(Clock::duration(std::chrono::seconds(1)),
+                                        std::chrono::duration_cast<Clock::duration>(timeout / 2));
   std::vector<std::uint64_t> seen(slots_.size());
   std::vector<Clock::time_point> since(slots_.size(), Clock::now());
+  auto last = Clock::now();
   std::unique_lock lock(mutex_);
   while (!stop_.wait_for(lock, interval, [this] { return stopping_; })) {
     const auto now = Clock::now();
+    if (now - last > late) std::fill(since.begin(), since.end(), now);
+    last = now;
     // A rank busy on its own is the likelier culprit than the peers waiting for it: name it first.
     int stalled = -1;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
