@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 struct BadInput {
   std::string name;
-  // After `commsim`; "{dir}" is the case's own empty directory, "{src}" the source tree.
+  // After `commsim`; "{dir}" is the case's own empty directory, "{src}" the source tree (each as
+  // an argument's start).
   std::vector<std::string> args;
   std::string message;            // a part of the one line on stderr
   bool addJson = true;            // append --json {dir}/out.json (for commands that take it)
@@ -32,7 +33,7 @@ TEST_P(BadInputTest, ExitsTwoWithOneClearLineAndNoOutput) {
   fs::create_directories(dir);
   std::vector<std::string> args;
   for (auto a : c.args) {
-    if (a == "{dir}") a = dir.string();
+    if (a.rfind("{dir}", 0) == 0) a = dir.string() + a.substr(5);
     if (a.rfind("{src}", 0) == 0) a = COMMSIM_SOURCE_DIR + a.substr(5);
     args.push_back(a);
   }
@@ -254,6 +255,32 @@ std::vector<BadInput> simulateCases() {
   return cases;
 }
 
+std::vector<BadInput> calibrateCases() {
+  std::vector<BadInput> cases = inProcess(
+      "calibrate",
+      {
+          {"maxbytes_small", {"-e", "1K"}, "maxbytes: 1024 is not allowed (at least 65536 bytes"},
+          {"maxbytes_decimal", {"-e", "1.5M"}, "maxbytes: '1.5M' has an unknown suffix"},
+          {"maxbytes_memory", {"-e", "16G"}, "maxbytes: 4294967296 elements need 3*p*s"},
+          {"iters_zero", {"-n", "0"},
+           "iters: '0' is not allowed (allowed: a whole number of timed exchanges per size, 1 to"},
+          {"iters_word", {"-n", "many"}, "iters: 'many' is not allowed"},
+          {"name_colon", {"--name", "a: b"}, "name: 'a: b' is not allowed"},
+          {"name_empty", {"--name", ""}, "name: '' is not allowed"},
+          {"output_no_dir", {"-o", "/nonexistent-dir/t.yaml"}, "--output: cannot write"},
+          {"output_is_dir", {"-o", "{dir}"}, "it is a directory"},
+          {"local_one", {"--local", "1"}, "local: 1 is not allowed (2 to 1024 ranks)"},
+          {"one_rank", {"--local", "0"}, "calibrate needs at least 2 ranks"},
+          {"bogus", {"--bogus"}, "(commsim calibrate --help lists the options)"},
+      });
+  for (auto& c : cases) {
+    c.addJson = false;
+    if (std::find(c.args.begin(), c.args.end(), "-o") == c.args.end())
+      c.args.insert(c.args.end(), {"-o", "{dir}/t.yaml"});
+  }
+  return cases;
+}
+
 std::vector<BadInput> commandLineCases() {
   return {
       {"no_subcommand", {}, "subcommand", false},
@@ -267,6 +294,7 @@ INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(tableCases()),
 INSTANTIATE_TEST_SUITE_P(Bench, BadInputTest, ::testing::ValuesIn(benchCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Simulate, BadInputTest, ::testing::ValuesIn(simulateCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Calibrate, BadInputTest, ::testing::ValuesIn(calibrateCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
 
 }  // namespace

@@ -288,27 +288,14 @@ int ranksPerProcess(Transport& t) {
   return static_cast<int>(shared[0]);
 }
 
-// A count of steps (-w, -n, -c): digits only, from `least` to kMaxSteps.
-int parseSteps(const std::string& text, const char* name, int least, const char* what) {
-  constexpr int kMaxSteps = 1000000;
-  const bool digits = !text.empty() && text.size() <= 7 &&
-                      text.find_first_not_of("0123456789") == std::string::npos;
-  const long value = digits ? std::stol(text) : -1;
-  if (value < least || value > kMaxSteps)
-    throw UsageError(std::string(name) + ": '" + text + "' is not allowed (allowed: a whole number of " +
-                     what + " steps, " + std::to_string(least) + " to " + std::to_string(kMaxSteps) +
-                     ")");
-  return static_cast<int>(value);
-}
-
 int runBench(const BenchOptions& o, ProcessArgs args) {
   const std::uint64_t minBytes = parseSize(o.minBytes, "minbytes");
   const std::uint64_t maxBytes = parseSize(o.maxBytes, "maxbytes");
   const std::uint64_t factor = parseSize(o.stepFactor, "stepfactor");
   const std::vector<std::uint64_t> sizes = sizeSweep(minBytes, maxBytes, factor);
-  const int warmup = parseSteps(o.warmup, "warmup-iters", 0, "untimed");
-  const int iterations = parseSteps(o.iterations, "iters", 1, "timed");
-  const int checks = parseSteps(o.checks, "check-iters", 0, "checked");
+  const int warmup = parseRepetitions(o.warmup, "warmup-iters", 0, "untimed steps");
+  const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed steps");
+  const int checks = parseRepetitions(o.checks, "check-iters", 0, "checked steps");
   Selection selection = resolveSelection(o.selection, /*allowBaselines=*/true);
   const DType dtype = selection.dtype;
   const std::size_t s = elementBytes(dtype);

@@ -39,6 +39,17 @@ CLI::Validator countOption() {
       "");
 }
 
+int parseRepetitions(const std::string& text, const char* name, int least, const char* what) {
+  constexpr int kMost = 1000000;
+  const bool digits = !text.empty() && text.size() <= 7 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  const long value = digits ? std::stol(text) : -1;
+  if (value < least || value > kMost)
+    throw UsageError(std::string(name) + ": '" + printable(text) + "' is not allowed (allowed: a whole number of " +
+                     what + ", " + std::to_string(least) + " to " + std::to_string(kMost) + ")");
+  return static_cast<int>(value);
+}
+
 CLI::Validator realNumber(std::string allowed) {
   return CLI::Validator(
       [allowed](std::string& v) -> std::string {

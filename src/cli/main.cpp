@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   cli::addBenchCommand(app, commands);
   cli::addPredictCommand(app, commands);
   cli::addSimulateCommands(app, commands);
+  cli::addCalibrateCommand(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -6,7 +6,9 @@ For each paradigm it checks (unshaped network):
   * the bytes that crossed the host interfaces (kernel counters of each host's eth0) agree with
     the payload bytes commsim counted, within the protocol overhead: an independent witness.
 Then, with every host link shaped to a rate (tc htb), it checks:
-  * the step time is within a tolerance of the SPEC section 4 prediction, and
+  * commsim calibrate between two hosts measures the link's payload rate (within 10%);
+  * the step time is within a tolerance of the SPEC section 4 prediction, made both from the
+    link's own figures and by commsim predict from the topology file calibrate wrote, and
   * the ring's busbw is close to the link rate; the parameter server's time is set by the
     server's link.
 
@@ -246,8 +248,46 @@ def counts_and_witness(net, tmp, args, checks):
         log(f"{paradigm}: step {row['time_s']:.4f} s, mpirun wall {wall:.2f} s")
 
 
+def calibrate(net, tmp, args, checks, report, bw):
+    """commsim calibrate between two shaped hosts: its host-to-host bandwidth against the shaped
+    link's payload rate. Returns its topology file, widened to the hosts the shaped runs use."""
+    measured = os.path.join(tmp, "calibrated.yaml")
+    rc, out, err = mpirun(net, tmp, 2, [args.commsim, "calibrate", "-e", "8M", "-n", "5",
+                                        "-o", measured], args.run_timeout)
+    if rc != 0:
+        raise RuntimeError(f"commsim calibrate exited {rc}:\n{out}\n{err}")
+    with open(measured) as f:
+        text = f.read()
+    nic = re.search(r"^nic:\n  bandwidth: (\d+) MBps\n  latency: (\d+) ns", text, re.M)
+    if not nic or not re.search(r"^hosts: 2$", text, re.M):
+        raise RuntimeError(f"commsim calibrate wrote no two-host topology:\n{text}")
+    cal_bw, cal_alpha = int(nic.group(1)) * 1e6, int(nic.group(2)) * 1e-9
+    report["calibrate"] = {"nic_Bps": cal_bw, "nic_latency_s": cal_alpha, "file": text}
+    checks.check("calibrate: host-to-host bandwidth vs the shaped link",
+                 abs(cal_bw / bw - 1) <= args.calibrate_tolerance,
+                 f"measured {cal_bw / 1e6:.2f} MB/s, link payload rate {bw / 1e6:.2f} MB/s "
+                 f"(ratio {cal_bw / bw:.3f}, allowed 1 +- {args.calibrate_tolerance})")
+    checks.check("calibrate: host-to-host latency", 0 < cal_alpha < 0.01,
+                 f"{cal_alpha * 1e6:.1f} us (more than 0, under 10 ms)")
+    widened = os.path.join(tmp, "calibrated-wide.yaml")
+    with open(widened, "w") as f:
+        f.write(re.sub(r"^hosts: 2$", f"hosts: {args.workers + 1}", text, flags=re.M))
+    return widened
+
+
+def predicted_by_commsim(args, topology, paradigm):
+    """commsim predict's time for one step of `paradigm` on `topology`."""
+    r = subprocess.run([args.commsim, "predict", "--topology", topology, "-n", str(args.workers),
+                        "-p", str(args.params), "--paradigm", paradigm, "--format", "json"],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise RuntimeError(f"commsim predict exited {r.returncode}: {r.stderr.strip()}")
+    return first_json(r.stdout)["rows"][0]["time_s"]
+
+
 def shaped(net, tmp, args, checks, report):
-    """Shaped links: times against SPEC section 4, busbw against the link rate."""
+    """Shaped links: times against SPEC section 4 (with the link's own figures, and with what
+    commsim calibrate measured), busbw against the link rate."""
     net.shape(args.rate)
     n = args.workers
     payload = args.params * 4
@@ -257,6 +297,7 @@ def shaped(net, tmp, args, checks, report):
     bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
     report["link"] = {"rate": args.rate, "rate_Bps": rate_bps / 8, "payload_Bps": bw,
                       "mtu": args.mtu, "alpha_s": args.alpha}
+    calibrated = calibrate(net, tmp, args, checks, report, bw)
     for paradigm in PARADIGMS:
         times = []
         for _ in range(args.repeats):
@@ -270,6 +311,12 @@ def shaped(net, tmp, args, checks, report):
         report["shaped"].append(entry)
         checks.check(f"{paradigm}: time vs SPEC 4 model", abs(t / pred - 1) <= args.time_tolerance,
                      f"measured {t:.4f} s, predicted {pred:.4f} s (ratio {t / pred:.3f}, "
+                     f"allowed 1 +- {args.time_tolerance})")
+        cal = predicted_by_commsim(args, calibrated, paradigm)
+        entry["predicted_from_calibrate_s"] = cal
+        checks.check(f"{paradigm}: time vs commsim predict on the calibrated topology",
+                     abs(t / cal - 1) <= args.time_tolerance,
+                     f"measured {t:.4f} s, predicted {cal:.4f} s (ratio {t / cal:.3f}, "
                      f"allowed 1 +- {args.time_tolerance})")
         if paradigm == "ring-allreduce":
             checks.check(f"{paradigm}: busbw vs link rate",
@@ -371,6 +418,8 @@ def main():
                     help="allowed fixed bytes of launch and control traffic")
     ap.add_argument("--time-tolerance", type=float, default=0.15)
     ap.add_argument("--busbw-fraction", type=float, default=0.9)
+    ap.add_argument("--calibrate-tolerance", type=float, default=0.1,
+                    help="allowed relative error of calibrate's host-to-host bandwidth")
     ap.add_argument("--run-timeout", type=int, default=60, help="seconds per mpirun")
     ap.add_argument("--deadline", type=int, default=200, help="seconds for the whole run")
     ap.add_argument("--only", choices=["counts", "shaped", "linkcut"],

@@ -1,0 +1,297 @@
+// `commsim calibrate`: measures on the machine at hand, over the transport the other commands
+// use, what the cost model (SPEC §4) needs, and writes it as a topology file (docs/topologies.md):
+//
+// - the time for two ranks of one host and, when the job spans hosts, of two hosts, to exchange a
+//   message of each size from 8 bytes to -e, both sending at once (median over the
+//   repetitions); latency is the time at 8 bytes and bandwidth the slope from there to -e, the two
+//   terms of α + m/B with the link busy both ways, as the paradigms use it;
+// - the reduction cost per byte, γ: a float32 add of -e bytes in the rank's memory space.
+//
+// The file's comments keep every measured time, the ranks, hosts and transport, so a prediction
+// made from it can be traced back to what was measured.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "commands.hpp"
+#include "commsim/error.hpp"
+#include "commsim/harness.hpp"
+#include "commsim/memory.hpp"
+#include "commsim/progress.hpp"
+#include "commsim/size_parse.hpp"
+#include "launch.hpp"
+#include "output.hpp"
+#include "selection.hpp"
+
+namespace commsim::cli {
+
+namespace {
+
+constexpr int kTag = 41;
+constexpr int kWarmup = 3;
+constexpr std::uint64_t kSmallest = 8;          // the latency probe
+constexpr std::uint64_t kLeastLargest = 64 << 10;  // below this, bandwidth is all latency
+
+struct CalibrateOptions {
+  std::string maxBytes = "64M";
+  std::string iterations = "20";
+  std::string name = "calibrated";
+  std::string output;  // the topology file; stdout when empty
+  Backend backend;
+};
+
+// One link as measured: the one-way time at each size.
+struct Measured {
+  int from = 0, to = 0;  // the two ranks
+  std::vector<std::uint64_t> sizes;
+  std::vector<double> timeS;
+  double latencyS() const { return timeS.front(); }
+  double bandwidthBps() const {
+    return static_cast<double>(sizes.back() - sizes.front()) / (timeS.back() - timeS.front());
+  }
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+// 8 bytes, then every factor of 64 up to and including `largest`.
+std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
+  std::vector<std::uint64_t> sizes{kSmallest};
+  for (std::uint64_t m = 1024; m < largest; m *= 64) sizes.push_back(m);
+  sizes.push_back(largest);
+  return sizes;
+}
+
+// Ranks a and b exchange messages of each size: both send one to the other at once, as every
+// rank of the ring and of an all-to-all round does, so the link is timed with both directions in
+// use, which is what the model's full-duplex B means (on one host both copies share the memory
+// system; over a network each direction has its own wire). Collective: the other ranks only
+// take part in the barriers and in sharing a's result.
+Measured exchange(Transport& t, Buffer& out, Buffer& in, int a, int b,
+                  const std::vector<std::uint64_t>& sizes, int iterations) {
+  Measured m{a, b, sizes, {}};
+  const int me = t.rank();
+  for (const std::uint64_t bytes : sizes) {
+    progress::enter("exchanging messages", "calibrate");
+    t.barrier();
+    std::vector<double> samples;
+    if (me == a || me == b) {
+      const int peer = me == a ? b : a;
+      for (int i = 0; i < kWarmup + iterations; ++i) {
+        const double start = t.now();
+        // Send, then receive, as the paradigms post them. (Over Open MPI's TCP transport the
+        // other order moved 8 MiB at 0.45x the rate of a shaped link, the paradigms' order at 1x.)
+        Request r[2] = {t.isend(out.data(), bytes, peer, kTag),
+                        t.irecv(in.data(), bytes, peer, kTag)};
+        t.waitAll(r);
+        if (i >= kWarmup) samples.push_back(t.now() - start);
+      }
+    }
+    double result[] = {me == a ? median(std::move(samples)) : 0.0};
+    t.allreduce(result, ReduceOp::Max);
+    m.timeS.push_back(result[0]);
+  }
+  return m;
+}
+
+// Seconds per byte of a float32 add of `bytes` on rank 0, shared with every rank.
+double reductionCost(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, std::uint64_t bytes,
+                     int iterations) {
+  progress::enter("timing the reduction", "calibrate");
+  double result[] = {0.0};
+  if (t.rank() == 0) {
+    std::vector<double> samples;
+    const std::uint64_t count = bytes / elementBytes(DType::Float32);
+    for (int i = 0; i < kWarmup + iterations; ++i) {
+      const double start = t.now();
+      memory.add(x.data(), y.data(), count, DType::Float32);
+      memory.synchronize();
+      if (i >= kWarmup) samples.push_back(t.now() - start);
+    }
+    result[0] = median(std::move(samples)) / static_cast<double>(count * elementBytes(DType::Float32));
+  }
+  t.allreduce(result, ReduceOp::Max);
+  return result[0];
+}
+
+std::vector<std::uint64_t> hostIds(Transport& t) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::uint64_t me[] = {std::hash<std::string>{}(host)};
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(t.size()));
+  t.allgather(me, all);
+  return all;
+}
+
+std::string hostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return printable(host);
+}
+
+std::string sizeText(std::uint64_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " B";
+}
+
+std::string figure(double v, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*g", digits, v);
+  return text;
+}
+
+// Latency and bandwidth as topology strings: whole nanoseconds and MB/s, so the file round-trips
+// through the loader with no exponent or rounding surprise.
+std::string latencyText(double s) { return std::to_string(std::llround(s * 1e9)) + " ns"; }
+std::string bandwidthText(double bps) {
+  return std::to_string(std::max<long long>(1, std::llround(bps / 1e6))) + " MBps";
+}
+
+void describeMeasurement(std::ostringstream& os, const Measured& m, const char* between) {
+  os << "#   ranks " << m.from << " and " << m.to << " (" << between << "):";
+  for (std::size_t i = 0; i < m.sizes.size(); ++i)
+    os << (i ? "," : "") << ' ' << sizeText(m.sizes[i]) << ' ' << figure(m.timeS[i] * 1e6, 4) << " us";
+  os << "\n#     latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
+     << figure(m.bandwidthBps() / 1e9, 4) << " GB/s\n";
+}
+
+void checkMeasured(const Measured& m, const char* link) {
+  const double bw = m.bandwidthBps();
+  if (!(m.latencyS() >= 0) || !(bw > 0) || !std::isfinite(bw))
+    throw Error(std::string("calibrate: the ") + link + " bandwidth could not be measured: " +
+                sizeText(m.sizes.back()) + " took " + figure(m.timeS.back() * 1e6, 4) +
+                " us, no longer than " + sizeText(m.sizes.front()) + " (" +
+                figure(m.latencyS() * 1e6, 4) + " us); measure larger messages with -e");
+}
+
+int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
+  const std::uint64_t largest = parseSize(o.maxBytes, "maxbytes");
+  if (largest < kLeastLargest)
+    throw UsageError("maxbytes: " + std::to_string(largest) + " is not allowed (at least " +
+                     std::to_string(kLeastLargest) + " bytes, 64K, so bandwidth is not all latency)");
+  const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed exchanges per size");
+  if (o.name.empty() || o.name.find_first_of(":#\n\r\"'{}[]") != std::string::npos)
+    throw UsageError("name: '" + printable(o.name) +
+                     "' is not allowed (allowed: a non-empty name without : # quotes or brackets)");
+  if (!o.output.empty()) ensureWritable(o.output, "--output");
+  validateBackend(o.backend);
+
+  return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
+    requireTwoRanks(t, "calibrate");
+    ensureRanksAgree(t, {{"maxbytes", largest}, {"iters", static_cast<std::uint64_t>(iterations)}});
+    ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
+    Buffer x(memory, largest), y(memory, largest);
+    {
+      const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed add
+      memory.fromHost(x.data(), zeros.data(), largest);
+      memory.fromHost(y.data(), zeros.data(), largest);
+    }
+
+    const std::vector<std::uint64_t> hosts = hostIds(t);
+    const std::set<std::uint64_t> distinct(hosts.begin(), hosts.end());
+    int perHost = 0;
+    for (const std::uint64_t h : distinct)
+      perHost = std::max(perHost, static_cast<int>(std::count(hosts.begin(), hosts.end(), h)));
+    int intraPeer = -1, interPeer = -1;
+    for (int r = 1; r < t.size(); ++r) {
+      const bool same = hosts[static_cast<std::size_t>(r)] == hosts[0];
+      if (same && intraPeer < 0) intraPeer = r;
+      if (!same && interPeer < 0) interPeer = r;
+    }
+
+    const auto sizes = probeSizes(largest);
+    std::optional<Measured> intra, inter;
+    if (intraPeer > 0) intra = exchange(t, x, y, 0, intraPeer, sizes, iterations);
+    if (interPeer > 0) inter = exchange(t, x, y, 0, interPeer, sizes, iterations);
+    const double gamma = reductionCost(t, memory, x, y, largest, iterations);
+    progress::enter("writing the topology", "calibrate");
+    if (t.rank() != 0) return kExitOk;
+    if (intra) checkMeasured(*intra, "intra-host");
+    if (inter) checkMeasured(*inter, "host-to-host");
+
+    const std::time_t now = std::time(nullptr);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    std::ostringstream os;
+    os << "# Measured by `commsim calibrate` on " << when << ": " << t.size() << " ranks on "
+       << distinct.size() << " host(s), rank 0 on " << hostName() << "; transport " << t.name()
+       << ", " << memory.name() << " memory\n";
+    if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
+    os << "# Time to exchange a message of each size, both ranks sending at once (median of "
+       << iterations << " exchanges):\n";
+    if (intra) describeMeasurement(os, *intra, "one host");
+    if (inter) describeMeasurement(os, *inter, "two hosts");
+    os << "# latency = the time at " << sizeText(kSmallest) << "; bandwidth = (" << sizeText(largest)
+       << " - " << sizeText(kSmallest) << ") / (its time - the latency): a + m/B, each direction\n"
+       << "# with both in use.\n"
+       << "# Reduction, a float32 add of " << sizeText(largest) << " in " << memory.name()
+       << " memory: gamma = " << figure(gamma, 4) << " s/byte (commsim predict --gamma "
+       << figure(gamma, 4) << ").\n"
+       << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
+       << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
+    os << "name: " << o.name << "\n"
+       << "description: measured by commsim calibrate (" << t.name() << ", " << memory.name()
+       << " memory, " << t.size() << " ranks)\n"
+       << "hosts: " << distinct.size() << "\n"
+       << "devices_per_host: " << perHost << "\n";
+    if (intra)
+      os << "intra_host:\n  bandwidth: " << bandwidthText(intra->bandwidthBps())
+         << "\n  latency: " << latencyText(intra->latencyS()) << "\n";
+    if (inter)
+      os << "nic:\n  bandwidth: " << bandwidthText(inter->bandwidthBps())
+         << "\n  latency: " << latencyText(inter->latencyS())
+         << "   # host to host as measured, the switch included\n"
+         << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
+    const std::string yaml = os.str();
+    if (o.output.empty()) {
+      std::fputs(yaml.c_str(), stdout);
+    } else {
+      writeFileAtomically(o.output, yaml);
+      std::printf("# wrote %s\n", o.output.c_str());
+      if (intra)
+        std::printf("intra-host: latency %s us, bandwidth %s GB/s (ranks 0 and %d)\n",
+                    figure(intra->latencyS() * 1e6, 4).c_str(),
+                    figure(intra->bandwidthBps() / 1e9, 4).c_str(), intra->to);
+      if (inter)
+        std::printf("host to host: latency %s us, bandwidth %s GB/s (ranks 0 and %d)\n",
+                    figure(inter->latencyS() * 1e6, 4).c_str(),
+                    figure(inter->bandwidthBps() / 1e9, 4).c_str(), inter->to);
+      std::printf("reduction: gamma %s s/byte\n", figure(gamma, 4).c_str());
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands) {
+  auto o = std::make_shared<CalibrateOptions>();
+  CLI::App* app = root.add_subcommand(
+      "calibrate",
+      "Measure latency, bandwidth and reduction cost between ranks and write a topology file");
+  app->add_option("-e,--maxbytes", o->maxBytes,
+                  "Largest message exchanged, which sets the bandwidth (at least 64K)")
+      ->capture_default_str();
+  app->add_option("-n,--iters", o->iterations, "Timed exchanges per size (the median is kept)")
+      ->capture_default_str();
+  app->add_option("--name", o->name, "The topology's name")->capture_default_str();
+  app->add_option("-o,--output", o->output,
+                  "Write the topology file here (default: stdout) and print a summary");
+  addBackendOptions(app, o->backend);
+  commands.push_back({app, [o](ProcessArgs args) { return runCalibrate(*o, args); }});
+}
+
+}  // namespace commsim::cli

@@ -1,0 +1,67 @@
+// `commsim calibrate` as a user runs it: the topology file it writes loads, holds what was
+// measured in sane units, and feeds `commsim predict`. On this machine the figures vary with the
+// load, so the checks are of kind and range; against a link of known rate the multi-host test
+// checks the bandwidth to 10% (tests/multihost/run_multihost.py).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "commsim/topology.hpp"
+#include "process.hpp"
+
+namespace commsim::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One host, `ranks` slots, an intra-host link measured in sane units: a latency between 1 ns and
+// 10 ms, a bandwidth between 10 MB/s and 10 TB/s (a unit slip by 10^3 or 10^6 would leave them).
+void expectOneHostTopology(const Topology& t, int ranks) {
+  EXPECT_EQ(t.name, "calibrated");
+  EXPECT_EQ(t.hosts, 1);
+  EXPECT_EQ(t.devicesPerHost, ranks);
+  EXPECT_GT(t.intraHost.latencyS, 1e-9);
+  EXPECT_LT(t.intraHost.latencyS, 1e-2);
+  EXPECT_GT(t.intraHost.bandwidthBps, 1e7);
+  EXPECT_LT(t.intraHost.bandwidthBps, 1e13);
+  EXPECT_EQ(t.nic.bandwidthBps, 0) << "one host: no NIC was measured";
+}
+
+TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
+  const auto r = runProcess(commsim({"calibrate", "--local", "3", "-e", "256K", "-n", "3"}), 60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Topology t = parseTopology(r.out, "stdout");
+  expectOneHostTopology(t, 3);
+  // The comments keep what was measured: one time per probe size, and the reduction cost.
+  for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 256 KiB ",
+                           "transport inproc", "gamma = "})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+}
+
+TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "calibrate_mpirun";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string file = (dir / "machine.yaml").string();
+  auto argv = mpirun(2);
+  for (const auto& a : commsim({"calibrate", "-e", "1M", "-n", "5", "--name", "calibrated", "-o", file}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 120);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("# wrote " + file), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("intra-host: latency "), std::string::npos) << r.out;
+  const Topology t = loadTopology(file);
+  expectOneHostTopology(t, 2);
+
+  const auto p = runProcess(commsim({"predict", "--topology", file, "-n", "2", "-p", "1M",
+                                     "--paradigm", "ring-allreduce"}), 60);
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.out.find("ring-allreduce"), std::string::npos) << p.out;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace commsim::test
