@@ -118,4 +118,10 @@ commsim_check_and_sweep() {
     commsim_launch "$nodes" "$COMMSIM_BIN" bench "${backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \
       -b "${COMMSIM_MIN_SIZE:-1M}" -e "${COMMSIM_MAX_SIZE:-1G}" -f 2 --json "$dir/bench.json"
   fi
+  # The links as measured, a topology file for `commsim predict` (where this commsim has calibrate).
+  if [ -n "${COMMSIM_CALIBRATE_SIZE-64M}" ] &&
+     "$COMMSIM_BIN" --help 2>/dev/null | grep -qE '^[[:space:]]+calibrate[[:space:]]'; then
+    commsim_launch "$nodes" "$COMMSIM_BIN" calibrate "${backend[@]}" \
+      -e "${COMMSIM_CALIBRATE_SIZE:-64M}" -o "$dir/topology.yaml"
+  fi
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Checks the results folder a commsim sbatch script wrote (used by run_slurm_test.sh).
 
-  check_results.py RESULTS_DIR SUBDIR... [--bench] [--plots]
+  check_results.py RESULTS_DIR SUBDIR... [--bench] [--topology] [--plots]
 
 Every SUBDIR/table.json must be a table document whose rows all hold: counts equal to the
 formulas, no wrong element, ok. With --bench every SUBDIR/bench.json must have rows with the
-benchmark fields. With --plots the folder must have summary.json and the two PNGs.
+benchmark fields. With --topology every SUBDIR/topology.yaml must be a topology file written by
+commsim calibrate. With --plots the folder must have summary.json and the two PNGs.
 """
 import json
 import os
@@ -67,6 +68,18 @@ def main():
                     fail(f"{sub}/bench.json row lacks {missing}")
             print(f"check_results: {sub}/bench.json: {len(rows)} rows, sizes "
                   f"{sorted({r['size_bytes'] for r in rows})}")
+        if "--topology" in flags:
+            path = os.path.join(results, sub, "topology.yaml")
+            if not os.path.isfile(path):
+                fail(f"{sub}/topology.yaml is missing")
+            with open(path) as f:
+                text = f.read()
+            need = ["# Measured by `commsim calibrate`", "\nhosts: ", "\ndevices_per_host: ",
+                    "latency: "]
+            missing = [n.strip() for n in need if n not in text]
+            if missing:
+                fail(f"{sub}/topology.yaml lacks {missing}: {text[:300]!r}")
+            print(f"check_results: {sub}/topology.yaml: measured links present")
     if "--plots" in flags:
         summary = load(os.path.join(results, "summary.json"))
         if len(summary.get("runs", [])) != len(subdirs):

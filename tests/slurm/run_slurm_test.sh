@@ -22,7 +22,7 @@ if ! reason=$("$here/cluster.sh" check); then echo "SKIP: $reason"; exit 77; fi
 command -v mpirun >/dev/null || { echo "SKIP: mpirun is not installed"; exit 77; }
 
 bench_flag=--bench
-size_vars="COMMSIM_MIN_SIZE=64K,COMMSIM_MAX_SIZE=1M"
+size_vars="COMMSIM_MIN_SIZE=64K,COMMSIM_MAX_SIZE=1M,COMMSIM_CALIBRATE_SIZE=1M"
 # The subcommands are listed by --help (an unknown one would only print the general help).
 if ! "$bin" --help 2>/dev/null | grep -qE '^[[:space:]]+bench[[:space:]]'; then
   if [ "$script" = sweep ]; then
@@ -71,8 +71,8 @@ echo "-----"
 grep -q "commsim-slurm: done" "$out" || { echo "run_slurm_test: FAIL: the job did not finish"; exit 1; }
 
 case "$script" in
-  single_node) python3 "$here/check_results.py" "$results" . $bench_flag ;;
-  multi_node) python3 "$here/check_results.py" "$results" mpi $bench_flag ;;
+  single_node) python3 "$here/check_results.py" "$results" . $bench_flag --topology ;;
+  multi_node) python3 "$here/check_results.py" "$results" mpi $bench_flag --topology ;;
   sweep)
     [ -n "$plots" ] || echo "note: no python3 with matplotlib here, so the plots are not checked"
     python3 "$here/check_results.py" "$results" nodes-1 $bench_flag $plots ;;
