@@ -127,6 +127,14 @@ if [ $failed -eq 0 ] || [ -x "$build/commsim" ]; then
   else
     row "NCCL over several GPUs" "not executed" "needs several GPUs (this machine has $gpus): ring vs ncclAllReduce busbw at 256 MiB, table --backend nccl"
   fi
+  # The device path's own figures: two ranks on the GPU, over MPI on device buffers.
+  if mpirun --allow-run-as-root --oversubscribe -np 2 "$build/commsim" calibrate --memory device \
+       -e 256M -o "$logs/topology-mpi-device.yaml" >"$logs/calibrate.txt" 2>"$logs/calibrate.err"; then
+    row "calibrate --memory device, 2 ranks" "ok" "$(grep -E '^(intra-host|reduction)' "$logs/calibrate.txt" | tr '\n' ';')"
+  else
+    row "calibrate --memory device, 2 ranks" "FAIL" "$(tail -1 "$logs/calibrate.err")"
+    failed=1
+  fi
   if "$build/commsim" bench --help >/dev/null 2>&1; then
     log=$logs/bench-mpi-device.json
     if mpirun --allow-run-as-root --oversubscribe -np 3 "$build/commsim" bench --memory device \
