@@ -48,7 +48,7 @@ struct CalibrateOptions {
   Backend backend;
 };
 
-// One link as measured: the one-way time at each size.
+// One link as measured: the time to exchange a message of each size.
 struct Measured {
   int from = 0, to = 0;  // the two ranks
   std::vector<std::uint64_t> sizes;
