@@ -30,12 +30,14 @@ void expectOneHostTopology(const Topology& t, int ranks) {
 }
 
 TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
-  const auto r = runProcess(commsim({"calibrate", "--local", "3", "-e", "256K", "-n", "3"}), 60);
+  // 16 MiB: threads on a loaded 2-core machine can take tens of microseconds to be scheduled, which
+  // a small largest message would not outweigh (the bandwidth is then refused as unmeasurable).
+  const auto r = runProcess(commsim({"calibrate", "--local", "3", "-e", "16M", "-n", "5"}), 60);
   ASSERT_EQ(r.status, 0) << r.err;
   const Topology t = parseTopology(r.out, "stdout");
   expectOneHostTopology(t, 3);
   // The comments keep what was measured: one time per probe size, and the reduction cost.
-  for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 256 KiB ",
+  for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
                            "transport inproc", "gamma = "})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
@@ -46,7 +48,7 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   fs::create_directories(dir);
   const std::string file = (dir / "machine.yaml").string();
   auto argv = mpirun(2);
-  for (const auto& a : commsim({"calibrate", "-e", "1M", "-n", "5", "--name", "calibrated", "-o", file}))
+  for (const auto& a : commsim({"calibrate", "-e", "16M", "-n", "5", "--name", "calibrated", "-o", file}))
     argv.push_back(a);
   const auto r = runProcess(argv, 120);
   ASSERT_FALSE(r.timedOut) << r.err;

@@ -3,8 +3,8 @@
 //
 // - the time for two ranks of one host and, when the job spans hosts, of two hosts, to exchange a
 //   message of each size from 8 bytes to -e, both sending at once (median over the
-//   repetitions); latency is the time at 8 bytes and bandwidth the slope from there to -e, the two
-//   terms of α + m/B with the link busy both ways, as the paradigms use it;
+//   repetitions); latency is the time at 8 bytes and bandwidth the slope between the two largest
+//   sizes, the two terms of α + m/B with the link busy both ways, as the paradigms use it;
 // - the reduction cost per byte, γ: a float32 add of -e bytes in the rank's memory space.
 //
 // The file's comments keep every measured time, the ranks, hosts and transport, so a prediction
@@ -54,8 +54,11 @@ struct Measured {
   std::vector<std::uint64_t> sizes;
   std::vector<double> timeS;
   double latencyS() const { return timeS.front(); }
+  // The slope between the two largest sizes: what a byte more costs where bytes dominate, so the
+  // noise of small exchanges (a thread waiting to be scheduled) does not enter it.
   double bandwidthBps() const {
-    return static_cast<double>(sizes.back() - sizes.front()) / (timeS.back() - timeS.front());
+    const std::size_t last = sizes.size() - 1;
+    return static_cast<double>(sizes[last] - sizes[last - 1]) / (timeS[last] - timeS[last - 1]);
   }
 };
 
@@ -170,11 +173,12 @@ void describeMeasurement(std::ostringstream& os, const Measured& m, const char* 
 
 void checkMeasured(const Measured& m, const char* link) {
   const double bw = m.bandwidthBps();
+  const std::size_t last = m.sizes.size() - 1;
   if (!(m.latencyS() >= 0) || !(bw > 0) || !std::isfinite(bw))
     throw Error(std::string("calibrate: the ") + link + " bandwidth could not be measured: " +
-                sizeText(m.sizes.back()) + " took " + figure(m.timeS.back() * 1e6, 4) +
-                " us, no longer than " + sizeText(m.sizes.front()) + " (" +
-                figure(m.latencyS() * 1e6, 4) + " us); measure larger messages with -e");
+                sizeText(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
+                " us, no longer than " + sizeText(m.sizes[last - 1]) + " (" +
+                figure(m.timeS[last - 1] * 1e6, 4) + " us); measure larger messages with -e");
 }
 
 int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
@@ -234,9 +238,8 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
        << iterations << " exchanges):\n";
     if (intra) describeMeasurement(os, *intra, "one host");
     if (inter) describeMeasurement(os, *inter, "two hosts");
-    os << "# latency = the time at " << sizeText(kSmallest) << "; bandwidth = (" << sizeText(largest)
-       << " - " << sizeText(kSmallest) << ") / (its time - the latency): a + m/B, each direction\n"
-       << "# with both in use.\n"
+    os << "# latency = the time at " << sizeText(kSmallest) << "; bandwidth = the slope between the two\n"
+       << "# largest sizes (bytes more / time more): a + m/B, each direction with both in use.\n"
        << "# Reduction, a float32 add of " << sizeText(largest) << " in " << memory.name()
        << " memory: gamma = " << figure(gamma, 4) << " s/byte (commsim predict --gamma "
        << figure(gamma, 4) << ").\n"
