@@ -1,11 +1,26 @@
 // commsim: run, count, check and time gradient synchronisation.
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.hpp"
 #include "commsim/error.hpp"
+
+namespace {
+
+// Exit status 2 for bad input. A rank that left the report to another (rank 0, or its program's
+// first rank) exits a moment later: under mpirun the first non-zero exit ends the job, which
+// could otherwise take the reporting rank down before its line is out.
+int badInputExit() {
+  if (commsim::cli::launcherRank() > 0 && !commsim::cli::reportsBadInput())
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  return commsim::kExitBadInput;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace commsim;
@@ -42,7 +57,7 @@ int main(int argc, char** argv) {
     } else {
       cli::reportBadInput(e.what());
     }
-    return kExitBadInput;
+    return badInputExit();
   }
 
   for (auto& c : commands) {
@@ -51,9 +66,9 @@ int main(int argc, char** argv) {
         return c.run(cli::ProcessArgs{&argc, &argv});
       } catch (const UsageError& e) {
         cli::reportBadInput(e.what());
-        return kExitBadInput;
+        return badInputExit();
       } catch (const cli::BadInputReported&) {
-        return kExitBadInput;
+        return badInputExit();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "commsim: error: %s\n", e.what());
         return kExitBadInput;
