@@ -273,8 +273,9 @@ std::vector<BadInput> calibrateCases() {
           {"one_rank", {"--local", "0"}, "calibrate needs at least 2 ranks"},
           {"bogus", {"--bogus"}, "(commsim calibrate --help lists the options)"},
       });
+  cases.push_back({"calibrate_json_is_dir", {"calibrate", "--local", "2", "--json", "{dir}"},
+                   "--json: cannot write", false});
   for (auto& c : cases) {
-    c.addJson = false;
     if (std::find(c.args.begin(), c.args.end(), "-o") == c.args.end())
       c.args.insert(c.args.end(), {"-o", "{dir}/t.yaml"});
   }

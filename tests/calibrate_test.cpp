@@ -3,10 +3,12 @@
 // load, so the checks are of kind and range; against a link of known rate the multi-host test
 // checks the bandwidth to 10% (tests/multihost/run_multihost.py).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "commsim/topology.hpp"
 #include "process.hpp"
@@ -47,8 +49,10 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string file = (dir / "machine.yaml").string();
+  const std::string json = (dir / "machine.json").string();
   auto argv = mpirun(2);
-  for (const auto& a : commsim({"calibrate", "-e", "16M", "-n", "5", "--name", "calibrated", "-o", file}))
+  for (const auto& a : commsim({"calibrate", "-e", "16M", "-n", "5", "--name", "calibrated", "-o",
+                                file, "--json", json}))
     argv.push_back(a);
   const auto r = runProcess(argv, 120);
   ASSERT_FALSE(r.timedOut) << r.err;
@@ -57,6 +61,25 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_NE(r.out.find("intra-host: latency "), std::string::npos) << r.out;
   const Topology t = loadTopology(file);
   expectOneHostTopology(t, 2);
+
+  // The JSON holds every size's time; the file's figures are the two terms derived from them.
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc.at("transport").get<std::string>(), "mpi");
+  EXPECT_EQ(doc.at("world_size").get<int>(), 2);
+  ASSERT_EQ(doc.at("links").size(), 1u);
+  const auto& link = doc["links"][0];
+  EXPECT_EQ(link.at("between").get<std::string>(), "one host");
+  const auto sizes = link.at("sizes_bytes").get<std::vector<std::uint64_t>>();
+  const auto times = link.at("time_s").get<std::vector<double>>();
+  EXPECT_EQ(sizes, (std::vector<std::uint64_t>{8, 1024, 65536, 4194304, 16777216}));
+  ASSERT_EQ(times.size(), sizes.size());
+  EXPECT_DOUBLE_EQ(link.at("latency_s").get<double>(), times.front());
+  EXPECT_DOUBLE_EQ(link.at("bandwidth_Bps").get<double>(), (16777216.0 - 4194304.0) / (times[4] - times[3]));
+  EXPECT_NEAR(t.intraHost.bandwidthBps, link["bandwidth_Bps"].get<double>(), 0.5e6);  // whole MB/s
+  EXPECT_GT(doc.at("gamma_s_per_byte").get<double>(), 0);
+  EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
+            t.intraHost.latencyS);
 
   const auto p = runProcess(commsim({"predict", "--topology", file, "-n", "2", "-p", "1M",
                                      "--paradigm", "ring-allreduce"}), 60);

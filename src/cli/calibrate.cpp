@@ -44,7 +44,8 @@ struct CalibrateOptions {
   std::string maxBytes = "64M";
   std::string iterations = "20";
   std::string name = "calibrated";
-  std::string output;  // the topology file; stdout when empty
+  std::string output;    // the topology file; stdout when empty
+  std::string jsonFile;  // the measurements as JSON
   Backend backend;
 };
 
@@ -171,6 +172,17 @@ void describeMeasurement(std::ostringstream& os, const Measured& m, const char* 
      << figure(m.bandwidthBps() / 1e9, 4) << " GB/s\n";
 }
 
+Json linkJson(const Measured& m, const char* between) {
+  Json j;
+  j["between"] = between;
+  j["ranks"] = {m.from, m.to};
+  j["sizes_bytes"] = m.sizes;
+  j["time_s"] = m.timeS;
+  j["latency_s"] = m.latencyS();
+  j["bandwidth_Bps"] = m.bandwidthBps();
+  return j;
+}
+
 void checkMeasured(const Measured& m, const char* link) {
   const double bw = m.bandwidthBps();
   const std::size_t last = m.sizes.size() - 1;
@@ -191,6 +203,7 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
     throw UsageError("name: '" + printable(o.name) +
                      "' is not allowed (allowed: a non-empty name without : # quotes or brackets)");
   if (!o.output.empty()) ensureWritable(o.output, "--output");
+  if (!o.jsonFile.empty()) ensureWritable(o.jsonFile, "--json");
   validateBackend(o.backend);
 
   return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
@@ -259,6 +272,24 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
          << "   # host to host as measured, the switch included\n"
          << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
     const std::string yaml = os.str();
+    if (!o.jsonFile.empty()) {
+      Json doc;
+      doc["command"] = "calibrate";
+      doc["transport"] = t.name();
+      doc["data_path"] = t.dataPath();
+      if (!t.detail().empty()) doc["transport_detail"] = t.detail();
+      doc["memory"] = memory.name();
+      doc["world_size"] = t.size();
+      doc["hosts"] = distinct.size();
+      doc["devices_per_host"] = perHost;
+      doc["iterations"] = iterations;
+      doc["links"] = Json::array();
+      if (intra) doc["links"].push_back(linkJson(*intra, "one host"));
+      if (inter) doc["links"].push_back(linkJson(*inter, "two hosts"));
+      doc["gamma_s_per_byte"] = gamma;
+      doc["topology"] = yaml;
+      writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
+    }
     if (o.output.empty()) {
       std::fputs(yaml.c_str(), stdout);
     } else {
@@ -293,6 +324,8 @@ void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--name", o->name, "The topology's name")->capture_default_str();
   app->add_option("-o,--output", o->output,
                   "Write the topology file here (default: stdout) and print a summary");
+  app->add_option("--json", o->jsonFile,
+                  "Also write the measurements (every size's time, gamma, the topology) as JSON");
   addBackendOptions(app, o->backend);
   commands.push_back({app, [o](ProcessArgs args) { return runCalibrate(*o, args); }});
 }
