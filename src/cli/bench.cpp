@@ -39,18 +39,6 @@ struct BenchOptions {
   SelectionOptions selection;
 };
 
-std::string humanBytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  double v = static_cast<double>(bytes);
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  const bool whole = v == std::floor(v);
-  return (whole ? std::to_string(static_cast<std::uint64_t>(v)) : fixed(v, 1)) + " " + units[u];
-}
-
 std::string displayName(const Paradigm& p) {
   const std::string variant = p.variant();
   return std::string(p.name()) + (variant.empty() ? "" : " (" + variant + ")");
@@ -278,9 +266,8 @@ std::string describeForms(const std::vector<Case>& cases, const Layout& layout, 
 
 // How many ranks share this rank's process (threads of --local), by host name and process id.
 int ranksPerProcess(Transport& t) {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const std::uint64_t me[] = {std::hash<std::string>{}(host) ^ static_cast<std::uint64_t>(getpid())};
+  const std::uint64_t me[] = {std::hash<std::string>{}(hostName()) ^
+                              static_cast<std::uint64_t>(getpid())};
   std::vector<std::uint64_t> all(static_cast<std::size_t>(t.size()));
   t.allgather(me, all);
   std::uint64_t shared[] = {static_cast<std::uint64_t>(std::count(all.begin(), all.end(), me[0]))};

@@ -9,8 +9,6 @@
 //
 // The file's comments keep every measured time, the ranks, hosts and transport, so a prediction
 // made from it can be traced back to what was measured.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -51,6 +49,7 @@ struct CalibrateOptions {
 
 // One link as measured: the time to exchange a message of each size.
 struct Measured {
+  const char* between;   // "one host", "two hosts"
   int from = 0, to = 0;  // the two ranks
   std::vector<std::uint64_t> sizes;
   std::vector<double> timeS;
@@ -83,9 +82,9 @@ std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
 // use, which is what the model's full-duplex B means (on one host both copies share the memory
 // system; over a network each direction has its own wire). Collective: the other ranks only
 // take part in the barriers and in sharing a's result.
-Measured exchange(Transport& t, Buffer& out, Buffer& in, int a, int b,
+Measured exchange(Transport& t, Buffer& out, Buffer& in, const char* between, int a, int b,
                   const std::vector<std::uint64_t>& sizes, int iterations) {
-  Measured m{a, b, sizes, {}};
+  Measured m{between, a, b, sizes, {}};
   const int me = t.rank();
   for (const std::uint64_t bytes : sizes) {
     progress::enter("exchanging messages", "calibrate");
@@ -131,24 +130,10 @@ double reductionCost(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, st
 }
 
 std::vector<std::uint64_t> hostIds(Transport& t) {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const std::uint64_t me[] = {std::hash<std::string>{}(host)};
+  const std::uint64_t me[] = {std::hash<std::string>{}(hostName())};
   std::vector<std::uint64_t> all(static_cast<std::size_t>(t.size()));
   t.allgather(me, all);
   return all;
-}
-
-std::string hostName() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return printable(host);
-}
-
-std::string sizeText(std::uint64_t bytes) {
-  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
-  return std::to_string(bytes) + " B";
 }
 
 std::string figure(double v, int digits) {
@@ -164,17 +149,17 @@ std::string bandwidthText(double bps) {
   return std::to_string(std::max<long long>(1, std::llround(bps / 1e6))) + " MBps";
 }
 
-void describeMeasurement(std::ostringstream& os, const Measured& m, const char* between) {
-  os << "#   ranks " << m.from << " and " << m.to << " (" << between << "):";
+void describeMeasurement(std::ostringstream& os, const Measured& m) {
+  os << "#   ranks " << m.from << " and " << m.to << " (" << m.between << "):";
   for (std::size_t i = 0; i < m.sizes.size(); ++i)
-    os << (i ? "," : "") << ' ' << sizeText(m.sizes[i]) << ' ' << figure(m.timeS[i] * 1e6, 4) << " us";
+    os << (i ? "," : "") << ' ' << humanBytes(m.sizes[i]) << ' ' << figure(m.timeS[i] * 1e6, 4) << " us";
   os << "\n#     latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
      << figure(m.bandwidthBps() / 1e9, 4) << " GB/s\n";
 }
 
-Json linkJson(const Measured& m, const char* between) {
+Json linkJson(const Measured& m) {
   Json j;
-  j["between"] = between;
+  j["between"] = m.between;
   j["ranks"] = {m.from, m.to};
   j["sizes_bytes"] = m.sizes;
   j["time_s"] = m.timeS;
@@ -183,13 +168,14 @@ Json linkJson(const Measured& m, const char* between) {
   return j;
 }
 
-void checkMeasured(const Measured& m, const char* link) {
+void checkMeasured(const Measured& m) {
   const double bw = m.bandwidthBps();
   const std::size_t last = m.sizes.size() - 1;
   if (!(m.latencyS() >= 0) || !(bw > 0) || !std::isfinite(bw))
-    throw Error(std::string("calibrate: the ") + link + " bandwidth could not be measured: " +
-                sizeText(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
-                " us, no longer than " + sizeText(m.sizes[last - 1]) + " (" +
+    throw Error(std::string("calibrate: the bandwidth between ranks ") + std::to_string(m.from) +
+                " and " + std::to_string(m.to) + " (" + m.between + ") could not be measured: " +
+                humanBytes(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
+                " us, no longer than " + humanBytes(m.sizes[last - 1]) + " (" +
                 figure(m.timeS[last - 1] * 1e6, 4) + " us); measure larger messages with -e");
 }
 
@@ -231,13 +217,13 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
 
     const auto sizes = probeSizes(largest);
     std::optional<Measured> intra, inter;
-    if (intraPeer > 0) intra = exchange(t, x, y, 0, intraPeer, sizes, iterations);
-    if (interPeer > 0) inter = exchange(t, x, y, 0, interPeer, sizes, iterations);
+    if (intraPeer > 0) intra = exchange(t, x, y, "one host", 0, intraPeer, sizes, iterations);
+    if (interPeer > 0) inter = exchange(t, x, y, "two hosts", 0, interPeer, sizes, iterations);
     const double gamma = reductionCost(t, memory, x, y, largest, iterations);
     progress::enter("writing the topology", "calibrate");
     if (t.rank() != 0) return kExitOk;
-    if (intra) checkMeasured(*intra, "intra-host");
-    if (inter) checkMeasured(*inter, "host-to-host");
+    if (intra) checkMeasured(*intra);
+    if (inter) checkMeasured(*inter);
 
     const std::time_t now = std::time(nullptr);
     char when[32];
@@ -249,11 +235,11 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
     if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
     os << "# Time to exchange a message of each size, both ranks sending at once (median of "
        << iterations << " exchanges):\n";
-    if (intra) describeMeasurement(os, *intra, "one host");
-    if (inter) describeMeasurement(os, *inter, "two hosts");
-    os << "# latency = the time at " << sizeText(kSmallest) << "; bandwidth = the slope between the two\n"
+    if (intra) describeMeasurement(os, *intra);
+    if (inter) describeMeasurement(os, *inter);
+    os << "# latency = the time at " << humanBytes(kSmallest) << "; bandwidth = the slope between the two\n"
        << "# largest sizes (bytes more / time more): a + m/B, each direction with both in use.\n"
-       << "# Reduction, a float32 add of " << sizeText(largest) << " in " << memory.name()
+       << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
        << " memory: gamma = " << figure(gamma, 4) << " s/byte (commsim predict --gamma "
        << figure(gamma, 4) << ").\n"
        << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
@@ -273,19 +259,13 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
          << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
     const std::string yaml = os.str();
     if (!o.jsonFile.empty()) {
-      Json doc;
-      doc["command"] = "calibrate";
-      doc["transport"] = t.name();
-      doc["data_path"] = t.dataPath();
-      if (!t.detail().empty()) doc["transport_detail"] = t.detail();
-      doc["memory"] = memory.name();
-      doc["world_size"] = t.size();
+      Json doc = transportHeader("calibrate", t, memory);
       doc["hosts"] = distinct.size();
       doc["devices_per_host"] = perHost;
       doc["iterations"] = iterations;
       doc["links"] = Json::array();
-      if (intra) doc["links"].push_back(linkJson(*intra, "one host"));
-      if (inter) doc["links"].push_back(linkJson(*inter, "two hosts"));
+      if (intra) doc["links"].push_back(linkJson(*intra));
+      if (inter) doc["links"].push_back(linkJson(*inter));
       doc["gamma_s_per_byte"] = gamma;
       doc["topology"] = yaml;
       writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");

@@ -57,5 +57,7 @@ class TextTable {
 };
 
 std::string fixed(double v, int decimals);
+// Bytes in binary units: "8 B", "64 KiB", "1.5 MiB" (one decimal where not whole).
+std::string humanBytes(std::uint64_t bytes);
 
 }  // namespace commsim::cli

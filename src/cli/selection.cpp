@@ -1,5 +1,7 @@
 #include "selection.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "commsim/baseline.hpp"
@@ -117,8 +119,7 @@ void ensureRanksAgree(Transport& t,
   });
 }
 
-Json documentHeader(std::string_view command, const Transport& t, const MemorySpace& memory,
-                    const Layout& layout, DType dtype) {
+Json transportHeader(std::string_view command, const Transport& t, const MemorySpace& memory) {
   Json doc;
   doc["command"] = command;
   doc["transport"] = t.name();
@@ -126,12 +127,24 @@ Json documentHeader(std::string_view command, const Transport& t, const MemorySp
   doc["data_path"] = t.dataPath();
   if (const std::string d = t.detail(); !d.empty()) doc["transport_detail"] = d;
   doc["world_size"] = t.size();
+  return doc;
+}
+
+Json documentHeader(std::string_view command, const Transport& t, const MemorySpace& memory,
+                    const Layout& layout, DType dtype) {
+  Json doc = transportHeader(command, t, memory);
   doc["workers"] = layout.workers;
   doc["servers"] = layout.servers;
   doc["dtype"] = dtypeName(dtype);
   doc["element_bytes"] = elementBytes(dtype);
   doc["lr"] = kDefaultLearningRate;
   return doc;
+}
+
+std::string hostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return printable(host);
 }
 
 std::string describeRanks(std::string_view transport, int world, const Layout& layout) {

@@ -70,10 +70,15 @@ void requireTwoRanks(const Transport& transport, std::string_view command);
 void ensureRanksAgree(Transport& transport,
                       const std::vector<std::pair<const char*, std::uint64_t>>& values);
 
-// The top-level fields every command's JSON document starts with: command, transport,
-// memory, data_path (and transport_detail), world_size, workers, servers, dtype, element_bytes, lr.
+// The top-level fields of every command that runs ranks: command, transport, memory, data_path
+// (and transport_detail), world_size.
+Json transportHeader(std::string_view command, const Transport& transport, const MemorySpace& memory);
+// Those, then workers, servers, dtype, element_bytes and lr: how table and bench documents start.
 Json documentHeader(std::string_view command, const Transport& transport, const MemorySpace& memory,
                     const Layout& layout, DType dtype);
+
+// This process's host name, control characters escaped ("" if it has none).
+std::string hostName();
 
 // "transport mpi, 5 ranks: n = 4 workers + 1 dedicated parameter-server rank (rank 4)".
 std::string describeRanks(std::string_view transport, int worldSize, const Layout& layout);
