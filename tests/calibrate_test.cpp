@@ -51,7 +51,7 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   const std::string file = (dir / "machine.yaml").string();
   const std::string json = (dir / "machine.json").string();
   auto argv = mpirun(2);
-  for (const auto& a : commsim({"calibrate", "-e", "16M", "-n", "5", "--name", "calibrated", "-o",
+  for (const auto& a : commsim({"calibrate", "-e", "16M", "-n", "10", "--name", "calibrated", "-o",
                                 file, "--json", json}))
     argv.push_back(a);
   const auto r = runProcess(argv, 120);
@@ -74,6 +74,10 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   const auto times = link.at("time_s").get<std::vector<double>>();
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{8, 1024, 65536, 4194304, 16777216}));
   ASSERT_EQ(times.size(), sizes.size());
+  const auto medians = link.at("median_s").get<std::vector<double>>();
+  ASSERT_EQ(medians.size(), sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    EXPECT_LE(times[i], medians[i]) << sizes[i] << " bytes: the fastest exchange is no slower than the median";
   EXPECT_DOUBLE_EQ(link.at("latency_s").get<double>(), times.front());
   EXPECT_DOUBLE_EQ(link.at("bandwidth_Bps").get<double>(), (16777216.0 - 4194304.0) / (times[4] - times[3]));
   EXPECT_NEAR(t.intraHost.bandwidthBps, link["bandwidth_Bps"].get<double>(), 0.5e6);  // whole MB/s
