@@ -88,6 +88,9 @@ std::vector<BadInput> tableCases() {
       // sizes that parse but cannot fit (SPEC §8): refused up front with the figure needed
       {"params_memory", {"-p", "4G"}, "3*p*s = 51539607552 bytes per rank"},
       {"params_unaddressable", {"-p", "16000000000G"}, "too many to address"},
+      // 8 ranks of 2^61 + 32 bytes: their total does not fit in 64 bits either
+      {"params_host_total_overflows", {"--local", "8", "-p", "192153584101141163"},
+       "2305843009213693956 bytes per rank, at least 4611686018427387904 bytes for the 8 rank(s)"},
       // lists and names
       {"dtype_unknown", {"-d", "int8"}, "dtype: 'int8' is not a known type"},
       {"dtype_not_on_host", {"-d", "bfloat16"}, "not supported in host memory"},

@@ -226,7 +226,10 @@ void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t
   const bool device = memory.isDevice();
   const std::uint64_t sharing = device ? 1 : static_cast<std::uint64_t>(transport.localSize());
   const std::uint64_t available = device ? memory.availableBytes() : availableHostMemory();
-  const std::uint64_t needed = overflows ? kLimit : perRank * sharing;
+  // The host's ranks together, saturating at kLimit (no host has 2^62 bytes): unchecked, 8 ranks
+  // of 2^61 bytes each wrapped around to 32 bytes, which fit.
+  const bool totalOverflows = overflows || perRank > kLimit / sharing;
+  const std::uint64_t needed = totalOverflows ? kLimit : perRank * sharing;
   std::uint64_t refuse[] = {overflows || (available && needed > available) ? 1u : 0u};
   progress::enter("agreeing that the buffers fit in memory", {}, true);
   transport.allreduce(refuse, ReduceOp::Max);
@@ -242,7 +245,8 @@ void ensureFitsInMemory(Transport& transport, MemorySpace& memory, std::uint64_t
                      "free memory (rank " + std::to_string(transport.rank()) + ": " +
                      std::to_string(available) + " bytes)");
   throw UsageError(p + " elements need 3*p*s = " + std::to_string(perRank) +
-                   " bytes per rank, " + std::to_string(needed) + " bytes for the " +
+                   " bytes per rank, " + (totalOverflows ? "at least " : "") +
+                   std::to_string(needed) + " bytes for the " +
                    std::to_string(sharing) + " rank(s) of this host, but only " +
                    std::to_string(available) + " bytes are available");
 }
