@@ -122,8 +122,8 @@ void endProcessGroup(pid_t pid) {
     if (waitpid(pid, nullptr, WNOHANG) == pid) break;
     usleep(10000);
   }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, WNOHANG);
+  kill(-pid, SIGKILL);       // also what it started, if that stayed
+  waitpid(pid, nullptr, 0);  // returns at once when reaped above; WNOHANG here left a zombie
 }
 
 // Runs argv with stdout and stderr into `log`, waiting for it, but no longer than timeoutS
