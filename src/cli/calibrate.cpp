@@ -206,7 +206,8 @@ void checkMeasured(const Measured& m) {
                 " and " + std::to_string(m.to) + " (" + m.between + ") could not be measured: " +
                 humanBytes(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
                 " us, no longer than " + humanBytes(m.sizes[last - 1]) + " (" +
-                figure(m.timeS[last - 1] * 1e6, 4) + " us); measure larger messages with -e, or more of them with -n on a busy machine");
+                figure(m.timeS[last - 1] * 1e6, 4) +
+                " us); measure larger messages with -e, or more of them with -n on a busy machine");
 }
 
 int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {

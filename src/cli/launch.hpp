@@ -34,10 +34,10 @@ double parseTimeout(const std::string& text);
 // reads it (digits, optionally K/M/G), rewritten to its digits for CLI11; at most INT_MAX. Use
 // with ->transform(). realNumber: a finite decimal number; use with ->check().
 CLI::Validator countOption();
+CLI::Validator realNumber(std::string allowed);
 // A count of repetitions (bench -w, -n, -c; calibrate --iters): digits only, from `least` to
 // 1000000; `what` names them in the message ("timed steps"). Throws UsageError.
 int parseRepetitions(const std::string& text, const char* name, int least, const char* what);
-CLI::Validator realNumber(std::string allowed);
 
 // Runs body on every rank and returns rank 0's exit status. UsageError (thrown alike on every
 // rank) propagates after MPI is shut down cleanly; any other error on any rank prints its rank
