@@ -1,6 +1,7 @@
 // Each paradigm, one synchronisation step on in-process ranks (threads): n = 4 workers (plus the
 // parameter server's dedicated rank), gradients of 64 KiB to 64 MiB. bytes/s is algbw (p*s per
 // step), `busbw` the busiest endpoint's bytes per second (SPEC §3).
+#include "commsim/algorithms.hpp"
 #include "inproc_driver.hpp"
 
 namespace {
@@ -8,7 +9,7 @@ namespace {
 constexpr int kWorkers = 4;
 
 void BM_Paradigm(benchmark::State& state, const char* name) {
-  const auto paradigm = commsim::makeParadigm(name);
+  const auto paradigm = commsim::makeAlgorithm(name);
   commsim::benchdrive::drive(state, *paradigm, kWorkers, static_cast<std::uint64_t>(state.range(0)));
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
 #include "commsim/inproc.hpp"
@@ -45,8 +46,8 @@ BenchResult benchOnRanks(const Paradigm& paradigm, int workers, std::uint64_t co
 }
 
 TEST(BenchmarkStep, EveryParadigmCheckedAndTimed) {
-  for (const auto& name : paradigmNames()) {
-    const auto paradigm = makeParadigm(name);
+  for (const auto& name : algorithmNames()) {
+    const auto paradigm = makeAlgorithm(name);
     const BenchSettings settings{2, 5, 2, kDefaultLearningRate};
     const BenchResult r = benchOnRanks(*paradigm, 4, 1001, settings);
     const Layout layout = layoutFor(4 + paradigm->dedicatedServers(), {paradigm.get()});

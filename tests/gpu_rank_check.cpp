@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/device.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
@@ -48,7 +49,7 @@ void checkControlPlane(Transport& t) {
 void checkParadigms(Transport& t, MemorySpace& memory) {
   for (const DType dtype : {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16}) {
     for (const char* name : {"all-to-all", "ring-allreduce"}) {
-      const auto paradigm = makeParadigm(name);
+      const auto paradigm = makeAlgorithm(name);
       const Layout layout = layoutFor(t.size(), {paradigm.get()});
       if (layout.workers > maxExactWorkers(dtype)) continue;
       for (const std::uint64_t count : {std::uint64_t{0}, std::uint64_t{3}, std::uint64_t{1000003}}) {

@@ -5,12 +5,20 @@
 #include <filesystem>
 #include <string>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/cost_model.hpp"
+#include "commsim/schedule.hpp"
 #include "commsim/error.hpp"
 #include "commsim/topology.hpp"
 
 namespace commsim {
 namespace {
+
+// Predicts with the registry's algorithm `name`.
+Prediction predict(const Topology& t, std::string_view name, int n, std::uint64_t p,
+                   std::size_t s, const AlgorithmOptions& a = {}, const PredictOptions& o = {}) {
+  return commsim::predict(t, *makeAlgorithm(name, a), n, p, s, o);
+}
 
 // p*s = 10^9 bytes, so p*s/B is 1 s at 1 GBps.
 constexpr std::uint64_t kP = 250'000'000;
@@ -152,7 +160,7 @@ TEST(TopologySchema, EveryShippedTopologyLoads) {
     EXPECT_EQ(t.name, entry.path().stem().string());
     EXPECT_FALSE(t.description.empty());
     const int n = static_cast<int>(std::min<long long>(t.slots(), 2));
-    const Prediction r = predict(t, ModelParadigm::RingAllreduce, n, kP, kS);
+    const Prediction r = predict(t, "ring-allreduce", n, kP, kS);
     if (n > 1) {
       EXPECT_GT(r.timeS, 0);
     }
@@ -167,26 +175,27 @@ Topology flatHost() {
 }
 
 void expectTime(const Prediction& r, double expected) {
-  EXPECT_NEAR(r.timeS, expected, expected * 1e-12) << modelParadigmName(r.paradigm) << " n=" << r.workers;
+  EXPECT_NEAR(r.timeS, expected, expected * 1e-12) << r.paradigm << " n=" << r.workers;
 }
 
 TEST(CostModel, FlatFormulasOfTheSpec) {
   const Topology t = flatHost();
   const double a = 1e-6, B = 1e9;
   // all-to-all: (n-1)a + (n-1)ps/B
-  auto r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  auto r = predict(t, "all-to-all", 4, kP, kS);
   expectTime(r, 3 * a + 3 * kPS / B);
   EXPECT_DOUBLE_EQ(r.latencyS, a);
   EXPECT_DOUBLE_EQ(r.bandwidthBps, B);
   EXPECT_EQ(r.bottleneck, "intra-host");
   EXPECT_NEAR(r.algbwBps, kPS / r.timeS, 1e-3);
   EXPECT_NEAR(r.busbwBps, 3 * kPS / r.timeS, 1e-3);
-  // parameter server, one dedicated server on the fourth slot: 2(a + n ps/B)
-  r = predict(t, ModelParadigm::ParameterServer, 3, kP, kS);
-  expectTime(r, 2 * (a + 3 * kPS / B));
+  // parameter server, one dedicated server on the fourth slot, receiving one gradient at a time:
+  // n rounds of push, one of pull, (n+1)a + 2n ps/B
+  r = predict(t, "parameter-server", 3, kP, kS);
+  expectTime(r, 4 * a + 2 * 3 * kPS / B);
   EXPECT_NEAR(r.busbwBps, 3 * kPS / r.timeS, 1e-3);
   // ring: 2(n-1)(a + ps/(nB))
-  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  r = predict(t, "ring-allreduce", 4, kP, kS);
   expectTime(r, 2 * 3 * (a + kPS / (4 * B)));
   EXPECT_NEAR(r.busbwBps, 2.0 * 3 / 4 * kPS / r.timeS, 1e-3);
 }
@@ -194,15 +203,15 @@ TEST(CostModel, FlatFormulasOfTheSpec) {
 TEST(CostModel, ParameterServerVariants) {
   const Topology t = flatHost();
   const double a = 1e-6, B = 1e9;
-  PredictOptions sharded;
-  sharded.servers = 2;  // each server's link carries n*p*s/k per phase
-  auto r = predict(t, ModelParadigm::ParameterServer, 2, kP, kS, sharded);
-  expectTime(r, 2 * (a + (2.0 / 2) * kPS / B));
-  EXPECT_EQ(r.variant, "k=2");
-  PredictOptions colocated;
-  colocated.colocated = true;  // worker 0 serves: (n-1) p s per phase
-  r = predict(t, ModelParadigm::ParameterServer, 4, kP, kS, colocated);
-  expectTime(r, 2 * (a + 3 * kPS / B));
+  AlgorithmOptions sharded;
+  sharded.servers = 2;  // each server's link carries n*p*s/k per phase, in n rounds of push
+  auto r = predict(t, "parameter-server", 2, kP, kS, sharded);
+  expectTime(r, 3 * a + 2 * (2.0 / 2) * kPS / B);
+  EXPECT_EQ(r.variant, "sharded k=2");
+  AlgorithmOptions colocated;
+  colocated.colocated = true;  // worker 0 serves: n-1 rounds of push, (n-1) p s per phase
+  r = predict(t, "parameter-server", 4, kP, kS, colocated);
+  expectTime(r, 4 * a + 2 * 3 * kPS / B);
   EXPECT_EQ(r.variant, "co-located");
 }
 
@@ -211,16 +220,16 @@ TEST(CostModel, GammaAddsTheReduction) {
   PredictOptions o;
   o.gammaSPerByte = 1e-10;
   const double a = 1e-6, B = 1e9, g = 1e-10;
-  expectTime(predict(t, ModelParadigm::AllToAll, 4, kP, kS, o), 3 * a + 3 * kPS / B + 3 * kPS * g);
-  expectTime(predict(t, ModelParadigm::ParameterServer, 3, kP, kS, o),
-             2 * (a + 3 * kPS / B) + 3 * kPS * g);
-  expectTime(predict(t, ModelParadigm::RingAllreduce, 4, kP, kS, o),
+  expectTime(predict(t, "all-to-all", 4, kP, kS, {}, o), 3 * a + 3 * kPS / B + 3 * kPS * g);
+  expectTime(predict(t, "parameter-server", 3, kP, kS, {}, o),
+             4 * a + 2 * 3 * kPS / B + 3 * kPS * g);
+  expectTime(predict(t, "ring-allreduce", 4, kP, kS, {}, o),
              6 * (a + kPS / (4 * B)) + 3.0 / 4 * kPS * g);
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {
   const Topology t = flatHost();
-  for (ModelParadigm k : {ModelParadigm::AllToAll, ModelParadigm::RingAllreduce}) {
+  for (const char* k : {"all-to-all", "ring-allreduce"}) {
     const auto r = predict(t, k, 1, kP, kS);
     EXPECT_EQ(r.timeS, 0);
     EXPECT_EQ(r.algbwBps, 0);
@@ -231,7 +240,7 @@ TEST(CostModel, OneWorkerMovesNothing) {
 TEST(CostModel, TooManyWorkersNamesTheFigures) {
   const Topology t = flatHost();
   try {
-    predict(t, ModelParadigm::ParameterServer, 4, kP, kS);
+    predict(t, "parameter-server", 4, kP, kS);
     FAIL() << "no error";
   } catch (const UsageError& e) {
     const std::string m = e.what();
@@ -239,8 +248,8 @@ TEST(CostModel, TooManyWorkersNamesTheFigures) {
     EXPECT_NE(m.find("needs 5 slots (4 workers + 1 dedicated server)"), std::string::npos) << m;
     EXPECT_NE(m.find("holds 4"), std::string::npos) << m;
   }
-  EXPECT_THROW(predict(t, ModelParadigm::RingAllreduce, 5, kP, kS), UsageError);
-  EXPECT_THROW(predict(t, ModelParadigm::RingAllreduce, 0, kP, kS), UsageError);
+  EXPECT_THROW(predict(t, "ring-allreduce", 5, kP, kS), UsageError);
+  EXPECT_THROW(predict(t, "ring-allreduce", 0, kP, kS), UsageError);
 }
 
 // Two hosts of two devices: devices at 10 GBps / 1 us, one 1 GBps NIC per host at 5 us, one
@@ -256,12 +265,12 @@ Topology twoHosts(int nics) {
 TEST(CostModel, HierarchicalSlowestLinkAndPathLatency) {
   const double a = 5e-6 + 1e-6;  // NIC + one switch: the slowest path
   // Ring 0->1->2->3->0: two hops cross the NICs, one message each way per host, so B = 1 GBps.
-  auto r = predict(twoHosts(1), ModelParadigm::RingAllreduce, 4, kP, kS);
+  auto r = predict(twoHosts(1), "ring-allreduce", 4, kP, kS);
   expectTime(r, 6 * (a + kPS / (4 * 1e9)));
   EXPECT_DOUBLE_EQ(r.latencyS, a);
   EXPECT_EQ(r.bottleneck, "nic");
   // Two workers on one host never leave it.
-  r = predict(twoHosts(1), ModelParadigm::RingAllreduce, 2, kP, kS);
+  r = predict(twoHosts(1), "ring-allreduce", 2, kP, kS);
   expectTime(r, 2 * (1e-6 + kPS / (2 * 10e9)));
   EXPECT_EQ(r.bottleneck, "intra-host");
 }
@@ -270,22 +279,24 @@ TEST(CostModel, AllToAllSharesTheHostNic) {
   const double a = 6e-6;
   // Each worker sends 2 gradients off-host; both workers of a host share its one NIC: 4 p s
   // through 1 GBps, while each worker's closed form counts (n-1) = 3 p s, so B = 0.75 GBps.
-  auto r = predict(twoHosts(1), ModelParadigm::AllToAll, 4, kP, kS);
+  auto r = predict(twoHosts(1), "all-to-all", 4, kP, kS);
   expectTime(r, 3 * a + 4 * kPS / 1e9);
   EXPECT_DOUBLE_EQ(r.bandwidthBps, 0.75e9);
   EXPECT_EQ(r.bottleneck, "host-nics");
   EXPECT_DOUBLE_EQ(r.linkBandwidthBps, 1e9);
-  // With a NIC per device, each worker's 2 p s off-host take 2 s: B = 1.5 GBps.
-  r = predict(twoHosts(2), ModelParadigm::AllToAll, 4, kP, kS);
-  expectTime(r, 3 * a + 2 * kPS / 1e9);
-  EXPECT_DOUBLE_EQ(r.bandwidthBps, 1.5e9);
+  // With a NIC per device, each of the n-1 rounds takes a worker's one gradient off-host at
+  // 1 GBps (round by round, as the code waits): 3 s, so B = 1 GBps.
+  r = predict(twoHosts(2), "all-to-all", 4, kP, kS);
+  expectTime(r, 3 * a + 3 * kPS / 1e9);
+  EXPECT_DOUBLE_EQ(r.bandwidthBps, 1e9);
 }
 
 TEST(CostModel, ParameterServerPlacedOnTheNextSlot) {
   // Workers 0, 1 on host 0, worker 2 and the server (slot 3) on host 1. The server receives one
-  // gradient over the device link and two through its NIC at 1 GBps, in parallel: 2 s a phase.
-  const auto r = predict(twoHosts(1), ModelParadigm::ParameterServer, 3, kP, kS);
-  expectTime(r, 2 * (6e-6 + 2 * kPS / 1e9));
+  // gradient at a time: two through its NIC at 1 GBps (1 s each), one over the device link at
+  // 10 GBps; then it sends all three at once, two through its NIC: 2 s.
+  const auto r = predict(twoHosts(1), "parameter-server", 3, kP, kS);
+  expectTime(r, 3 * 6e-6 + 1e-6 + (1 + 1 + 0.1 + 2) * kPS / 1e9);
   EXPECT_EQ(r.bottleneck, "nic");
   EXPECT_EQ(r.hostsUsed, 2);
 }
@@ -297,13 +308,13 @@ TEST(CostModel, OversubscribedCoreDividesByTheRatioUnderLoad) {
       "over.yaml");
   const double a = 2e-6;
   // All four hosts send at once: the core carries 4 GBps of demand at 2 GBps, B = 1/2 GBps.
-  auto r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  auto r = predict(t, "all-to-all", 4, kP, kS);
   expectTime(r, 3 * a + 3 * kPS / 0.5e9);
   EXPECT_EQ(r.bottleneck, "core");
-  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  r = predict(t, "ring-allreduce", 4, kP, kS);
   expectTime(r, 6 * (a + kPS / (4 * 0.5e9)));
   // Two hosts of four fit in the core's 2 GBps: the NIC rate holds.
-  r = predict(t, ModelParadigm::RingAllreduce, 2, kP, kS);
+  r = predict(t, "ring-allreduce", 2, kP, kS);
   expectTime(r, 2 * (a + kPS / (2 * 1e9)));
   EXPECT_EQ(r.bottleneck, "nic");
 }
@@ -315,26 +326,85 @@ TEST(CostModel, FatTreeLeafUplinksAndHops) {
       "fabric: {type: fat-tree, hosts_per_leaf: 2, oversubscription: 2, switch_latency: 1 us}\n",
       "tree.yaml");
   const double sameLeaf = 2e-6 + 1e-6, acrossLeaves = 2e-6 + 3e-6;
-  auto r = predict(t, ModelParadigm::RingAllreduce, 2, kP, kS);
+  auto r = predict(t, "ring-allreduce", 2, kP, kS);
   expectTime(r, 2 * (sameLeaf + kPS / (2 * 1e9)));
   // A ring sends one message a step up each leaf: the taper does not bite.
-  r = predict(t, ModelParadigm::RingAllreduce, 4, kP, kS);
+  r = predict(t, "ring-allreduce", 4, kP, kS);
   expectTime(r, 6 * (acrossLeaves + kPS / (4 * 1e9)));
   // All-to-all sends 4 p s up each leaf's 1 GBps: B = 3/4 GBps.
-  r = predict(t, ModelParadigm::AllToAll, 4, kP, kS);
+  r = predict(t, "all-to-all", 4, kP, kS);
   expectTime(r, 3 * acrossLeaves + 4 * kPS / 1e9);
   EXPECT_EQ(r.bottleneck, "leaf-uplinks");
 }
 
-TEST(CostModel, ParadigmNames) {
-  for (ModelParadigm k : allModelParadigms()) EXPECT_EQ(parseModelParadigm(modelParadigmName(k)), k);
+TEST(CostModel, UnknownAlgorithmNamesTheAllowed) {
   try {
-    parseModelParadigm("allreduce");
+    makeAlgorithm("allreduce");
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("'allreduce'"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("ring-allreduce"), std::string::npos);
+    for (const auto& name : algorithmNames())
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << name;
   }
+}
+
+// On one flat link the model, laying the algorithm's recorded rounds on the link, gives the
+// algorithm's own closed form (Paradigm::alphaBeta): the two descriptions cannot drift apart.
+// p is a multiple of every n used, so every chunk is the same size.
+TEST(CostModel, RecordedScheduleGivesEachAlgorithmsClosedForm) {
+  const Topology t = parseTopology("hosts: 1\ndevices_per_host: 64\n"
+                                   "intra_host: {bandwidth: 1 GBps, latency: 1 us}\n",
+                                   "flat64.yaml");
+  const double a = 1e-6, B = 1e9, g = 1e-10;
+  const std::uint64_t p = 720720 * 16;  // divisible by 1..16 and by 2^k segments
+  const double ps = static_cast<double>(p) * 4;
+  for (const auto& name : algorithmNames()) {
+    for (int n : {1, 2, 3, 4, 5, 6, 7, 8, 12, 16}) {
+      AlgorithmOptions o;
+      if (name == "hierarchical-ring" && n % 4 == 0) o.ranksPerHost = 4;
+      const auto algorithm = makeAlgorithm(name, o);
+      const Layout layout = modelLayout(t, *algorithm, n);
+      const AlphaBeta ab = algorithm->alphaBeta(layout);
+      EXPECT_FALSE(ab.formula.empty()) << name;
+      PredictOptions po;
+      po.gammaSPerByte = g;
+      const Prediction r = commsim::predict(t, *algorithm, n, p, 4, po);
+      const double want = ab.alphas * a + ab.bandwidthUnits * ps / B + ab.reduceUnits * ps * g;
+      EXPECT_NEAR(r.latencyTermS, ab.alphas * a, 1e-15) << name << " n=" << n;
+      EXPECT_NEAR(r.bandwidthTermS, ab.bandwidthUnits * ps / B, 1e-12) << name << " n=" << n;
+      EXPECT_NEAR(r.reduceTermS, ab.reduceUnits * ps * g, 1e-12) << name << " n=" << n;
+      EXPECT_NEAR(r.timeS, want, want * 1e-9 + 1e-15) << name << " n=" << n;
+    }
+  }
+}
+
+// The recorded schedule is the code's: its messages and bytes are the algorithm's closed form.
+TEST(Schedule, RecordsWhatTheCodeSends) {
+  for (const auto& name : algorithmNames()) {
+    for (int n : {2, 3, 5, 8}) {
+      for (std::uint64_t p : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{1000003}}) {
+        const auto algorithm = makeAlgorithm(name);
+        Layout layout;
+        layout.workers = n;
+        layout.servers = algorithm->dedicatedServers();
+        layout.worldSize = n + layout.servers;
+        const Schedule s = recordSchedule(*algorithm, layout, p, 4);
+        const Expectation e = algorithm->expect(layout, p, 4);
+        std::uint64_t bytes = 0;
+        for (const auto& m : s.messages) bytes += m.bytes;
+        EXPECT_EQ(s.messages.size(), e.messages) << name << " n=" << n << " p=" << p;
+        EXPECT_EQ(bytes, e.totalBytes) << name << " n=" << n << " p=" << p;
+        for (int r = 0; r + 1 <= s.rounds; ++r)
+          EXPECT_LE(s.roundBegin[static_cast<std::size_t>(r)], s.roundBegin[static_cast<std::size_t>(r) + 1]);
+      }
+    }
+  }
+  // The ring's rounds are its 2(n-1) steps, n messages each.
+  Layout ring{4, 4, 0};
+  const Schedule s = recordSchedule(*makeAlgorithm("ring-allreduce"), ring, 400, 4);
+  EXPECT_EQ(s.rounds, 6);
+  for (int r = 0; r < 6; ++r)
+    EXPECT_EQ(s.roundBegin[static_cast<std::size_t>(r) + 1] - s.roundBegin[static_cast<std::size_t>(r)], 4u);
 }
 
 }  // namespace

@@ -6,52 +6,26 @@
 #include <mutex>
 #include <tuple>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/chunks.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/inproc.hpp"
+#include "algorithm_forms.hpp"
 
 namespace commsim {
 namespace {
 
 struct Case {
   std::string name;
-  int shards = 1;
-  bool colocated = false;
+  AlgorithmOptions options;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.name << (c.colocated ? " co-located" : "") << (c.shards > 1 ? " k=" + std::to_string(c.shards) : "");
-}
-
-std::unique_ptr<Paradigm> make(const Case& c) {
-  return makeParadigm(c.name, c.shards, c.colocated);
-}
-
-// The closed forms of SPEC §1, for n workers.
-Expectation closedForm(const Case& c, std::uint64_t n, std::uint64_t p, std::uint64_t s) {
-  Expectation e;
-  if (c.name == "all-to-all") {
-    e.messages = n * (n - 1);
-    e.totalBytes = n * (n - 1) * p * s;
-    e.minMessageBytes = e.maxMessageBytes = e.messages ? p * s : 0;
-  } else if (c.name == "ring-allreduce") {
-    e.messages = 2 * n * (n - 1);
-    e.totalBytes = 2 * (n - 1) * p * s;
-    e.minMessageBytes = e.messages ? p / n * s : 0;
-    e.maxMessageBytes = e.messages ? (p + n - 1) / n * s : 0;
-  } else if (c.colocated) {
-    e.messages = 2 * (n - 1);
-    e.totalBytes = 2 * (n - 1) * p * s;
-    e.minMessageBytes = e.maxMessageBytes = e.messages ? p * s : 0;
-  } else {
-    const std::uint64_t k = c.shards;
-    e.messages = 2 * n * k;
-    e.totalBytes = 2 * n * p * s;
-    e.minMessageBytes = p / k * s;
-    e.maxMessageBytes = (p + k - 1) / k * s;
-  }
-  return e;
+  *os << c.name << (c.options.colocated ? " co-located" : "")
+      << (c.options.servers > 1 ? " k=" + std::to_string(c.options.servers) : "")
+      << (c.options.segments > 1 ? " K=" + std::to_string(c.options.segments) : "")
+      << (c.options.ranksPerHost ? " G=" + std::to_string(c.options.ranksPerHost) : "");
 }
 
 using Param = std::tuple<Case, int, std::uint64_t, DType>;
@@ -60,9 +34,13 @@ class ParadigmInproc : public ::testing::TestWithParam<Param> {};
 
 TEST_P(ParadigmInproc, CountsEqualClosedFormAndResultIsExact) {
   const auto& [c, n, p, dtype] = GetParam();
-  const auto paradigm = make(c);
+  if (c.options.ranksPerHost && n % c.options.ranksPerHost != 0)
+    GTEST_SKIP() << "G = " << c.options.ranksPerHost << " does not divide n = " << n;
+  const auto paradigm = makeAlgorithm(c.name, c.options);
   const int world = n + paradigm->dedicatedServers();
-  const Layout layout = layoutFor(world, {paradigm.get()});
+  Layout layout = layoutFor(world, {paradigm.get()});
+  layout.workersPerHost = n;  // threads of one process: one host
+  paradigm->validate(layout);
   ASSERT_EQ(layout.workers, n);
   const std::uint64_t s = elementBytes(dtype);
 
@@ -74,14 +52,17 @@ TEST_P(ParadigmInproc, CountsEqualClosedFormAndResultIsExact) {
     results.push_back(r);
   });
   ASSERT_EQ(results.size(), static_cast<std::size_t>(world));
-  const Expectation want = closedForm(c, n, p, s);
+  const std::uint64_t G = c.options.ranksPerHost ? c.options.ranksPerHost : n;
+  const testing_forms::Form want = testing_forms::specForm(c.name, c.options, n, p, s, G);
   for (const StepResult& r : results) {  // every rank sees the same global sums
     EXPECT_EQ(r.counters.messagesSent, want.messages);
     EXPECT_EQ(r.counters.bytesSent, want.totalBytes);
     EXPECT_EQ(r.counters.messagesReceived, want.messages);
     EXPECT_EQ(r.counters.bytesReceived, want.totalBytes);
-    EXPECT_EQ(r.counters.minMessageBytes, want.minMessageBytes);
-    EXPECT_EQ(r.counters.maxMessageBytes, want.maxMessageBytes);
+    if (want.sizes) {
+      EXPECT_EQ(r.counters.minMessageBytes, want.minMessageBytes);
+      EXPECT_EQ(r.counters.maxMessageBytes, want.maxMessageBytes);
+    }
     EXPECT_EQ(r.expected.messages, want.messages);
     EXPECT_EQ(r.expected.totalBytes, want.totalBytes);
     EXPECT_EQ(r.wrong, 0u);
@@ -91,8 +72,11 @@ TEST_P(ParadigmInproc, CountsEqualClosedFormAndResultIsExact) {
 
 std::string caseName(const ::testing::TestParamInfo<Param>& info) {
   const auto& [c, n, p, dtype] = info.param;
-  std::string name = c.name + (c.colocated ? "_colocated" : "") +
-                     (c.shards > 1 ? "_k" + std::to_string(c.shards) : "") + "_n" +
+  const AlgorithmOptions& o = c.options;
+  std::string name = c.name + (o.colocated ? "_colocated" : "") +
+                     (o.servers > 1 ? "_k" + std::to_string(o.servers) : "") +
+                     (o.segments > 1 ? "_K" + std::to_string(o.segments) : "") +
+                     (o.ranksPerHost ? "_G" + std::to_string(o.ranksPerHost) : "") + "_n" +
                      std::to_string(n) + "_p" + std::to_string(p) + "_" +
                      std::string(dtypeName(dtype));
   for (char& ch : name)
@@ -100,11 +84,17 @@ std::string caseName(const ::testing::TestParamInfo<Param>& info) {
   return name;
 }
 
-const std::vector<Case> kCases = {{"all-to-all"},
-                                  {"ring-allreduce"},
-                                  {"parameter-server"},
-                                  {"parameter-server", 3},
-                                  {"parameter-server", 1, true}};
+// Every algorithm of the registry with its defaults, and the variants its options make.
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (const auto& name : algorithmNames()) out.push_back({name, {}});
+  out.push_back({"parameter-server", {.servers = 3}});
+  out.push_back({"parameter-server", {.colocated = true}});
+  out.push_back({"binary-tree", {.segments = 3}});
+  out.push_back({"hierarchical-ring", {.ranksPerHost = 2}});
+  return out;
+}
+const std::vector<Case> kCases = cases();
 
 INSTANTIATE_TEST_SUITE_P(
     Float32, ParadigmInproc,

@@ -1,15 +1,13 @@
 // The alpha-beta cost model of one synchronisation step (SPEC §4), on a topology.
 //
-// Each paradigm keeps its closed form; the topology decides alpha and B:
-//   all-to-all        T = (n-1)*alpha + (n-1)*p*s/B                + (n-1)*p*s*gamma
-//   parameter server  T = 2*(alpha + (n/k)*p*s/B)                   + (n/k)*p*s*gamma
-//   (co-located)      T = 2*(alpha + (n-1)*p*s/B)                   + (n-1)*p*s*gamma
-//   ring all-reduce   T = 2(n-1)*(alpha + p*s/(n*B))                + (n-1)/n*p*s*gamma
-// alpha is the latency of the slowest path any message of the step takes. B is the bandwidth the
-// busiest endpoint effectively gets: the step's messages are laid on the topology's links (device
-// link, NIC, host NICs, leaf uplinks, oversubscribed core), the link that takes longest to carry
-// its bytes sets the bandwidth time, and B is the busiest endpoint's bytes over that time. On one
-// flat link this is the link's bandwidth, as in SPEC §4. docs/predict.md explains each refinement.
+// The model does not keep its own copy of any algorithm: it records the algorithm's messages by
+// running its code (commsim/schedule.hpp) and times the recorded rounds on the topology. Each
+// round costs the latency of its slowest path, plus the time of the link that takes longest to
+// carry the round's bytes (device link, NIC, host NICs, leaf uplinks, oversubscribed core; every
+// message of a round in flight together, full duplex), plus gamma times the most bytes any rank
+// reduces after it. On one flat link this is each algorithm's own closed form
+// (Paradigm::alphaBeta), which tests/model_test.cpp checks for every algorithm.
+// docs/predict.md explains each refinement.
 #pragma once
 
 #include <cstddef>
@@ -18,53 +16,47 @@
 #include <string_view>
 #include <vector>
 
+#include "commsim/paradigm.hpp"
 #include "commsim/topology.hpp"
 
 namespace commsim {
 
-enum class ModelParadigm { AllToAll, ParameterServer, RingAllreduce };
-
-// "all-to-all", "parameter-server", "ring-allreduce" (the names of the table command).
-std::string_view modelParadigmName(ModelParadigm kind);
-// Throws UsageError naming the value and the allowed names.
-ModelParadigm parseModelParadigm(std::string_view name);
-const std::vector<ModelParadigm>& allModelParadigms();
-
 struct PredictOptions {
-  int servers = 1;          // parameter server: k sharded dedicated servers, each owning p/k
-  bool colocated = false;   // parameter server on worker 0 instead of a dedicated process
   double gammaSPerByte = 0;  // reduction cost, seconds per byte reduced
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free
-// slots. Returns how many slots the paradigm needs for n workers.
-long long slotsNeeded(ModelParadigm kind, int workers, const PredictOptions& options);
+// slots. The layout carries the workers per host so placed (0 when uneven), as a launcher's would.
+Layout modelLayout(const Topology& topology, const Paradigm& paradigm, int workers);
 
 struct Prediction {
-  ModelParadigm paradigm = ModelParadigm::AllToAll;
-  std::string variant;  // "", "k=2", "co-located"
+  std::string paradigm;
+  std::string variant;
   int workers = 0;
   std::uint64_t params = 0;
   std::size_t elementBytes = 0;
 
   double timeS = 0;
-  double latencyTermS = 0;    // the alpha part
-  double bandwidthTermS = 0;  // the p*s/B part
+  double latencyTermS = 0;    // the alpha part: each round's slowest path
+  double bandwidthTermS = 0;  // the bytes part: each round's slowest link
   double reduceTermS = 0;     // the gamma part
   double algbwBps = 0;        // p*s / time (0 when time is 0)
   double busbwBps = 0;        // busbwFactor * p*s / time
-  double busbwFactor = 0;     // SPEC §3: (n-1), n/k, (n-1) co-located, 2(n-1)/n
+  double busbwFactor = 0;     // SPEC §3, the algorithm's own
+  int rounds = 0;             // dependent rounds of messages, from the recorded schedule
+  std::string formula;        // the algorithm's closed form on one flat link (alphaBeta)
 
-  double latencyS = 0;        // alpha used
-  double bandwidthBps = 0;    // B used (0 when nothing crosses a link)
-  std::string bottleneck;     // the link that sets B: "intra-host", "nic", "host-nics",
-                              // "leaf-uplinks", "core"; "none" when no message moves
+  double latencyS = 0;        // the largest alpha any message pays
+  double bandwidthBps = 0;    // B the busiest sender effectively gets (0 when nothing moves)
+  std::string bottleneck;     // the link that carries the most time: "intra-host", "nic",
+                              // "host-nics", "leaf-uplinks", "core"; "none" when no byte moves
   double linkBandwidthBps = 0;  // the raw bandwidth of that link
   int hostsUsed = 0;
 };
 
-// Throws UsageError when the topology has fewer slots than the paradigm needs, or on bad n, k.
-Prediction predict(const Topology& topology, ModelParadigm kind, int workers,
+// Throws UsageError when the topology has fewer slots than the algorithm needs, on bad n or gamma,
+// or when the algorithm refuses the layout (Paradigm::validate).
+Prediction predict(const Topology& topology, const Paradigm& paradigm, int workers,
                    std::uint64_t params, std::size_t elementBytes,
                    const PredictOptions& options = {});
 

@@ -76,6 +76,11 @@ StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, Memory
 // needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.
 Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms);
 
+// The workers per host as the launcher placed them: G when workers 0..n-1 fall into n/G blocks of
+// G consecutive ranks, each block on one host (hostId identifies this rank's host); 0 when the
+// placement is uneven. Collective.
+int placedWorkersPerHost(Transport& transport, int workers, std::uint64_t hostId);
+
 // Refuses, on every rank alike, a p whose 3*p*s bytes per rank (SPEC §8) cannot fit in `memory`:
 // the product overflows, or the ranks of some host together need more than its available host
 // memory, or a rank needs more than its share of its GPU's free memory (availableBytes). `what`

@@ -1,6 +1,7 @@
-// A paradigm is one way to synchronise gradients, written once against Transport and MemorySpace.
-// Adding one means adding one small description (this interface) and registering it; the harness
-// does the rest: buffers, inputs, timing, counting, checking and printing.
+// A paradigm (an algorithm) is one way to synchronise gradients, written once against Transport and
+// MemorySpace. Adding one means one file that implements this interface (its code, its closed
+// forms, its alpha-beta cost) and one line in the registry (commsim/algorithms.hpp); the harness,
+// the cost model (which records the algorithm's own messages) and the simulator do the rest.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,9 @@ struct Layout {
   int worldSize = 1;
   int workers = 1;
   int servers = 0;  // dedicated server ranks, after the workers
+  // Workers per host as the launcher placed them (consecutive ranks share a host); 0 when the
+  // placement is unknown or uneven. Hierarchical algorithms group workers by it.
+  int workersPerHost = 0;
 
   bool isWorker(int rank) const { return rank < workers; }
   bool isServer(int rank) const { return rank >= workers && rank < workers + servers; }
@@ -71,9 +75,23 @@ struct StepContext {
   }
 };
 
+// The alpha-beta cost of one step on a single flat link of latency alpha and bandwidth B, with a
+// reduction cost gamma per byte (SPEC §4), as this algorithm's code sends and reduces:
+//   T = alphas*alpha + bandwidthUnits*p*s/B + reduceUnits*p*s*gamma
+// alphas counts the dependent rounds of messages, bandwidthUnits the p*s units that the busiest
+// endpoint must move one after the other, reduceUnits those the busiest reducer sums. `formula`
+// says the same in words for the output and docs/algorithms.md.
+struct AlphaBeta {
+  double alphas = 0;
+  double bandwidthUnits = 0;
+  double reduceUnits = 0;
+  std::string formula;
+};
+
 // Tags keep the phases of one step apart.
 enum Tag : int { kTagGradient = 100, kTagParameters = 101, kTagReduceScatter = 102,
-                 kTagAllGather = 103 };
+                 kTagAllGather = 103, kTagFold = 104, kTagUnfold = 105, kTagExchange = 106,
+                 kTagReduce = 107, kTagBroadcast = 108, kTagInterHost = 109 };
 
 class Paradigm {
  public:
@@ -92,6 +110,14 @@ class Paradigm {
   virtual Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const = 0;
   // Bytes sent by the busiest endpoint divided by p*s (SPEC §3), for busbw.
   virtual double busbwFactor(const Layout& layout) const = 0;
+  // The closed-form cost on one flat link (SPEC §4); the cost model on a topology instead lays the
+  // algorithm's recorded messages on the links (commsim/schedule.hpp), and on a flat link the two
+  // agree (tests/model_test.cpp).
+  // Every registered algorithm states one (tests/model_test.cpp); a library's baseline has none.
+  virtual AlphaBeta alphaBeta(const Layout& /*layout*/) const { return {}; }
+  // Throws UsageError when the algorithm cannot run on this layout (e.g. a group size that does
+  // not divide n). Every rank calls it before any data moves.
+  virtual void validate(const Layout& /*layout*/) const {}
   // The [offset, offset+count) range of `out` this rank checks after the step.
   virtual std::pair<std::uint64_t, std::uint64_t> checkedRange(const Layout& layout, int rank,
                                                                std::uint64_t p) const;
@@ -100,13 +126,10 @@ class Paradigm {
   virtual void run(StepContext& ctx) const = 0;
 };
 
+// Each algorithm's file defines its factory; the registry (commsim/algorithms.hpp) lists them.
 std::unique_ptr<Paradigm> makeAllToAll();
 std::unique_ptr<Paradigm> makeParameterServer(int shards = 1);  // k dedicated server ranks
 std::unique_ptr<Paradigm> makeParameterServerColocated();        // server on worker 0
 std::unique_ptr<Paradigm> makeRingAllreduce();
-
-// The three paradigms of the table, by their names; throws UsageError for others.
-std::unique_ptr<Paradigm> makeParadigm(std::string_view name, int shards = 1, bool colocated = false);
-const std::vector<std::string>& paradigmNames();
 
 }  // namespace commsim

@@ -304,7 +304,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
                                  {"warmup-iters", static_cast<std::uint64_t>(warmup)},
                                  {"check-iters", static_cast<std::uint64_t>(checks)}});
     ensureRanksAgree(t, agreed);
-    const Layout layout = selection.layoutFor(t.size());
+    const Layout layout = selection.layoutFor(t);
     const std::vector<Case> cases = selection.cases(t, memory, layout);
     Json skipped = Json::array();
     std::size_t runnable = 0;
@@ -371,8 +371,8 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
 
 void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
   auto o = std::make_shared<BenchOptions>();
-  o->selection.paradigms = paradigmNames();  // and, unless --paradigm is given, the baseline
-                                             // of the backend's library (defaultBaselines)
+  // The table's three, and, unless --paradigm is given, the baseline of the backend's library
+  // (defaultBaselines).
   CLI::App* app = root.add_subcommand(
       "bench", "Sweep message sizes for every paradigm and baseline: time, bandwidth, counts");
   app->add_option("-b,--minbytes", o->minBytes,
@@ -391,9 +391,7 @@ void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
                   "ones; 0 checks only the counts")
       ->capture_default_str();
   o->output.add(app);
-  addSelectionOptions(app, o->selection,
-                      "Paradigms and baselines, comma-separated: all-to-all, parameter-server, "
-                      "ring-allreduce, mpi-allreduce, nccl-allreduce");
+  addSelectionOptions(app, o->selection, /*allowBaselines=*/true);
   const CLI::Option* chosen = app->get_option("--paradigm");
   commands.push_back({app, [o, chosen](ProcessArgs args) {
                         if (chosen->count() == 0)

@@ -1,6 +1,7 @@
 #include "model_options.hpp"
 
 #include "launch.hpp"
+#include "selection.hpp"
 
 namespace commsim::cli {
 
@@ -17,17 +18,11 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
       ->required()
       ->delimiter(',');
   app->add_option("--paradigm", a.paradigms,
-                  "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce "
-                  "(default: all three)")
+                  algorithmHelp(false) + " (default: the table's three)")
       ->delimiter(',');
   app->add_option("-d,--dtype", a.dtype, "Element type: " + std::string(help.dtypes))
       ->capture_default_str();
-  app->add_option("--servers", a.servers,
-                  "Parameter server: k sharded dedicated servers, each owning p/k")
-      ->transform(countOption())
-      ->capture_default_str();
-  app->add_flag("--colocated", a.colocated,
-                "Parameter server: on worker 0 instead of a dedicated slot");
+  addAlgorithmOptions(app, a.algorithm);
   app->add_option("--gamma", a.gamma, std::string(help.gamma))
       ->check(realNumber("seconds per byte, at least 0, e.g. 1e-10"))
       ->capture_default_str();
@@ -35,6 +30,15 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
       ->capture_default_str();
   app->add_option("--json", a.jsonFile, "Also write the JSON document to this file");
   app->add_option("--csv", a.csvFile, "Also write the rows as CSV to this file");
+}
+
+std::vector<std::unique_ptr<Paradigm>> modelAlgorithms(const ModelArgs& a) {
+  validateAlgorithmOptions(a.algorithm);
+  std::vector<std::string> names = expandAlgorithmList(a.paradigms);
+  if (names.empty()) names = algorithmNames(/*tableRowsOnly=*/true);
+  std::vector<std::unique_ptr<Paradigm>> out;
+  for (const auto& name : names) out.push_back(makeAlgorithm(name, a.algorithm));
+  return out;
 }
 
 }  // namespace commsim::cli

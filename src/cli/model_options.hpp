@@ -5,9 +5,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "commsim/algorithms.hpp"
 
 namespace commsim::cli {
 
@@ -17,8 +20,7 @@ struct ModelArgs {
   std::vector<std::string> params;
   std::vector<std::string> paradigms;
   std::string dtype = "float32";
-  int servers = 1;
-  bool colocated = false;
+  AlgorithmOptions algorithm;
   double gamma = 0;
   std::string format = "text";
   std::string jsonFile;
@@ -33,5 +35,9 @@ struct ModelOptionHelp {
 };
 
 void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
+
+// The algorithms --paradigm names (the table's three when none), made with the algorithm options,
+// all checked; throws UsageError.
+std::vector<std::unique_ptr<Paradigm>> modelAlgorithms(const ModelArgs& a);
 
 }  // namespace commsim::cli

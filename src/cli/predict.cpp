@@ -62,14 +62,14 @@ std::string oneLine(const Topology& t) {
 }
 
 std::string paradigmLabel(const Prediction& p) {
-  std::string s(modelParadigmName(p.paradigm));
+  std::string s = p.paradigm;
   if (!p.variant.empty()) s += " (" + p.variant + ")";
   return s;
 }
 
 Json row(const Topology& t, DType dtype, const Prediction& p) {
   return Json{{"topology", t.name},
-              {"paradigm", modelParadigmName(p.paradigm)},
+              {"paradigm", p.paradigm},
               {"variant", p.variant},
               {"workers", p.workers},
               {"params", p.params},
@@ -86,7 +86,9 @@ Json row(const Topology& t, DType dtype, const Prediction& p) {
               {"bandwidth_Bps", p.bandwidthBps},
               {"bottleneck", p.bottleneck},
               {"link_bandwidth_Bps", p.linkBandwidthBps},
-              {"hosts_used", p.hostsUsed}};
+              {"hosts_used", p.hostsUsed},
+              {"rounds", p.rounds},
+              {"formula", p.formula}};
 }
 
 Json document(const Topology& t, DType dtype, const PredictArgs& a, const std::vector<Json>& rows) {
@@ -143,18 +145,16 @@ int runPredict(const PredictArgs& a) {
   const std::vector<int> workers = parseWorkers(a.workers);
   std::vector<std::uint64_t> params;
   for (const auto& t : a.params) params.push_back(parseSize(t, "--params"));
-  std::vector<ModelParadigm> kinds;
-  for (const auto& name : a.paradigms) kinds.push_back(parseModelParadigm(name));
-  if (kinds.empty()) kinds = allModelParadigms();
-  const PredictOptions options{a.servers, a.colocated, a.gamma};
+  const auto algorithms = modelAlgorithms(a);
+  const PredictOptions options{a.gamma};
   if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
 
   std::vector<Prediction> predictions;
   for (int n : workers)
     for (std::uint64_t p : params)
-      for (ModelParadigm k : kinds)
-        predictions.push_back(predict(topo, k, n, p, elementBytes(dtype), options));
+      for (const auto& algorithm : algorithms)
+        predictions.push_back(predict(topo, *algorithm, n, p, elementBytes(dtype), options));
 
   std::vector<Json> rows;
   for (const auto& p : predictions) rows.push_back(row(topo, dtype, p));

@@ -9,18 +9,61 @@
 
 namespace commsim::cli {
 
-void addSelectionOptions(CLI::App* app, SelectionOptions& o, const std::string& paradigmHelp) {
-  app->add_option("-d,--dtype", o.dtype,
-                  "Element type: float32 or float64; with device memory also float16, bfloat16")
-      ->capture_default_str();
-  app->add_option("--paradigm", o.paradigms, paradigmHelp)->delimiter(',')->capture_default_str();
+namespace {
+// Every name --paradigm takes, in the order the agreement mask numbers them.
+std::vector<std::string> knownNames(bool withBaselines) {
+  std::vector<std::string> known = algorithmNames();
+  if (withBaselines) known.insert(known.end(), baselineNames().begin(), baselineNames().end());
+  return known;
+}
+}  // namespace
+
+std::string algorithmHelp(bool withBaselines) {
+  return std::string(withBaselines ? "Algorithms and baselines" : "Algorithms") +
+         ", comma-separated: " + joinNames(knownNames(withBaselines)) +
+         ", or all (every algorithm; `commsim list` describes them)";
+}
+
+void addAlgorithmOptions(CLI::App* app, AlgorithmOptions& o) {
   app->add_option("--servers", o.servers,
-                  "Parameter server: k sharded server ranks (the last k ranks)")
+                  "parameter-server: k sharded server ranks (the last k ranks)")
       ->transform(countOption())
       ->capture_default_str();
   app->add_flag("--colocated", o.colocated,
-                "Parameter server: run the server on worker 0 instead of a dedicated rank");
+                "parameter-server: run the server on worker 0 instead of a dedicated rank");
+  app->add_option("--segments", o.segments,
+                  "binary-tree: pipeline the gradient in K segments")
+      ->transform(countOption())
+      ->capture_default_str();
+  app->add_option("--ranks-per-host", o.ranksPerHost,
+                  "hierarchical-ring: G workers per host group, dividing n (default: the "
+                  "workers per host as placed)")
+      ->transform(countOption());
+}
+
+void addSelectionOptions(CLI::App* app, SelectionOptions& o, bool allowBaselines) {
+  app->add_option("-d,--dtype", o.dtype,
+                  "Element type: float32 or float64; with device memory also float16, bfloat16")
+      ->capture_default_str();
+  app->add_option("--paradigm", o.paradigms, algorithmHelp(allowBaselines))
+      ->delimiter(',')
+      ->capture_default_str();
+  addAlgorithmOptions(app, o.algorithm);
   addBackendOptions(app, o.backend);
+}
+
+void validateAlgorithmOptions(const AlgorithmOptions& o) {
+  if (o.servers < 1)
+    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
+  if (o.colocated && o.servers != 1)
+    throw UsageError("servers: " + std::to_string(o.servers) +
+                     " cannot be combined with --colocated (the co-located server is one, on "
+                     "worker 0; allowed: --servers K or --colocated)");
+  if (o.segments < 1)
+    throw UsageError("segments: " + std::to_string(o.segments) + " is not allowed (at least 1)");
+  if (o.ranksPerHost < 0)
+    throw UsageError("ranks-per-host: " + std::to_string(o.ranksPerHost) +
+                     " is not allowed (at least 1, dividing the workers)");
 }
 
 Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
@@ -29,28 +72,19 @@ Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
   if (o.backend.memory == "host" && !hostSupports(s.dtype))
     throw UsageError("dtype: " + o.dtype +
                      " is not supported in host memory (allowed: float32, float64)");
-  if (o.servers < 1)
-    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
-  if (o.colocated && o.servers != 1)
-    throw UsageError("servers: " + std::to_string(o.servers) +
-                     " cannot be combined with --colocated (the co-located server is one, on "
-                     "worker 0; allowed: --servers K or --colocated)");
-  s.servers = o.servers;
-  s.colocated = o.colocated;
-  std::vector<std::string> known = paradigmNames();
-  if (allowBaselines) known.insert(known.end(), baselineNames().begin(), baselineNames().end());
-  for (const auto& name : o.paradigms) {
+  validateAlgorithmOptions(o.algorithm);
+  s.algorithm = o.algorithm;
+  const std::vector<std::string> known = knownNames(allowBaselines);
+  for (const auto& name : expandAlgorithmList(o.paradigms)) {
     Entry e;
     e.name = name;
     const auto at = std::find(known.begin(), known.end(), name);
-    if (at == known.end()) {
-      std::string allowed;
-      for (const auto& k : known) allowed += (allowed.empty() ? "" : ", ") + k;
-      throw UsageError("paradigm: '" + name + "' is not known (allowed: " + allowed + ")");
-    }
+    if (at == known.end())
+      throw UsageError("paradigm: '" + name + "' is not known (allowed: " + joinNames(known) +
+                       ", all)");
     s.mask |= std::uint64_t{1} << (at - known.begin());
     e.baseline = isBaselineName(name);
-    if (!e.baseline) e.paradigm = makeParadigm(name, o.servers, o.colocated);
+    if (!e.baseline) e.paradigm = makeAlgorithm(name, o.algorithm);
     s.entries.push_back(std::move(e));
   }
   if (s.entries.empty()) throw UsageError("paradigm: the list is empty (name at least one)");
@@ -60,15 +94,21 @@ Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
 std::vector<std::pair<const char*, std::uint64_t>> Selection::agreed() const {
   return {{"dtype", static_cast<std::uint64_t>(dtype)},
           {"paradigms", mask},
-          {"servers", static_cast<std::uint64_t>(servers)},
-          {"colocated", colocated ? 1u : 0u}};
+          {"servers", static_cast<std::uint64_t>(algorithm.servers)},
+          {"colocated", algorithm.colocated ? 1u : 0u},
+          {"segments", static_cast<std::uint64_t>(algorithm.segments)},
+          {"ranks-per-host", static_cast<std::uint64_t>(algorithm.ranksPerHost)}};
 }
 
-Layout Selection::layoutFor(int worldSize) const {
+Layout Selection::layoutFor(Transport& transport) const {
   std::vector<const Paradigm*> views;
   for (const auto& e : entries)
     if (e.paradigm) views.push_back(e.paradigm.get());
-  return commsim::layoutFor(worldSize, views);
+  Layout layout = commsim::layoutFor(transport.size(), views);
+  layout.workersPerHost =
+      placedWorkersPerHost(transport, layout.workers, std::hash<std::string>{}(hostName()));
+  for (const Paradigm* p : views) p->validate(layout);
+  return layout;
 }
 
 std::vector<Case> Selection::cases(Transport& transport, const MemorySpace& memory,
@@ -110,8 +150,7 @@ void ensureRanksAgree(Transport& t,
     const std::string_view name = names[i];
     if (name == "dtype") return std::string(dtypeName(static_cast<DType>(value)));
     if (name != "paradigms") return std::to_string(value);
-    std::vector<std::string> known = paradigmNames();
-    known.insert(known.end(), baselineNames().begin(), baselineNames().end());
+    const std::vector<std::string> known = knownNames(true);
     std::string list;
     for (std::size_t k = 0; k < known.size(); ++k)
       if (value >> k & 1) list += (list.empty() ? "" : ",") + known[k];

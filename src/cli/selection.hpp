@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/harness.hpp"
 #include "launch.hpp"
 #include "output.hpp"
@@ -20,14 +21,20 @@ namespace commsim::cli {
 
 struct SelectionOptions {
   std::string dtype = "float32";
-  std::vector<std::string> paradigms = paradigmNames();
-  int servers = 1;
-  bool colocated = false;
+  std::vector<std::string> paradigms = algorithmNames(/*tableRowsOnly=*/true);
+  AlgorithmOptions algorithm;
   Backend backend;
 };
 
-// Adds -d/--dtype, --paradigm, --servers, --colocated and the backend options.
-void addSelectionOptions(CLI::App* app, SelectionOptions& options, const std::string& paradigmHelp);
+// Adds -d/--dtype, --paradigm, the algorithms' own options (--servers, --colocated, --segments,
+// --ranks-per-host) and the backend options.
+void addSelectionOptions(CLI::App* app, SelectionOptions& options, bool allowBaselines);
+// Adds the algorithms' own options alone (predict and simulate take them too).
+void addAlgorithmOptions(CLI::App* app, AlgorithmOptions& options);
+// Checks them; throws UsageError.
+void validateAlgorithmOptions(const AlgorithmOptions& options);
+// The --paradigm help: the registry's names, and "all".
+std::string algorithmHelp(bool withBaselines);
 
 // One paradigm or baseline of a run, in the order the user named them.
 struct Entry {
@@ -46,15 +53,15 @@ struct Case {
 
 struct Selection {
   DType dtype = DType::Float32;
-  int servers = 1;
-  bool colocated = false;
+  AlgorithmOptions algorithm;
   std::vector<Entry> entries;
   std::uint64_t mask = 0;  // which names were chosen, for the ranks' agreement
 
   // Values every rank must agree on, with their names, for ensureRanksAgree.
   std::vector<std::pair<const char*, std::uint64_t>> agreed() const;
-  // The layout of a run on worldSize ranks: dedicated servers last.
-  Layout layoutFor(int worldSize) const;
+  // The layout of a run on the transport's ranks: dedicated servers last, workers per host as
+  // placed; every algorithm of the selection checks it (collective, before data moves).
+  Layout layoutFor(Transport& transport) const;
   // The cases of this rank, baselines made over `transport` (collective). A baseline may hold
   // library resources, so the cases must end before the transport does.
   std::vector<Case> cases(Transport& transport, const MemorySpace& memory,

@@ -179,11 +179,12 @@ struct Scratch {
 };
 
 Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
-                 const fs::path& platform, ModelParadigm kind, int n, std::uint64_t p, DType dtype,
-                 const PredictOptions& options) {
-  const Prediction model = predict(topo, kind, n, p, elementBytes(dtype), options);
-  const long long ranks = slotsNeeded(kind, n, options);
-  const std::string name(modelParadigmName(kind));
+                 const fs::path& platform, const Paradigm& algorithm, int n, std::uint64_t p,
+                 DType dtype, const PredictOptions& options) {
+  const Prediction model = predict(topo, algorithm, n, p, elementBytes(dtype), options);
+  const Layout layout = modelLayout(topo, algorithm, n);
+  const long long ranks = layout.worldSize;
+  const std::string name(algorithm.name());
   const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
   const fs::path hostfile = dir / (tag + ".hosts");
   const fs::path result = dir / (tag + ".json");
@@ -203,11 +204,13 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   for (auto& c : networkConfig(a.network)) argv.push_back(c);
   argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
                            std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
-                           std::to_string(a.gamma), "--json", result.string()});
-  if (kind == ModelParadigm::ParameterServer) {
-    argv.insert(argv.end(), {"--servers", std::to_string(a.servers)});
-    if (a.colocated) argv.push_back("--colocated");
-  }
+                           std::to_string(a.gamma), "--json", result.string(),
+                           // The algorithm's options, and the placement predict assumed.
+                           "--servers", std::to_string(a.algorithm.servers), "--segments",
+                           std::to_string(a.algorithm.segments), "--ranks-per-host",
+                           std::to_string(a.algorithm.ranksPerHost), "--workers-per-host",
+                           std::to_string(layout.workersPerHost)});
+  if (a.algorithm.colocated) argv.push_back("--colocated");
   if (a.checkValues) argv.push_back("--check-values");
 
   const Run run = runLogged(argv, log, parseTimeout(a.timeout));
@@ -299,18 +302,16 @@ int runSimulate(const SimulateArgs& a) {
   }
   std::vector<std::uint64_t> params;
   for (const auto& t : a.params) params.push_back(parseSize(t, "--params"));
-  std::vector<ModelParadigm> kinds;
-  for (const auto& name : a.paradigms) kinds.push_back(parseModelParadigm(name));
-  if (kinds.empty()) kinds = allModelParadigms();
+  const auto algorithms = modelAlgorithms(a);
   networkConfig(a.network);
   parseTimeout(a.timeout);
-  const PredictOptions options{a.servers, a.colocated, a.gamma};
+  const PredictOptions options{a.gamma};
   // Every combination is checked (fit, options, memory) before the first simulation starts.
   for (int n : workers)
     for (std::uint64_t p : params)
-      for (ModelParadigm k : kinds) {
-        predict(topo, k, n, p, elementBytes(dtype), options);
-        const auto ranks = static_cast<std::uint64_t>(slotsNeeded(k, n, options));
+      for (const auto& k : algorithms) {
+        predict(topo, *k, n, p, elementBytes(dtype), options);
+        const auto ranks = static_cast<std::uint64_t>(modelLayout(topo, *k, n).worldSize);
         if (a.checkValues && (p > kMaxCheckedBytes / 3 / elementBytes(dtype) / ranks))
           throw UsageError("--check-values: " + std::to_string(ranks) + " ranks of p = " +
                            std::to_string(p) + " need more than " +
@@ -342,12 +343,12 @@ int runSimulate(const SimulateArgs& a) {
   bool ok = true;
   for (int n : workers)
     for (std::uint64_t p : params)
-      for (ModelParadigm k : kinds) {
-        rows.push_back(simulateOne(a, topo, scratch.dir, platform, k, n, p, dtype, options));
+      for (const auto& k : algorithms) {
+        rows.push_back(simulateOne(a, topo, scratch.dir, platform, *k, n, p, dtype, options));
         ok = ok && rows.back()["ok"].get<bool>();
         if (isatty(2))
           std::fprintf(stderr, "simulated %s n=%d p=%llu in %.1f s\n",
-                       std::string(modelParadigmName(k)).c_str(), n,
+                       std::string(k->name()).c_str(), n,
                        static_cast<unsigned long long>(p), rows.back()["wall_s"].get<double>());
       }
 

@@ -93,7 +93,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {"params", count});
     ensureRanksAgree(t, agreed);
-    const Layout layout = selection.layoutFor(t.size());
+    const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, count, dtype);
 
@@ -129,8 +129,7 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
                   "Gradient elements p: an integer or K/M/G (powers of 1024)")
       ->capture_default_str();
   o->output.add(app);
-  addSelectionOptions(app, o->selection,
-                      "Paradigms, comma-separated: all-to-all, parameter-server, ring-allreduce");
+  addSelectionOptions(app, o->selection, /*allowBaselines=*/false);
   commands.push_back({app, [o](ProcessArgs args) { return runTable(*o, args); }});
 }
 

@@ -204,6 +204,22 @@ Layout layoutFor(int worldSize, const std::vector<const Paradigm*>& paradigms) {
   return Layout{worldSize, worldSize - servers, servers};
 }
 
+int placedWorkersPerHost(Transport& t, int workers, std::uint64_t hostId) {
+  const std::uint64_t mine[] = {hostId};
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(t.size()));
+  t.allgather(mine, ids);
+  ids.resize(static_cast<std::size_t>(workers));
+  std::size_t g = 1;
+  while (g < ids.size() && ids[g] == ids[0]) ++g;
+  if (ids.size() % g != 0) return 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::size_t block = i / g * g;
+    if (ids[i] != ids[block]) return 0;
+    if (block > 0 && i == block && ids[i] == ids[block - 1]) return 0;  // a longer run
+  }
+  return static_cast<int>(g);
+}
+
 namespace {
 std::uint64_t availableHostMemory() {
   std::ifstream meminfo("/proc/meminfo");

@@ -24,6 +24,12 @@ class AllToAll final : public Paradigm {
 
   double busbwFactor(const Layout& layout) const override { return layout.workers - 1.0; }
 
+  // n-1 rounds, each moving one whole gradient in and out of every worker, then one add.
+  AlphaBeta alphaBeta(const Layout& layout) const override {
+    const double n = layout.workers;
+    return {n - 1, n - 1, n - 1, "(n-1)*(alpha + p*s/B + p*s*gamma)"};
+  }
+
   void run(StepContext& c) const override {
     Transport& t = c.transport;
     const int me = t.rank();

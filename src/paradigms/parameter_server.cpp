@@ -59,6 +59,18 @@ class ParameterServer final : public Paradigm {
     return static_cast<double>(layout.workers) / shards_;
   }
 
+  // A server receives one gradient (shard) at a time, to hold one buffer of them (SPEC §8): n
+  // rounds of push, then one round sending to all n. SPEC §4's 2*(alpha + n*p*s/B) assumes all
+  // pushes in flight at once; the code pays n-1 more latencies, which small messages show. Each
+  // received shard is added, and the SGD step is one more pass: n*p*s/k reduced. With k > n
+  // servers a worker's link, not a server's, sets the bandwidth term.
+  AlphaBeta alphaBeta(const Layout& layout) const override {
+    const double n = layout.workers, k = shards_;
+    return {n + 1, 2 * n / k, n / k,
+            k == 1 ? "(n+1)*alpha + 2n*p*s/B + n*p*s*gamma"
+                   : "(n+1)*alpha + 2(n/k)*p*s/B + (n/k)*p*s*gamma"};
+  }
+
   std::pair<std::uint64_t, std::uint64_t> checkedRange(const Layout& layout, int rank,
                                                        std::uint64_t p) const override {
     if (!layout.isServer(rank)) return Paradigm::checkedRange(layout, rank, p);
@@ -98,10 +110,13 @@ class ParameterServer final : public Paradigm {
     const auto count = shards.count(j);
     const auto bytes = count * s;
     void* sum = c.grad;  // a dedicated server has no gradient of its own
-    for (int w = 0; w < n; ++w) {
-      Request r = t.irecv(w == 0 ? sum : c.scratch, bytes, w, kTagGradient);
+    // Server j starts with worker j (mod n): the servers' first receives come from different
+    // workers, so each worker's link carries one shard at a time, not all k at once.
+    for (int i = 0; i < n; ++i) {
+      const int w = static_cast<int>((j + static_cast<std::uint64_t>(i)) % static_cast<std::uint64_t>(n));
+      Request r = t.irecv(i == 0 ? sum : c.scratch, bytes, w, kTagGradient);
       t.wait(r);
-      if (w > 0) c.memory.add(sum, c.scratch, count, c.dtype);
+      if (i > 0) c.memory.add(sum, c.scratch, count, c.dtype);
     }
     std::byte* params = c.at(c.out, shards.offset(j));
     c.memory.sgdStep(params, sum, count, c.dtype, c.lr, n);
@@ -129,6 +144,13 @@ class ColocatedParameterServer final : public Paradigm {
   }
 
   double busbwFactor(const Layout& layout) const override { return layout.workers - 1.0; }
+
+  // Worker 0 receives the n-1 gradients one at a time, then sends to all n-1 in one round; its
+  // n-1 adds and the SGD step reduce n*p*s.
+  AlphaBeta alphaBeta(const Layout& layout) const override {
+    const double n = layout.workers;
+    return {n, 2 * (n - 1), n, "n*alpha + 2(n-1)*p*s/B + n*p*s*gamma"};
+  }
 
   void run(StepContext& c) const override {
     Transport& t = c.transport;

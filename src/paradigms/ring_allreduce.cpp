@@ -43,6 +43,13 @@ class RingAllreduce final : public Paradigm {
     return 2.0 * (n - 1.0) / n;
   }
 
+  // 2(n-1) rounds of one chunk each way; the n-1 reduce-scatter rounds each add a chunk.
+  AlphaBeta alphaBeta(const Layout& layout) const override {
+    const double n = layout.workers;
+    return {2 * (n - 1), 2 * (n - 1) / n, (n - 1) / n,
+            "2(n-1)*(alpha + p*s/(n*B)) + (n-1)/n*p*s*gamma"};
+  }
+
   void run(StepContext& c) const override {
     Transport& t = c.transport;
     const int me = t.rank();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/mpi_transport.hpp"
@@ -29,8 +30,8 @@ struct Options {
   std::string paradigm;
   std::string params = "1M";
   std::string dtype = "float32";
-  int servers = 1;
-  bool colocated = false;
+  commsim::AlgorithmOptions algorithm;
+  int workersPerHost = 0;
   double gamma = 0;
   bool checkValues = false;
   std::string jsonFile;
@@ -42,13 +43,14 @@ int simulate(const Options& o, commsim::Transport& t) {
   const DType dtype = parseDType(o.dtype);
   if (!hostSupports(dtype))
     throw UsageError("dtype: " + o.dtype + " is not supported (allowed: float32, float64)");
-  if (o.servers < 1)
-    throw UsageError("servers: " + std::to_string(o.servers) + " is not allowed (at least 1)");
   if (!(o.gamma >= 0) || !std::isfinite(o.gamma))
     throw UsageError("gamma: " + std::to_string(o.gamma) +
                      " is not allowed (seconds per byte, finite, at least 0)");
-  const auto paradigm = makeParadigm(o.paradigm, o.servers, o.colocated);
-  const Layout layout = layoutFor(t.size(), {paradigm.get()});
+  const auto paradigm = makeAlgorithm(o.paradigm, o.algorithm);
+  Layout layout = layoutFor(t.size(), {paradigm.get()});
+  // Every simulated rank runs on this one machine: the placement is the one `simulate` modelled.
+  layout.workersPerHost = o.workersPerHost;
+  paradigm->validate(layout);
 
   sim::SimulatedMemory shared(o.gamma);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
@@ -88,11 +90,17 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"commsim-smpi: one gradient synchronisation step under SimGrid SMPI (run it through "
                "`commsim simulate` or smpirun)"};
-  app.add_option("--paradigm", o.paradigm, "all-to-all, parameter-server or ring-allreduce")->required();
+  app.add_option("--paradigm", o.paradigm, "An algorithm of `commsim list`")->required();
   app.add_option("-p,--params", o.params, "Gradient elements p: an integer or K/M/G")->capture_default_str();
   app.add_option("-d,--dtype", o.dtype, "float32 or float64")->capture_default_str();
-  app.add_option("--servers", o.servers, "Parameter server: k sharded dedicated server ranks")->capture_default_str();
-  app.add_flag("--colocated", o.colocated, "Parameter server on worker 0");
+  app.add_option("--servers", o.algorithm.servers, "parameter-server: k sharded dedicated server ranks")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--colocated", o.algorithm.colocated, "parameter-server: on worker 0");
+  app.add_option("--segments", o.algorithm.segments, "binary-tree: K segments")->check(CLI::PositiveNumber);
+  app.add_option("--ranks-per-host", o.algorithm.ranksPerHost, "hierarchical-ring: G (0: as placed)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--workers-per-host", o.workersPerHost, "The placement modelled (0: uneven)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--gamma", o.gamma, "Reduction cost injected, simulated seconds per byte reduced")->capture_default_str();
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");

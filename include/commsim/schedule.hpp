@@ -1,0 +1,47 @@
+// An algorithm's schedule — who sends how many bytes to whom, in which round — recorded by running
+// the algorithm's own code for every rank on a transport that records messages instead of moving
+// bytes. The cost model (and anything else that needs the schedule: timelines, tests) reads it
+// from here, so it cannot disagree with the code.
+//
+// Rounds follow the code's waits. A rank's operations completed by one Transport::waitAll form a
+// group; a message travels in the first round in which both its send and its receive are posted,
+// and a group completes in the last round of its messages. An operation posted after a rank's
+// g-th group completed is posted in the round after that group's. So a ring step is one round, a
+// parameter server that receives one gradient per wait takes one round per gradient, and a
+// pipelined tree overlaps its segments as the code does. Reductions a rank does after a group
+// count in that group's round.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "commsim/paradigm.hpp"
+
+namespace commsim {
+
+struct ScheduledMessage {
+  int src = 0;
+  int dst = 0;
+  int tag = 0;
+  int round = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct Schedule {
+  int ranks = 0;
+  int rounds = 0;
+  std::vector<ScheduledMessage> messages;   // ordered by round, then by sender
+  std::vector<std::size_t> roundBegin;      // messages of round r: [roundBegin[r], roundBegin[r+1])
+  std::vector<std::uint64_t> reduceBytes;   // per round, the most any one rank reduced
+  std::vector<std::uint64_t> sentBytes;     // per rank, over the step
+  std::vector<std::uint64_t> receivedBytes;  // per rank, over the step
+};
+
+// Runs `paradigm` for every rank of `layout` (recording, no data moved) with p elements of
+// elementBytes each. Throws Error when the code's sends and receives do not pair up or its waits
+// deadlock: the schedule doubles as a check of the code.
+Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
+                        std::size_t elementBytes);
+
+}  // namespace commsim

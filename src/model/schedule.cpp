@@ -1,0 +1,272 @@
+#include "commsim/schedule.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "commsim/error.hpp"
+#include "commsim/harness.hpp"
+
+namespace commsim {
+
+namespace {
+
+// One posted operation of one rank.
+struct Op {
+  std::uint64_t bytes;
+  int peer;
+  int tag;
+  bool send;
+  int posted;   // groups this rank had completed when it posted the operation
+  int group;    // the group (wait) that completed it; -1 while pending
+  std::size_t partner;  // index of the matching operation on the peer
+};
+
+struct RankLog {
+  std::vector<Op> ops;
+  std::vector<std::vector<std::size_t>> groups;  // op indices per completed wait
+  // Bytes reduced before the first wait (index 0) and after each group g (index g+1).
+  std::vector<std::uint64_t> reduceAfter{0};
+};
+
+class RecordingState final : public RequestState {
+ public:
+  explicit RecordingState(std::size_t i) : op(i) {}
+  std::size_t op;
+};
+
+class RecordingTransport final : public Transport {
+ public:
+  RecordingTransport(int ranks, std::vector<RankLog>& logs) : ranks_(ranks), logs_(logs) {}
+  void setRank(int r) { rank_ = r; }
+
+  std::string_view name() const override { return "recording"; }
+  int rank() const override { return rank_; }
+  int size() const override { return ranks_; }
+  int localRank() const override { return rank_; }
+  int localSize() const override { return ranks_; }
+  void barrier() override { refuse(); }
+  void allreduce(std::span<double>, ReduceOp) override { refuse(); }
+  void allreduce(std::span<std::uint64_t>, ReduceOp) override { refuse(); }
+  void allgather(std::span<const std::uint64_t>, std::span<std::uint64_t>) override { refuse(); }
+
+ protected:
+  Request postSend(const void*, std::size_t bytes, int peer, int tag) override {
+    return post(bytes, peer, tag, true);
+  }
+  Request postRecv(void*, std::size_t bytes, int peer, int tag) override {
+    return post(bytes, peer, tag, false);
+  }
+  void complete(std::span<Request> requests) override {
+    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
+    const int g = static_cast<int>(log.groups.size());
+    std::vector<std::size_t>& group = log.groups.emplace_back();
+    for (Request& r : requests) {
+      if (!r.active()) continue;
+      const std::size_t i = static_cast<RecordingState*>(r.state())->op;
+      log.ops[i].group = g;
+      group.push_back(i);
+      r.state()->receivedBytes = log.ops[i].bytes;
+    }
+    log.reduceAfter.push_back(0);
+  }
+
+ private:
+  Request post(std::size_t bytes, int peer, int tag, bool send) {
+    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
+    log.ops.push_back({bytes, peer, tag, send, static_cast<int>(log.groups.size()), -1, 0});
+    return Request(std::make_unique<RecordingState>(log.ops.size() - 1));
+  }
+  [[noreturn]] static void refuse() {
+    throw Error("an algorithm's step used the control plane (barrier, allreduce, allgather), "
+                "which the cost model cannot record");
+  }
+  int ranks_;
+  int rank_ = 0;
+  std::vector<RankLog>& logs_;
+};
+
+// Buffers that hold nothing: the code's copies are skipped and its reductions only counted, as
+// commsim-smpi's simulated memory charges them.
+class RecordingMemory final : public MemorySpace {
+ public:
+  explicit RecordingMemory(std::vector<RankLog>& logs) : logs_(logs) {}
+  void setRank(int r) { rank_ = r; }
+
+  std::string_view name() const override { return "recording"; }
+  bool isDevice() const override { return false; }
+  void* allocate(std::size_t) override { return nullptr; }
+  void release(void*) noexcept override {}
+  void copy(void*, const void*, std::size_t) override {}
+  void toHost(void*, const void*, std::size_t) override {}
+  void fromHost(void*, const void*, std::size_t) override {}
+  void add(void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
+  void divide(void*, std::size_t, DType, double) override {}
+  void sgdStep(void*, const void*, std::size_t count, DType t, double, double) override {
+    reduce(count, t);
+  }
+  void synchronize() override {}
+
+ private:
+  void reduce(std::size_t count, DType t) {
+    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
+    log.reduceAfter.back() += count * elementBytes(t);
+  }
+  std::vector<RankLog>& logs_;
+  int rank_ = 0;
+};
+
+DType typeOfSize(std::size_t s) {
+  for (DType t : {DType::Float32, DType::Float64, DType::Float16})
+    if (elementBytes(t) == s) return t;
+  throw UsageError("element size: " + std::to_string(s) + " bytes is not a type (allowed: 2, 4, 8)");
+}
+
+// Pairs every send with its receive: per (sender, receiver, tag), in posting order, as MPI's
+// non-overtaking rule does.
+void pairUp(std::vector<RankLog>& logs, const std::string& what) {
+  std::unordered_map<std::uint64_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>>
+      channels;
+  const auto key = [](int src, int dst, int tag) {
+    return (static_cast<std::uint64_t>(src) << 40) ^ (static_cast<std::uint64_t>(dst) << 16) ^
+           static_cast<std::uint64_t>(static_cast<std::uint16_t>(tag));
+  };
+  for (std::size_t r = 0; r < logs.size(); ++r) {
+    const int me = static_cast<int>(r);
+    for (std::size_t i = 0; i < logs[r].ops.size(); ++i) {
+      const Op& op = logs[r].ops[i];
+      if (op.group < 0)
+        throw Error(what + ": rank " + std::to_string(r) + " posted an operation it never waited for");
+      auto& ch = channels[op.send ? key(me, op.peer, op.tag) : key(op.peer, me, op.tag)];
+      (op.send ? ch.first : ch.second).push_back(i);
+    }
+  }
+  for (std::size_t r = 0; r < logs.size(); ++r) {
+    const int me = static_cast<int>(r);
+    // Each send finds its receive by its position among the sends of its channel.
+    std::unordered_map<std::uint64_t, std::size_t> seen;
+    for (std::size_t i = 0; i < logs[r].ops.size(); ++i) {
+      Op& op = logs[r].ops[i];
+      if (!op.send) continue;
+      const std::uint64_t k = key(me, op.peer, op.tag);
+      const auto& ch = channels[k];
+      const std::size_t nth = seen[k]++;
+      if (ch.first.size() != ch.second.size())
+        throw Error(what + ": rank " + std::to_string(me) + " sends " +
+                    std::to_string(ch.first.size()) + " message(s) with tag " +
+                    std::to_string(op.tag) + " to rank " + std::to_string(op.peer) +
+                    ", which receives " + std::to_string(ch.second.size()));
+      Op& recv = logs[static_cast<std::size_t>(op.peer)].ops[ch.second[nth]];
+      if (recv.bytes != op.bytes)
+        throw Error(what + ": rank " + std::to_string(me) + " sends " + std::to_string(op.bytes) +
+                    " bytes to rank " + std::to_string(op.peer) + ", which receives " +
+                    std::to_string(recv.bytes));
+      op.partner = ch.second[nth];
+      recv.partner = i;
+    }
+  }
+  for (auto& [k, ch] : channels)
+    if (ch.first.size() != ch.second.size())
+      throw Error(what + ": a receive has no matching send");
+}
+
+}  // namespace
+
+Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
+                        std::size_t elementBytes) {
+  const DType dtype = typeOfSize(elementBytes);
+  const int ranks = layout.worldSize;
+  const std::string what = "schedule of " + std::string(paradigm.name()) + " on " +
+                           std::to_string(layout.workers) + " workers";
+  std::vector<RankLog> logs(static_cast<std::size_t>(ranks));
+  RecordingTransport transport(ranks, logs);
+  RecordingMemory memory(logs);
+  // Buffers are never touched; distinct non-null bases keep the code's pointer arithmetic sound.
+  alignas(8) static std::byte base[3][8];
+  for (int r = 0; r < ranks; ++r) {
+    transport.setRank(r);
+    memory.setRank(r);
+    StepContext ctx{transport, memory, layout, dtype, p, kDefaultLearningRate,
+                    base[0],   base[1], base[2]};
+    paradigm.run(ctx);
+  }
+  pairUp(logs, what);
+
+  // Rounds: level[r][g] is the round in which rank r's group g completes.
+  std::vector<std::vector<int>> level(static_cast<std::size_t>(ranks));
+  const auto postedIn = [&](int r, int posted) {
+    return posted == 0 ? 0 : level[static_cast<std::size_t>(r)][static_cast<std::size_t>(posted - 1)] + 1;
+  };
+  std::size_t done = 0, total = 0;
+  for (const auto& log : logs) total += log.groups.size();
+  while (done < total) {
+    bool progress = false;
+    for (int r = 0; r < ranks; ++r) {
+      auto& log = logs[static_cast<std::size_t>(r)];
+      auto& lv = level[static_cast<std::size_t>(r)];
+      while (lv.size() < log.groups.size()) {
+        const std::size_t g = lv.size();
+        int round = g == 0 ? 0 : lv[g - 1];
+        bool ready = true;
+        for (std::size_t i : log.groups[g]) {
+          const Op& op = log.ops[i];
+          const Op& other = logs[static_cast<std::size_t>(op.peer)].ops[op.partner];
+          if (static_cast<std::size_t>(other.posted) > level[static_cast<std::size_t>(op.peer)].size()) {
+            ready = false;
+            break;
+          }
+          round = std::max({round, postedIn(r, op.posted), postedIn(op.peer, other.posted)});
+        }
+        if (!ready) break;
+        lv.push_back(round);
+        ++done;
+        progress = true;
+      }
+    }
+    if (!progress) throw Error(what + ": the code's waits deadlock");
+  }
+
+  Schedule s;
+  s.ranks = ranks;
+  s.sentBytes.assign(static_cast<std::size_t>(ranks), 0);
+  s.receivedBytes.assign(static_cast<std::size_t>(ranks), 0);
+  for (int r = 0; r < ranks; ++r) {
+    const auto& log = logs[static_cast<std::size_t>(r)];
+    for (const Op& op : log.ops) {
+      if (!op.send) {
+        s.receivedBytes[static_cast<std::size_t>(r)] += op.bytes;
+        continue;
+      }
+      const Op& other = logs[static_cast<std::size_t>(op.peer)].ops[op.partner];
+      const int round = std::max(postedIn(r, op.posted), postedIn(op.peer, other.posted));
+      s.messages.push_back({r, op.peer, op.tag, round, op.bytes});
+      s.sentBytes[static_cast<std::size_t>(r)] += op.bytes;
+      s.rounds = std::max(s.rounds, round + 1);
+    }
+  }
+  for (int r = 0; r < ranks; ++r) {
+    const auto& log = logs[static_cast<std::size_t>(r)];
+    const auto& lv = level[static_cast<std::size_t>(r)];
+    for (std::size_t g = 0; g < log.reduceAfter.size(); ++g) {
+      if (log.reduceAfter[g] == 0) continue;
+      const int round = g == 0 ? 0 : lv[g - 1];
+      if (static_cast<std::size_t>(round) >= s.reduceBytes.size())
+        s.reduceBytes.resize(static_cast<std::size_t>(round) + 1, 0);
+      s.reduceBytes[static_cast<std::size_t>(round)] =
+          std::max(s.reduceBytes[static_cast<std::size_t>(round)], log.reduceAfter[g]);
+    }
+  }
+  s.rounds = std::max(s.rounds, static_cast<int>(s.reduceBytes.size()));
+  s.reduceBytes.resize(static_cast<std::size_t>(s.rounds), 0);
+  std::stable_sort(s.messages.begin(), s.messages.end(),
+                   [](const ScheduledMessage& a, const ScheduledMessage& b) { return a.round < b.round; });
+  s.roundBegin.assign(static_cast<std::size_t>(s.rounds) + 1, s.messages.size());
+  for (std::size_t i = s.messages.size(); i-- > 0;)
+    s.roundBegin[static_cast<std::size_t>(s.messages[i].round)] = i;
+  for (int r = s.rounds; r-- > 0;)
+    s.roundBegin[static_cast<std::size_t>(r)] =
+        std::min(s.roundBegin[static_cast<std::size_t>(r)], s.roundBegin[static_cast<std::size_t>(r) + 1]);
+  return s;
+}
+
+}  // namespace commsim
