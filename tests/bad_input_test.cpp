@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "commsim/algorithms.hpp"
 #include "process.hpp"
 
 namespace commsim::test {
@@ -98,6 +99,17 @@ std::vector<BadInput> tableCases() {
       {"paradigm_unknown", {"--paradigm", "butterfly"}, "paradigm: 'butterfly'"},
       {"paradigm_in_list", {"--paradigm", "ring-allreduce,butterfly"}, "paradigm: 'butterfly'"},
       {"paradigm_empty", {"--paradigm", ""}, "paradigm: ''"},
+      {"paradigm_unknown_names_registry", {"--paradigm", "tree"},
+       "paradigm: 'tree' is not known (allowed: " + joinNames(algorithmNames()) + ", all)"},
+      // the algorithms' own options
+      {"segments_zero", {"--paradigm", "binary-tree", "--segments", "0"},
+       "segments: 0 is not allowed (at least 1)"},
+      {"segments_word", {"--paradigm", "binary-tree", "--segments", "x"}, "segments: 'x'"},
+      {"ranks_per_host_negative", {"--paradigm", "hierarchical-ring", "--ranks-per-host", "-2"},
+       "ranks-per-host: '-2'"},
+      {"ranks_per_host_not_dividing", {"--local", "4", "--paradigm", "hierarchical-ring",
+                                       "--ranks-per-host", "3"},
+       "ranks-per-host: 3 does not divide the 4 workers"},
       // ranks and layout
       {"local_one", {"--local", "1"}, "local: 1 is not allowed (2 to 1024 ranks)"},
       {"local_negative", {"--local", "-3"}, "--local: '-3' is not a whole number (allowed: a whole number"},
@@ -162,8 +174,8 @@ std::vector<BadInput> benchCases() {
       // names
       {"paradigm_unknown", {"--paradigm", "butterfly"}, "paradigm: 'butterfly' is not known"},
       {"baseline_misspelt", {"--paradigm", "ring-allreduce,mpi-allredcue"},
-       "paradigm: 'mpi-allredcue' is not known (allowed: all-to-all, parameter-server, ring-allreduce, "
-       "mpi-allreduce, nccl-allreduce)"},
+       "paradigm: 'mpi-allredcue' is not known (allowed: " + joinNames(algorithmNames()) +
+           ", mpi-allreduce, nccl-allreduce, all)"},
       {"dtype_unknown", {"-d", "int8"}, "dtype: 'int8' is not a known type"},
       {"dtype_not_on_host", {"-d", "bfloat16"}, "not supported in host memory"},
       {"format_unknown", {"--format", "xml"}, "format: 'xml'"},

@@ -46,6 +46,67 @@ INSTANTIATE_TEST_SUITE_P(
              "_" + info.param.dtype;
     });
 
+// `--paradigm all`: every algorithm of the registry, n = W - 1 beside the parameter server.
+struct AllCase {
+  int ranks;
+  std::uint64_t params;
+};
+
+class AllAlgorithmsUnderMpirun : public ::testing::TestWithParam<AllCase> {};
+
+TEST_P(AllAlgorithmsUnderMpirun, EveryRowEqualsTheSpec) {
+  const auto& c = GetParam();
+  auto argv = mpirun(c.ranks);
+  for (const auto& a : commsim({"table", "--paradigm", "all", "--params",
+                                std::to_string(c.params), "--format", "json"}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 240);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  expectTableMatchesFormulas(doc, c.ranks - 1, c.params, 4, algorithmNames().size());
+}
+
+std::vector<AllCase> allCases() {
+  std::vector<AllCase> out;
+  for (int w : {3, 4, 5, 6, 8, 9})
+    for (std::uint64_t p : {1000003, 7, 1, 0}) out.push_back({w, p});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, AllAlgorithmsUnderMpirun, ::testing::ValuesIn(allCases()),
+                         [](const auto& info) {
+                           return "W" + std::to_string(info.param.ranks) + "_p" +
+                                  std::to_string(info.param.params);
+                         });
+
+// The hierarchical ring with G ranks per host chosen: n = W workers (no server in the run).
+TEST(HierarchicalRingUnderMpirun, RanksPerHostTwoAndThree) {
+  for (int g : {2, 3}) {
+    for (int w : {2 * g, 3 * g}) {
+      auto argv = mpirun(w);
+      for (const auto& a : commsim({"table", "--paradigm", "hierarchical-ring", "--ranks-per-host",
+                                    std::to_string(g), "--params", "1000003", "--format", "json"}))
+        argv.push_back(a);
+      const auto r = runProcess(argv, 240);
+      ASSERT_EQ(r.status, 0) << "G=" << g << " W=" << w << ": " << r.err;
+      AlgorithmOptions o;
+      o.ranksPerHost = g;
+      expectTableMatchesFormulas(nlohmann::json::parse(r.out), w, 1000003, 4, 1, o,
+                                 static_cast<std::uint64_t>(g));
+    }
+  }
+}
+
+TEST(HierarchicalRingUnderMpirun, RanksPerHostNotDividingTheWorkersIsBadInput) {
+  auto argv = mpirun(4);
+  for (const auto& a : commsim({"table", "--paradigm", "hierarchical-ring", "--ranks-per-host", "3"}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 60);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("ranks-per-host: 3"), std::string::npos) << r.err;
+}
+
 TEST(TableUnderMpirun, OneRankIsBadInput) {
   auto argv = mpirun(1);
   for (const auto& a : commsim({"table"})) argv.push_back(a);

@@ -1,6 +1,5 @@
-// Every paradigm over the in-process transport, for n in {1, 2, 3, 4, 7, 8} and p from 0 through
-// uneven sizes: exact counts against the closed forms (written out here, independently of the
-// paradigms' own expect()), and exact results on every rank.
+// Paradigms and the in-process transport, case by case. Every algorithm over every transport is
+// tests/conformance_test.cpp.
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -11,102 +10,9 @@
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/inproc.hpp"
-#include "algorithm_forms.hpp"
 
 namespace commsim {
 namespace {
-
-struct Case {
-  std::string name;
-  AlgorithmOptions options;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.name << (c.options.colocated ? " co-located" : "")
-      << (c.options.servers > 1 ? " k=" + std::to_string(c.options.servers) : "")
-      << (c.options.segments > 1 ? " K=" + std::to_string(c.options.segments) : "")
-      << (c.options.ranksPerHost ? " G=" + std::to_string(c.options.ranksPerHost) : "");
-}
-
-using Param = std::tuple<Case, int, std::uint64_t, DType>;
-
-class ParadigmInproc : public ::testing::TestWithParam<Param> {};
-
-TEST_P(ParadigmInproc, CountsEqualClosedFormAndResultIsExact) {
-  const auto& [c, n, p, dtype] = GetParam();
-  if (c.options.ranksPerHost && n % c.options.ranksPerHost != 0)
-    GTEST_SKIP() << "G = " << c.options.ranksPerHost << " does not divide n = " << n;
-  const auto paradigm = makeAlgorithm(c.name, c.options);
-  const int world = n + paradigm->dedicatedServers();
-  Layout layout = layoutFor(world, {paradigm.get()});
-  layout.workersPerHost = n;  // threads of one process: one host
-  paradigm->validate(layout);
-  ASSERT_EQ(layout.workers, n);
-  const std::uint64_t s = elementBytes(dtype);
-
-  std::mutex m;
-  std::vector<StepResult> results;
-  runInProcess(world, [&](Transport& t) {
-    StepResult r = runCheckedStep(*paradigm, t, hostMemory(), layout, p, dtype);
-    std::lock_guard lock(m);
-    results.push_back(r);
-  });
-  ASSERT_EQ(results.size(), static_cast<std::size_t>(world));
-  const std::uint64_t G = c.options.ranksPerHost ? c.options.ranksPerHost : n;
-  const testing_forms::Form want = testing_forms::specForm(c.name, c.options, n, p, s, G);
-  for (const StepResult& r : results) {  // every rank sees the same global sums
-    EXPECT_EQ(r.counters.messagesSent, want.messages);
-    EXPECT_EQ(r.counters.bytesSent, want.totalBytes);
-    EXPECT_EQ(r.counters.messagesReceived, want.messages);
-    EXPECT_EQ(r.counters.bytesReceived, want.totalBytes);
-    if (want.sizes) {
-      EXPECT_EQ(r.counters.minMessageBytes, want.minMessageBytes);
-      EXPECT_EQ(r.counters.maxMessageBytes, want.maxMessageBytes);
-    }
-    EXPECT_EQ(r.expected.messages, want.messages);
-    EXPECT_EQ(r.expected.totalBytes, want.totalBytes);
-    EXPECT_EQ(r.wrong, 0u);
-    EXPECT_TRUE(r.ok());
-  }
-}
-
-std::string caseName(const ::testing::TestParamInfo<Param>& info) {
-  const auto& [c, n, p, dtype] = info.param;
-  const AlgorithmOptions& o = c.options;
-  std::string name = c.name + (o.colocated ? "_colocated" : "") +
-                     (o.servers > 1 ? "_k" + std::to_string(o.servers) : "") +
-                     (o.segments > 1 ? "_K" + std::to_string(o.segments) : "") +
-                     (o.ranksPerHost ? "_G" + std::to_string(o.ranksPerHost) : "") + "_n" +
-                     std::to_string(n) + "_p" + std::to_string(p) + "_" +
-                     std::string(dtypeName(dtype));
-  for (char& ch : name)
-    if (ch == '-') ch = '_';
-  return name;
-}
-
-// Every algorithm of the registry with its defaults, and the variants its options make.
-std::vector<Case> cases() {
-  std::vector<Case> out;
-  for (const auto& name : algorithmNames()) out.push_back({name, {}});
-  out.push_back({"parameter-server", {.servers = 3}});
-  out.push_back({"parameter-server", {.colocated = true}});
-  out.push_back({"binary-tree", {.segments = 3}});
-  out.push_back({"hierarchical-ring", {.ranksPerHost = 2}});
-  return out;
-}
-const std::vector<Case> kCases = cases();
-
-INSTANTIATE_TEST_SUITE_P(
-    Float32, ParadigmInproc,
-    ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Values(1, 2, 3, 4, 7, 8),
-                       ::testing::Values<std::uint64_t>(0, 1, 3, 10, 1000, 10007),
-                       ::testing::Values(DType::Float32)),
-    caseName);
-INSTANTIATE_TEST_SUITE_P(
-    Float64, ParadigmInproc,
-    ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Values(3, 4),
-                       ::testing::Values<std::uint64_t>(10, 1001), ::testing::Values(DType::Float64)),
-    caseName);
 
 // The ring's result element by element, against a mean computed here in double from the inputs.
 TEST(RingAllreduce, ResultIsTheMeanOfTheInputs) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -38,8 +39,11 @@ TEST(PredictCli, JsonRowsFollowTheClosedForms) {
     const double n = row.at("workers"), ps = 4.0 * row.at("params").get<double>();
     double expected = 0;
     if (paradigm == "all-to-all") expected = (n - 1) * alpha + (n - 1) * ps / B;
-    if (paradigm == "parameter-server") expected = 2 * (alpha + n * ps / B);
-    if (paradigm == "ring-allreduce") expected = 2 * (n - 1) * (alpha + ps / (n * B));
+    // The server receives one gradient at a time: n rounds of push, one of pull.
+    if (paradigm == "parameter-server") expected = (n + 1) * alpha + 2 * n * ps / B;
+    // Each ring step waits for its largest chunk, ceil(p/n) elements.
+    const double chunk = 4.0 * std::ceil(row.at("params").get<double>() / n);
+    if (paradigm == "ring-allreduce") expected = 2 * (n - 1) * (alpha + chunk / B);
     EXPECT_NEAR(row.at("time_s").get<double>(), expected, expected * 1e-9) << row.dump();
     EXPECT_NEAR(row.at("latency_s").get<double>(), alpha, 1e-15);
     EXPECT_NEAR(row.at("bandwidth_Bps").get<double>(), B, 1e-3);

@@ -169,12 +169,24 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   r.hostsUsed = net.host(slots - 1) + 1;
 
   std::array<double, kLinkKinds> secondsOn{};
+  // B is the bytes the busiest endpoint moves in one direction, round after round, over the time
+  // they take: on one flat link, the link's bandwidth.
+  double endpointBytes = 0;
+  std::vector<std::uint64_t> out(static_cast<std::size_t>(slots)), in(static_cast<std::size_t>(slots));
   for (int round = 0; round < schedule.rounds; ++round) {
     const std::span<const ScheduledMessage> flows(
         schedule.messages.data() + schedule.roundBegin[static_cast<std::size_t>(round)],
         schedule.messages.data() + schedule.roundBegin[static_cast<std::size_t>(round) + 1]);
     double alpha = 0;
-    for (const ScheduledMessage& f : flows) alpha = std::max(alpha, net.latency(f.src, f.dst));
+    std::uint64_t busiest = 0;
+    for (const ScheduledMessage& f : flows) {
+      alpha = std::max(alpha, net.latency(f.src, f.dst));
+      busiest = std::max({busiest, out[static_cast<std::size_t>(f.src)] += f.bytes,
+                          in[static_cast<std::size_t>(f.dst)] += f.bytes});
+    }
+    for (const ScheduledMessage& f : flows)
+      out[static_cast<std::size_t>(f.src)] = in[static_cast<std::size_t>(f.dst)] = 0;
+    endpointBytes += static_cast<double>(busiest);
     r.latencyS = std::max(r.latencyS, alpha);
     r.latencyTermS += alpha;
     const Bottleneck b = net.slowest(flows, slots);
@@ -190,8 +202,7 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     const auto link = static_cast<std::size_t>(worst - secondsOn.begin());
     r.bottleneck = kLinkNames[link];
     r.linkBandwidthBps = net.capacity(static_cast<int>(link));
-    const auto busiest = *std::max_element(schedule.sentBytes.begin(), schedule.sentBytes.end());
-    r.bandwidthBps = static_cast<double>(busiest) / r.bandwidthTermS;
+    r.bandwidthBps = endpointBytes / r.bandwidthTermS;
   } else {
     r.bottleneck = "none";
   }
