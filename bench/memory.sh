@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Peak memory per rank, one paradigm per MPI job, against SPEC §8's bound of 3*p*s plus 64 MiB.
-# Peak RSS is a process's high-water mark, so each paradigm (and the MPI_Allreduce baseline) runs
-# in a job of its own; the parameter server with 5 ranks (4 workers + its server), the others
-# with 4, so n = 4 throughout.
+# Peak memory per rank, one algorithm per MPI job, against SPEC §8's bound of 3*p*s plus 64 MiB.
+# Peak RSS is a process's high-water mark, so each algorithm of `commsim list` (and the
+# MPI_Allreduce baseline) runs in a job of its own, with 4 workers plus the dedicated ranks it
+# needs (the parameter server's), so n = 4 throughout.
 #
 #   bench/memory.sh [SIZE]      SIZE = p*s in bytes, K/M/G allowed (default 256M: p = 64M float32)
 #
@@ -17,25 +17,31 @@ bin=${COMMSIM_BIN:-build/commsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for paradigm in all-to-all parameter-server ring-allreduce mpi-allreduce; do
-  ranks=4
-  [ "$paradigm" = parameter-server ] && ranks=5
+# name and dedicated ranks of every algorithm, then the MPI baseline, from the registry
+"$bin" list --format json | /usr/bin/python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["rows"]:
+    if r["kind"] == "algorithm" or r["name"] == "mpi-allreduce":
+        print(r["name"], r["dedicated_ranks"])' >"$tmp/names"
+while read -r paradigm dedicated; do
+  ranks=$((4 + dedicated))
   if ! scripts/mpirun.sh -np "$ranks" "$bin" bench -b "$size" -e "$size" -w 0 -n 1 -c 1 \
       --paradigm "$paradigm" --format json >"$tmp/$paradigm.json" 2>"$tmp/$paradigm.err"; then
     echo "memory.sh: $paradigm: the run failed:" >&2
     cat "$tmp/$paradigm.err" >&2
     exit 2
   fi
-done
+done <"$tmp/names"
 
 /usr/bin/python3 - "$tmp" <<'PY'
 import json, sys, os
 tmp = sys.argv[1]
+names = [line.split()[0] for line in open(os.path.join(tmp, "names"))]
 mib = 1 << 20
 ok = True
 print(f"# peak RSS per rank against 3*p*s + 64 MiB (SPEC §8), one MPI job per paradigm")
 print(f"# {'paradigm':<18} {'ranks':>5} {'p':>10} {'bound (MiB)':>12} {'peak RSS per rank (MiB)':<32} verdict")
-for name in ("all-to-all", "parameter-server", "ring-allreduce", "mpi-allreduce"):
+for name in names:
     doc = json.load(open(os.path.join(tmp, name + ".json")))
     rss = doc["peak_rss_bytes"]
     bound = doc["memory_bound_bytes"]

@@ -8,6 +8,7 @@ Needs a commsim built with SimGrid, and Debian's python3-matplotlib for the plot
 
   /usr/bin/python3 scripts/compare.py                 # build/commsim, out: build/compare
   /usr/bin/python3 scripts/compare.py --max-n 64      # a quick look
+  /usr/bin/python3 scripts/compare.py --paradigm all  # every algorithm of `commsim list`
 """
 import argparse
 import json
@@ -16,7 +17,6 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PARADIGMS = ["all-to-all", "parameter-server", "ring-allreduce"]
 
 
 def run_json(argv):
@@ -36,21 +36,38 @@ def human_bytes(b):
     return f"{b} B"
 
 
-def sweep(commsim, topology, workers, params, network):
+def algorithms(commsim, chosen):
+    """The algorithms to compare, from `commsim list`: the table's rows, every one for "all", or
+    the names given; and the dedicated ranks the most demanding of them needs beside n workers."""
+    rows = [r for r in run_json([commsim, "list", "--format", "json"])["rows"]
+            if r["kind"] == "algorithm"]
+    if chosen == "table":
+        names = [r["name"] for r in rows if r["table_row"]]
+    elif chosen == "all":
+        names = [r["name"] for r in rows]
+    else:
+        names = chosen.split(",")
+    extra = max((r["dedicated_ranks"] for r in rows if r["name"] in names), default=0)
+    return names, extra
+
+
+def sweep(commsim, topology, workers, params, network, paradigms):
     doc = run_json([commsim, "simulate", "--topology", topology, "-n", ",".join(map(str, workers)),
-                    "-p", ",".join(map(str, params)), "--network", network, "--format", "json"])
+                    "-p", ",".join(map(str, params)), "--network", network, "--paradigm",
+                    ",".join(paradigms), "--format", "json"])
     return doc["rows"]
 
 
-def measure_local(commsim, workers, p, repeats):
-    """Real runs: mpirun -np n+1 commsim table (n workers + the server rank); the fastest of
-    `repeats` runs per paradigm, as single steps are noisy on a shared machine."""
+def measure_local(commsim, workers, p, repeats, paradigms, extra):
+    """Real runs: mpirun -np n+extra commsim table (n workers + the server rank, when a parameter
+    server is compared); the fastest of `repeats` runs per paradigm, as single steps are noisy on
+    a shared machine."""
     mpirun = ["mpirun", "--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
     best = {}
     for n in workers:
         for _ in range(repeats):
-            doc = run_json(mpirun + ["-np", str(n + 1), commsim, "table", "--params", str(p),
-                                     "--format", "json"])
+            doc = run_json(mpirun + ["-np", str(n + extra), commsim, "table", "--params", str(p),
+                                     "--paradigm", ",".join(paradigms), "--format", "json"])
             for row in doc["rows"]:
                 key = (row["paradigm"], n)
                 best[key] = min(best.get(key, float("inf")), row["time_s"])
@@ -74,16 +91,16 @@ def markdown(rows, local_rows):
     return "\n".join(out) + "\n"
 
 
-def plot(rows, path, title):
+def plot(rows, path, title, paradigms):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sizes = sorted({r["size_bytes"] for r in rows}, reverse=True)
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), sharex=True,
-                             gridspec_kw={"height_ratios": [3, 1.3]})
-    for col, paradigm in enumerate(PARADIGMS):
+    fig, axes = plt.subplots(2, len(paradigms), figsize=(5 * len(paradigms), 8.5), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 1.3]}, squeeze=False)
+    for col, paradigm in enumerate(paradigms):
         top, bottom = axes[0][col], axes[1][col]
         for colour, size in zip(colours, sizes):
             sel = sorted((r for r in rows if r["paradigm"] == paradigm and r["size_bytes"] == size),
@@ -149,6 +166,8 @@ def main():
     ap.add_argument("--local-workers", default="2,4", help="n for the real measurement ('' to skip)")
     ap.add_argument("--local-params", type=int, default=1048576)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--paradigm", default="table",
+                    help="table (the table's three rows, default), all, or names from `commsim list`")
     a = ap.parse_args()
 
     commsim = os.path.join(a.build, "commsim")
@@ -157,13 +176,14 @@ def main():
     workers = [n for n in (2 ** k for k in range(1, 11)) if n <= a.max_n]
     params = [int(p) for p in a.params.split(",")]
 
-    rows = sweep(commsim, a.topology, workers, params, a.network)
+    paradigms, extra = algorithms(commsim, a.paradigm)
+    rows = sweep(commsim, a.topology, workers, params, a.network, paradigms)
     local_rows = []
     local_n = [int(n) for n in a.local_workers.split(",") if n]
     if local_n:
-        measured = measure_local(commsim, local_n, a.local_params, a.repeats)
+        measured = measure_local(commsim, local_n, a.local_params, a.repeats, paradigms, extra)
         local = sweep(commsim, os.path.join(ROOT, "topologies", "local.yaml"), local_n,
-                      [a.local_params], a.network)
+                      [a.local_params], a.network, paradigms)
         for r in local:
             r["measured_s"] = measured[(r["paradigm"], r["workers"])]
             local_rows.append(r)
@@ -176,7 +196,7 @@ def main():
     topo = os.path.basename(a.topology)
     plot(rows, os.path.join(out, "compare.png"),
          f"One synchronisation step on {topo} ({a.network} links): closed form (lines) and "
-         f"SimGrid SMPI (circles) running the paradigm code")
+         f"SimGrid SMPI (circles) running the paradigm code", paradigms)
     pngs = "compare.png"
     if local_rows:
         plot_local(local_rows, os.path.join(out, "compare-local.png"),

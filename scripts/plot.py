@@ -1,18 +1,23 @@
 #!/usr/bin/python3
-"""Charts from `commsim bench --json` files (PNG, with matplotlib).
+"""Charts from `commsim bench --json` and `commsim predict --json` files (PNG, with matplotlib).
 
   plot.py busbw RUN.json [-o busbw.png]            busbw against size, one line per paradigm
   plot.py time RUN1.json RUN2.json ... [-o time.png] [--size BYTES]
                                                    time against n, from runs with different n
+  plot.py crossover PREDICT.json ... [-o map.png]  the fastest algorithm for each n and size, from
+                                                   predict documents (docs/algorithms.md)
 
 Both take --step avg (default: the average timed step, as the bench reports) or --step min (each
 row's fastest step, which load from other programs on the machine disturbs least).
 
+Colours follow `commsim list` (--commsim BINARY, default $COMMSIM_BIN or build/commsim).
 Run it with Debian's /usr/bin/python3 (package python3-matplotlib; `scripts/bootstrap.sh --extra
 plots`). Exit status 2 with one line on stderr for a file that is missing or not a bench document.
 """
 import argparse
 import json
+import os
+import subprocess
 import sys
 
 import matplotlib
@@ -21,13 +26,36 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
-# One colour and marker per paradigm, the same in every chart.
-STYLE = {
-    "all-to-all": ("tab:red", "s"),
-    "parameter-server": ("tab:purple", "^"),
-    "ring-allreduce": ("tab:blue", "o"),
-    "mpi-allreduce": ("black", "x"),
-}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLOURS = ["tab:red", "tab:purple", "tab:blue", "tab:green", "tab:orange", "tab:brown", "tab:pink",
+           "tab:olive", "tab:cyan", "tab:gray"]
+MARKERS = ["s", "^", "o", "D", "v", "P", "X", "<", ">", "h"]
+
+
+COMMSIM = os.environ.get("COMMSIM_BIN", os.path.join(ROOT, "build", "commsim"))
+
+
+def registry():
+    """The names of `commsim list`, algorithms then baselines, in the registry's order."""
+    binary = COMMSIM
+    try:
+        out = subprocess.run([binary, "list", "--format", "json"], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        fail(f"cannot ask `{binary} list` for the algorithms ({e}); build commsim or set COMMSIM_BIN")
+    return [row["name"] for row in json.loads(out)["rows"]]
+
+
+def styles():
+    """One colour and marker per name, the same in every chart: by the registry's order, the
+    library baselines in black."""
+    out = {}
+    for i, name in enumerate(registry()):
+        if name.endswith("-allreduce") and name.split("-")[0] in ("mpi", "nccl"):
+            out[name] = ("black", "x" if name.startswith("mpi") else "+")
+        else:
+            out[name] = (COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)])
+    return out
 
 
 STEP = {"avg": "average step", "min": "fastest step"}
@@ -38,7 +66,7 @@ def fail(message):
     sys.exit(2)
 
 
-def load(path):
+def load(path, command="bench"):
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -46,8 +74,8 @@ def load(path):
         fail(f"{path}: cannot read: {e.strerror}")
     except json.JSONDecodeError as e:
         fail(f"{path}: not JSON: {e}")
-    if doc.get("command") != "bench" or not isinstance(doc.get("rows"), list):
-        fail(f"{path}: not a `commsim bench` JSON document (written by --json FILE)")
+    if doc.get("command") != command or not isinstance(doc.get("rows"), list):
+        fail(f"{path}: not a `commsim {command}` JSON document (written by --json FILE)")
     return doc
 
 
@@ -85,8 +113,9 @@ def plot_busbw(args):
     if not series:
         fail(f"{args.files[0]}: no row with a positive size and bandwidth to plot")
     fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    style = styles()
     for name, points in series.items():
-        colour, marker = STYLE.get(name.split(" (")[0], (None, "."))
+        colour, marker = style.get(name.split(" (")[0], (None, "."))
         xs, ys = zip(*sorted(points))
         dashed = name.startswith("mpi-")
         ax.plot(xs, ys, marker=marker, color=colour, linestyle="--" if dashed else "-",
@@ -134,8 +163,9 @@ def plot_time(args):
                 series.setdefault(label(row), []).append(
                     (d["workers"], point, row["time_min_s"], row["time_max_s"]))
     fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    style = styles()
     for name, points in series.items():
-        colour, marker = STYLE.get(name.split(" (")[0], (None, "."))
+        colour, marker = style.get(name.split(" (")[0], (None, "."))
         points.sort()
         ns = [p[0] for p in points]
         avg = [p[1] * 1e3 for p in points]
@@ -160,7 +190,44 @@ def plot_time(args):
     print(args.output)
 
 
+def plot_crossover(args):
+    """For every (n, size) the predictions cover, the algorithm with the shortest predicted step,
+    one panel per topology."""
+    docs = [load(path, "predict") for path in args.files]
+    by_topology = {}
+    for d in docs:
+        for row in d["rows"]:
+            key = (row["workers"], row["size_bytes"])
+            best = by_topology.setdefault(row["topology"], {}).get(key)
+            if best is None or row["time_s"] < best["time_s"]:
+                by_topology[row["topology"]][key] = row
+    style = styles()
+    names = [n for n in style if any(r["paradigm"] == n for t in by_topology.values() for r in t.values())]
+    fig, axes = plt.subplots(1, len(by_topology), figsize=(6.5 * len(by_topology), 5.5),
+                             layout="constrained", squeeze=False)
+    for ax, (topology, cells) in zip(axes[0], sorted(by_topology.items())):
+        ns = sorted({n for n, _ in cells})
+        sizes = sorted({s for _, s in cells})
+        for (n, size), row in cells.items():
+            colour, _ = style[row["paradigm"]]
+            ax.add_patch(plt.Rectangle((ns.index(n) - 0.5, sizes.index(size) - 0.5), 1, 1,
+                                       color=colour))
+        ax.set_xlim(-0.5, len(ns) - 0.5)
+        ax.set_ylim(-0.5, len(sizes) - 0.5)
+        ax.set_xticks(range(len(ns)), [str(n) for n in ns])
+        ax.set_yticks(range(len(sizes)), [human_bytes(s) for s in sizes])
+        ax.set_xlabel("workers n")
+        ax.set_ylabel("gradient size p·s")
+        ax.set_title(f"fastest algorithm on {topology}")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=style[n][0]) for n in names]
+    fig.legend(handles, names, loc="outside right center", title="predicted fastest")
+    fig.suptitle("commsim predict: which algorithm wins, by n and size")
+    fig.savefig(args.output, dpi=110)
+    print(args.output)
+
+
 def main():
+    global COMMSIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="chart", required=True)
     busbw = sub.add_parser("busbw", help="busbw against size, one line per paradigm")
@@ -173,8 +240,16 @@ def main():
     for p in (busbw, time):
         p.add_argument("--step", choices=sorted(STEP), default="avg",
                        help="which step time: avg (as reported) or min (the fastest)")
+    crossover = sub.add_parser("crossover", help="the fastest algorithm by n and size (predict)")
+    crossover.add_argument("files", nargs="+", metavar="PREDICT.json")
+    crossover.add_argument("-o", "--output", default="crossover.png")
+    for p in (busbw, time, crossover):
+        p.add_argument("--commsim", default=COMMSIM,
+                       help="the commsim binary whose `list` names the algorithms "
+                            "(default: $COMMSIM_BIN or build/commsim)")
     args = parser.parse_args()
-    {"busbw": plot_busbw, "time": plot_time}[args.chart](args)
+    COMMSIM = args.commsim
+    {"busbw": plot_busbw, "time": plot_time, "crossover": plot_crossover}[args.chart](args)
 
 
 if __name__ == "__main__":

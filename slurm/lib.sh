@@ -15,7 +15,8 @@ commsim_init() {
   COMMSIM_MODE=${COMMSIM_MODE:-gpu}
   COMMSIM_ROOT=${COMMSIM_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
   COMMSIM_BIN=${COMMSIM_BIN:-$COMMSIM_ROOT/build/commsim}
-  COMMSIM_PARADIGMS=${COMMSIM_PARADIGMS:-all-to-all,parameter-server,ring-allreduce}
+  # Empty: commsim's own default, the table's three rows (`commsim list` names every algorithm).
+  COMMSIM_PARADIGMS=${COMMSIM_PARADIGMS:-}
   COMMSIM_SERVER=${COMMSIM_SERVER:-last}
   COMMSIM_LAUNCHER=${COMMSIM_LAUNCHER:-mpirun}
   COMMSIM_MPIRUN_ARGS=${COMMSIM_MPIRUN_ARGS:-}
@@ -63,10 +64,21 @@ commsim_init() {
 # and the parameter server takes part.
 commsim_ranks() {
   local nodes=$1 ranks=$(( $1 * RANKS_PER_NODE ))
-  if [ "$COMMSIM_SERVER" = extra ] && [[ ",$COMMSIM_PARADIGMS," == *,parameter-server,* ]]; then
-    ranks=$((ranks + 1))
+  if [ "$COMMSIM_SERVER" = extra ]; then
+    ranks=$((ranks + $(commsim_dedicated)))
   fi
   echo "$ranks"
+}
+
+# The dedicated ranks (a parameter server's) the chosen algorithms need beside the workers, as
+# `commsim list` says.
+commsim_dedicated() {
+  "$COMMSIM_BIN" list --format json | "${COMMSIM_PYTHON:-python3}" -c '
+import json, sys
+chosen = sys.argv[1].split(",") if sys.argv[1] else []
+rows = [r for r in json.load(sys.stdin)["rows"] if r["kind"] == "algorithm"]
+picked = [r for r in rows if (r["table_row"] if not chosen else "all" in chosen or r["name"] in chosen)]
+print(max((r["dedicated_ranks"] for r in picked), default=0))' "$COMMSIM_PARADIGMS"
 }
 
 # commsim_launch NODES COMMAND...: runs COMMAND as commsim_ranks(NODES) ranks on the first NODES
@@ -112,10 +124,12 @@ commsim_check_and_sweep() {
     echo "commsim-slurm: note: this commsim's table has no --backend, so its checked step runs over MPI"
   fi
   # Rank 0 alone prints the table; stdout is the JSON document.
-  commsim_launch "$nodes" "$COMMSIM_BIN" table "${table_backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \
+  local chosen=()
+  [ -z "$COMMSIM_PARADIGMS" ] || chosen=(--paradigm "$COMMSIM_PARADIGMS")
+  commsim_launch "$nodes" "$COMMSIM_BIN" table "${table_backend[@]}" "${chosen[@]}" \
     --params "${COMMSIM_PARAMS:-64M}" --format json > "$dir/table.json"
   if [ -n "${COMMSIM_MAX_SIZE-1G}" ]; then
-    commsim_launch "$nodes" "$COMMSIM_BIN" bench "${backend[@]}" --paradigm "$COMMSIM_PARADIGMS" \
+    commsim_launch "$nodes" "$COMMSIM_BIN" bench "${backend[@]}" "${chosen[@]}" \
       -b "${COMMSIM_MIN_SIZE:-1M}" -e "${COMMSIM_MAX_SIZE:-1G}" -f 2 --json "$dir/bench.json"
   fi
   # The links as measured, a topology file for `commsim predict` (where this commsim has calibrate).

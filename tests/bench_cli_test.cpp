@@ -89,10 +89,10 @@ TEST(Plots, PngFilesFromTheJson) {
   }
   const std::string busbw = dir + "/busbw.png", time = dir + "/time.png";
   auto r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "busbw",
-                       "--step", "min", inputs[1], "-o", busbw});
+                       "--step", "min", inputs[1], "-o", busbw, "--commsim", COMMSIM_BIN});
   ASSERT_EQ(r.status, 0) << r.err;
   r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "time", inputs[0],
-                  inputs[1], "-o", time});
+                  inputs[1], "-o", time, "--commsim", COMMSIM_BIN});
   ASSERT_EQ(r.status, 0) << r.err;
   for (const auto& png : {busbw, time}) {
     std::ifstream in(png, std::ios::binary);

@@ -407,5 +407,72 @@ TEST(Schedule, RecordsWhatTheCodeSends) {
     EXPECT_EQ(s.roundBegin[static_cast<std::size_t>(r) + 1] - s.roundBegin[static_cast<std::size_t>(r)], 4u);
 }
 
+// Every algorithm keeps the transport contract (commsim/transport.hpp) for every n, powers of two
+// or not: its waits complete under NCCL's group rule and its messages match without tags.
+TEST(Schedule, EveryAlgorithmKeepsTheTransportContract) {
+  for (const auto& name : algorithmNames()) {
+    for (int n = 1; n <= 17; ++n) {
+      for (std::uint64_t p : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{1000}}) {
+        const auto algorithm = makeAlgorithm(name);
+        Layout layout;
+        layout.workers = n;
+        layout.servers = algorithm->dedicatedServers();
+        layout.worldSize = n + layout.servers;
+        EXPECT_NO_THROW(recordSchedule(*algorithm, layout, p, 4)) << name << " n=" << n << " p=" << p;
+      }
+    }
+  }
+}
+
+// Two broken steps the contract refuses: each rank waits for the other's message before sending
+// its own (a deadlock however the transport runs), and receives in another order than the peer
+// sent, matched only by tags.
+class Broken final : public Paradigm {
+ public:
+  explicit Broken(bool reorder) : reorder_(reorder) {}
+  std::string_view name() const override { return "broken"; }
+  Expectation expect(const Layout&, std::uint64_t, std::size_t) const override { return {}; }
+  double busbwFactor(const Layout&) const override { return 0; }
+  void run(StepContext& c) const override {
+    Transport& t = c.transport;
+    const int peer = 1 - t.rank();
+    if (!reorder_) {
+      Request r = t.irecv(c.scratch, 4, peer, kTagGradient);
+      t.wait(r);
+      Request s = t.isend(c.grad, 4, peer, kTagGradient);
+      t.wait(s);
+      return;
+    }
+    Request r[2];
+    if (t.rank() == 0) {
+      r[0] = t.isend(c.grad, 4, peer, kTagReduceScatter);
+      r[1] = t.isend(c.grad, 4, peer, kTagAllGather);
+    } else {
+      r[0] = t.irecv(c.scratch, 4, peer, kTagAllGather);
+      r[1] = t.irecv(c.out, 4, peer, kTagReduceScatter);
+    }
+    t.waitAll(r);
+  }
+
+ private:
+  bool reorder_;
+};
+
+TEST(Schedule, RefusesCodeThatBreaksTheContract) {
+  const Layout two{2, 2, 0};
+  try {
+    recordSchedule(Broken(false), two, 1, 4);
+    ADD_FAILURE() << "no error for a deadlock";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("deadlock"), std::string::npos) << e.what();
+  }
+  try {
+    recordSchedule(Broken(true), two, 1, 4);
+    ADD_FAILURE() << "no error for messages matched by tags alone";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another order"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace commsim

@@ -67,6 +67,21 @@ class Transport {
   virtual std::string detail() const { return {}; }
 
   // Data plane: counted. Buffers may be host or device memory, as the transport allows.
+  //
+  // The contract every algorithm relies on, and every transport keeps:
+  // - Tags (commsim::Tag) name a step's phases, but algorithms must not rely on them to match:
+  //   between one pair of ranks, in one direction, messages match in posting order (NCCL has no
+  //   tags). A send and its receive name the same size.
+  // - A wait completes exactly the requests it is given, all of them, and may complete them in
+  //   any order; nothing is promised to progress before a wait that includes it.
+  // - A transport may fuse the operations of one wait into one unit (NCCL: one group) that
+  //   completes only when every peer has posted its side; an algorithm must therefore let every
+  //   wait's partners be posted without that wait completing first. Sends may be rendezvous (the
+  //   in-process transport: a send completes only when received).
+  // - Zero-byte messages are sent and counted like any other.
+  // recordSchedule (commsim/schedule.hpp) checks the first and third rule on every algorithm's
+  // code (tests/model_test.cpp, Schedule.*); tests/conformance_test.cpp runs every algorithm over
+  // every transport this machine has.
   Request isend(const void* buf, std::size_t bytes, int peer, int tag);
   Request irecv(void* buf, std::size_t bytes, int peer, int tag);
   // Completes every active request in the list (inactive ones are skipped) and clears them.

@@ -168,6 +168,27 @@ void pairUp(std::vector<RankLog>& logs, const std::string& what) {
   for (auto& [k, ch] : channels)
     if (ch.first.size() != ch.second.size())
       throw Error(what + ": a receive has no matching send");
+
+  // NCCL has no tags: between one pair, in one direction, messages match in posting order. The
+  // pairing by tag above must be that same pairing, or the code would be right over MPI only.
+  std::vector<std::unordered_map<int, std::size_t>> sentTo(logs.size()), receivedFrom(logs.size());
+  std::vector<std::vector<std::size_t>> position(logs.size());
+  for (std::size_t r = 0; r < logs.size(); ++r) {
+    position[r].resize(logs[r].ops.size());
+    for (std::size_t i = 0; i < logs[r].ops.size(); ++i) {
+      const Op& op = logs[r].ops[i];
+      position[r][i] = (op.send ? sentTo[r] : receivedFrom[r])[op.peer]++;
+    }
+  }
+  for (std::size_t r = 0; r < logs.size(); ++r)
+    for (std::size_t i = 0; i < logs[r].ops.size(); ++i) {
+      const Op& op = logs[r].ops[i];
+      if (op.send && position[r][i] != position[static_cast<std::size_t>(op.peer)][op.partner])
+        throw Error(what + ": rank " + std::to_string(r) + "'s messages to rank " +
+                    std::to_string(op.peer) +
+                    " are received in another order than they are posted (tags reorder them; a "
+                    "transport without tags, NCCL, would mismatch them)");
+    }
 }
 
 }  // namespace
@@ -223,6 +244,9 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
         progress = true;
       }
     }
+    // A group completes only once every operation in it has its partner posted, as NCCL's group
+    // semantics demand: a rank whose group waits on a peer that first waits on this rank's later
+    // group never completes there.
     if (!progress) throw Error(what + ": the code's waits deadlock");
   }
 

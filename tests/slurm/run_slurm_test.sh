@@ -71,11 +71,11 @@ echo "-----"
 grep -q "commsim-slurm: done" "$out" || { echo "run_slurm_test: FAIL: the job did not finish"; exit 1; }
 
 case "$script" in
-  single_node) python3 "$here/check_results.py" "$results" . $bench_flag --topology ;;
-  multi_node) python3 "$here/check_results.py" "$results" mpi $bench_flag --topology ;;
+  single_node) COMMSIM_BIN="$bin" python3 "$here/check_results.py" "$results" . $bench_flag --topology ;;
+  multi_node) COMMSIM_BIN="$bin" python3 "$here/check_results.py" "$results" mpi $bench_flag --topology ;;
   sweep)
     [ -n "$plots" ] || echo "note: no python3 with matplotlib here, so the plots are not checked"
-    python3 "$here/check_results.py" "$results" nodes-1 $bench_flag $plots ;;
+    COMMSIM_BIN="$bin" python3 "$here/check_results.py" "$results" nodes-1 $bench_flag $plots ;;
   *) echo "run_slurm_test: unknown script '$script'" >&2; exit 2 ;;
 esac
 echo "run_slurm_test: PASS $script"

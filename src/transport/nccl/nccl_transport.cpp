@@ -5,28 +5,20 @@
 // depend on each other ("If multiple ncclSend and ncclRecv operations need to progress
 // concurrently to complete, they must be fused within a ncclGroupStart/ncclGroupEnd section").
 //
-// Why each paradigm's pattern completes:
-// - all-to-all, round k: rank i groups {send to i+k, recv from i-k}. Every rank is in the same
-//   round, so every operation of a group has its partner in the partner's group of that round.
-// - ring, every step: {send right, recv left} on every rank alike, the same argument.
-// - parameter server: a worker groups {send gradient to S}, waits, then groups {recv parameters
-//   from S}; the server S groups {recv from worker 0}, then {recv from worker 1}, ..., then {send
-//   to every worker}. Every group's operations are matched by operations the peers have posted or
-//   will post without waiting on that group, so the step completes even if NCCL ran the operations
-//   of a group one after another. (Fused operations are not promised to progress independently
-//   when the peer posts its side in other groups, which is why the worker does not fuse its push
-//   and its pull.) With sharded servers a worker's group sends to every server; the lowest worker
-//   with a push outstanding always finds every server it still owes waiting for it.
-//   One trap remains in NCCL itself: it makes point-to-point connections lazily, inside
-//   ncclGroupEnd, exchanging connection data with each peer in both directions a group names. A
-//   peer whose side of a connection is offered only in a later group can then stall the first
-//   step. So the constructor connects every pair of ranks once, in one group of one-byte
-//   exchanges, before any step (NCCL keeps connections for the communicator's life; each costs a
-//   few MB of GPU memory per peer).
-// - the co-located server is the same with worker 0 as S.
+// Why every algorithm's pattern completes: the transport contract (commsim/transport.hpp) asks
+// each wait's partners to be posted without that wait completing first, and recordSchedule checks
+// it for every algorithm and n (tests/model_test.cpp). The parameter server, for one, groups a
+// worker's push and its pull apart: fused operations are not promised to progress independently
+// when the peer posts its side in other groups, and the server receives one worker at a time.
+// One trap remains in NCCL itself: it makes point-to-point connections lazily, inside
+// ncclGroupEnd, exchanging connection data with each peer in both directions a group names. A peer
+// whose side of a connection is offered only in a later group can then stall the first step. So
+// the constructor connects every pair of ranks once, in one group of one-byte exchanges, before
+// any step (NCCL keeps connections for the communicator's life; each costs a few MB of GPU memory
+// per peer).
 //
 // NCCL has no tags. Messages between one pair of ranks in one direction are matched in posting
-// order, and no paradigm reorders them, so the tags the paradigms pass are not needed here.
+// order, which the contract makes every algorithm keep, so the tags they pass are not needed here.
 //
 // Zero-byte messages (p < n ring chunks) are counted by Transport::isend like any other but
 // not handed to NCCL: both sides know the size, so both skip the call, and a receive of 0 bytes
