@@ -3,15 +3,14 @@
 // Partition, so chunk sizes differ by at most one element and any p works, p < n included
 // (empty chunks are still sent: one message each).
 //
-// Reduce-scatter, step t: worker i sends chunk (i-t) mod n to i+1 and receives chunk (i-t-1) mod n
-// from i-1 into scratch, then adds it in. After n-1 steps worker i holds the full sum of chunk
-// (i+1) mod n; it divides that chunk by n. All-gather, step t: worker i sends chunk (i+1-t) mod n
-// and receives chunk (i-t) mod n straight into its place in the result.
+// Reduce-scatter then all-gather (ring_steps.hpp): after the n-1 reduce-scatter steps worker i
+// holds the full sum of chunk (i+1) mod n, which it divides by n before the all-gather.
 //
 // On the wire: 2n(n-1) messages of floor(p/n) or ceil(p/n) elements, 2(n-1)*p*s bytes in all;
 // each worker sends 2(n-1)/n * p*s.
 #include "commsim/chunks.hpp"
 #include "commsim/paradigm.hpp"
+#include "ring_steps.hpp"
 
 namespace commsim {
 
@@ -51,44 +50,19 @@ class RingAllreduce final : public Paradigm {
   }
 
   void run(StepContext& c) const override {
-    Transport& t = c.transport;
-    const int me = t.rank();
+    const int me = c.transport.rank();
     if (!c.layout.isWorker(me)) return;
-    const int n = c.layout.workers;
-    const Partition chunks{c.count, static_cast<std::uint64_t>(n)};
-    const std::size_t s = c.elementSize();
-    const int right = (me + 1) % n;
-    const int left = (me - 1 + n) % n;
-    auto chunk = [&](int i) { return static_cast<std::uint64_t>(((i % n) + n) % n); };
-
+    ring_steps::Ring ring{{}, me};
+    for (int i = 0; i < c.layout.workers; ++i) ring.ranks.push_back(i);
     // The result is built without first copying the gradient into it: step 0 sends this rank's
     // own chunk straight from the gradient, and every chunk received is summed with the
     // gradient's into the result. The one chunk reduce-scatter never writes (chunk `me`) is
     // filled by the all-gather.
-    if (n == 1) c.memory.copy(c.out, c.grad, c.count * s);
-    Request pending[2];
-    for (int step = 0; step < n - 1; ++step) {
-      const auto send = chunk(me - step);
-      const auto recv = chunk(me - step - 1);
-      void* from = step == 0 ? c.grad : c.out;
-      pending[0] = t.isend(c.at(from, chunks.offset(send)), chunks.count(send) * s, right,
-                           kTagReduceScatter);
-      pending[1] = t.irecv(c.scratch, chunks.count(recv) * s, left, kTagReduceScatter);
-      t.waitAll(pending);
-      const auto off = chunks.offset(recv);
-      c.memory.sum(c.at(c.out, off), c.at(c.grad, off), c.scratch, chunks.count(recv), c.dtype);
-    }
-    const auto owned = chunk(me + 1);
-    c.memory.divide(c.at(c.out, chunks.offset(owned)), chunks.count(owned), c.dtype, n);
-    for (int step = 0; step < n - 1; ++step) {
-      const auto send = chunk(me + 1 - step);
-      const auto recv = chunk(me - step);
-      pending[0] = t.isend(c.at(c.out, chunks.offset(send)), chunks.count(send) * s, right,
-                           kTagAllGather);
-      pending[1] = t.irecv(c.at(c.out, chunks.offset(recv)), chunks.count(recv) * s, left,
-                           kTagAllGather);
-      t.waitAll(pending);
-    }
+    ring_steps::ringReduceScatter(c, ring, 0, c.count, c.grad, kTagReduceScatter);
+    const Partition chunks{c.count, static_cast<std::uint64_t>(ring.size())};
+    const auto owned = ring.ownedChunk();
+    c.memory.divide(c.at(c.out, chunks.offset(owned)), chunks.count(owned), c.dtype, ring.size());
+    ring_steps::ringAllGather(c, ring, 0, c.count, kTagAllGather);
   }
 };
 
