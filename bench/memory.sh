@@ -23,10 +23,11 @@ import json, sys
 for r in json.load(sys.stdin)["rows"]:
     if r["kind"] == "algorithm" or r["name"] == "mpi-allreduce":
         print(r["name"], r["dedicated_ranks"])' >"$tmp/names"
+# (mpirun forwards its stdin to rank 0: each job reads /dev/null, not the list being read here)
 while read -r paradigm dedicated; do
   ranks=$((4 + dedicated))
   if ! scripts/mpirun.sh -np "$ranks" "$bin" bench -b "$size" -e "$size" -w 0 -n 1 -c 1 \
-      --paradigm "$paradigm" --format json >"$tmp/$paradigm.json" 2>"$tmp/$paradigm.err"; then
+      --paradigm "$paradigm" --format json >"$tmp/$paradigm.json" 2>"$tmp/$paradigm.err" </dev/null; then
     echo "memory.sh: $paradigm: the run failed:" >&2
     cat "$tmp/$paradigm.err" >&2
     exit 2

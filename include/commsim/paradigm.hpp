@@ -98,7 +98,8 @@ class Paradigm {
   virtual ~Paradigm() = default;
 
   virtual std::string_view name() const = 0;       // "all-to-all", "parameter-server", ...
-  virtual std::string variant() const { return ""; }  // e.g. "sharded k=2", "co-located"
+  // e.g. "sharded k=2", "co-located", "G=8 H=2": what shapes this run of it, on this layout.
+  virtual std::string variant(const Layout& /*layout*/) const { return ""; }
   virtual Outcome outcome() const { return Outcome::Mean; }
   virtual bool consumesGradient() const { return false; }
   // Dedicated ranks it needs beyond the workers.

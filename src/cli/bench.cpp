@@ -39,8 +39,8 @@ struct BenchOptions {
   SelectionOptions selection;
 };
 
-std::string displayName(const Paradigm& p) {
-  const std::string variant = p.variant();
+std::string displayName(const Paradigm& p, const Layout& layout) {
+  const std::string variant = p.variant(layout);
   return std::string(p.name()) + (variant.empty() ? "" : " (" + variant + ")");
 }
 
@@ -48,10 +48,10 @@ std::string displayName(const Paradigm& p) {
 class Progress {
  public:
   Progress(bool on, std::size_t total) : on_(on && isatty(STDERR_FILENO)), total_(total) {}
-  void show(std::uint64_t bytes, const Paradigm& p) {
+  void show(std::uint64_t bytes, const Paradigm& p, const Layout& layout) {
     if (!on_) return;
     std::fprintf(stderr, "\r\033[K[commsim bench] %zu/%zu  %s  %s", ++done_, total_,
-                 humanBytes(bytes).c_str(), displayName(p).c_str());
+                 humanBytes(bytes).c_str(), displayName(p, layout).c_str());
     std::fflush(stderr);
   }
   ~Progress() {
@@ -253,7 +253,7 @@ std::string describeForms(const std::vector<Case>& cases, const Layout& layout, 
     if (!c.paradigm) continue;
     const Paradigm& p = *c.paradigm;
     const Expectation x = p.expect(layout, 1, s);
-    os << "#   " << displayName(p) << ": ";
+    os << "#   " << displayName(p, layout) << ": ";
     if (x.counted)
       os << x.messagesFormula << " = " << x.messages << " messages, " << x.bytesFormula
          << " bytes per step";
@@ -326,7 +326,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
       for (const std::uint64_t count : counts) {
         for (const auto& c : cases) {
           if (!c.paradigm) continue;
-          progress.show(count * s, *c.paradigm);
+          progress.show(count * s, *c.paradigm, layout);
           const BenchResult r =
               benchmarkStep(*c.paradigm, t, memory, layout, buffers, count, dtype, settings);
           ok = ok && r.ok();

@@ -11,7 +11,7 @@ nlohmann::ordered_json countsRow(const Paradigm& p, const Layout& layout, const 
   auto formula = [&](const std::string& f) { return e.counted ? Json(f) : Json(nullptr); };
   Json row;
   row["paradigm"] = p.name();
-  row["variant"] = p.variant();
+  row["variant"] = p.variant(layout);
   row["workers"] = layout.workers;
   row["messages"] = counted(c.messagesSent);
   row["expected_messages"] = counted(e.messages);

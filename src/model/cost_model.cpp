@@ -159,7 +159,7 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();
-  r.variant = paradigm.variant();
+  r.variant = paradigm.variant(layout);
   r.workers = workers;
   r.params = params;
   r.elementBytes = elementBytes;

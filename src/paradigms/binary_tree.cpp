@@ -133,7 +133,7 @@ class BinaryTree final : public Paradigm {
   explicit BinaryTree(int segments) : segments_(std::max(segments, 1)) {}
 
   std::string_view name() const override { return "binary-tree"; }
-  std::string variant() const override {
+  std::string variant(const Layout&) const override {
     return segments_ > 1 ? "K=" + std::to_string(segments_) : "";
   }
 

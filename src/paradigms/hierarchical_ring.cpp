@@ -37,8 +37,9 @@ class HierarchicalRing final : public Paradigm {
 
   std::string_view name() const override { return "hierarchical-ring"; }
 
-  std::string variant() const override {
-    return ranksPerHost_ > 0 ? "G=" + std::to_string(ranksPerHost_) : "G as placed";
+  std::string variant(const Layout& layout) const override {
+    const int G = ranksPerHost(layout);
+    return "G=" + std::to_string(G) + " H=" + std::to_string(layout.workers / G);
   }
 
   void validate(const Layout& layout) const override {

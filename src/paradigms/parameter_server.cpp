@@ -31,7 +31,7 @@ class ParameterServer final : public Paradigm {
   explicit ParameterServer(int shards) : shards_(shards) {}
 
   std::string_view name() const override { return "parameter-server"; }
-  std::string variant() const override {
+  std::string variant(const Layout&) const override {
     return shards_ == 1 ? "dedicated" : "sharded k=" + std::to_string(shards_);
   }
   Outcome outcome() const override { return Outcome::SgdParameters; }
@@ -133,7 +133,7 @@ class ParameterServer final : public Paradigm {
 class ColocatedParameterServer final : public Paradigm {
  public:
   std::string_view name() const override { return "parameter-server"; }
-  std::string variant() const override { return "co-located"; }
+  std::string variant(const Layout&) const override { return "co-located"; }
   Outcome outcome() const override { return Outcome::SgdParameters; }
   bool consumesGradient() const override { return true; }
   bool ownsParameters(const Layout& /*layout*/, int rank) const override { return rank == 0; }
