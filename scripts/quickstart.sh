@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/build.sh
-echo "+ mpirun -np 5 build/commsim table $*" >&2
-exec scripts/mpirun.sh -np 5 build/commsim table "$@"
+build=${COMMSIM_BUILD_DIR:-build}
+echo "+ mpirun -np 5 $build/commsim table $*" >&2
+exec scripts/mpirun.sh -np 5 "$build/commsim" table "$@"
