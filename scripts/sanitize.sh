@@ -4,7 +4,8 @@
 # there, so every process the tests start (commsim under mpirun included) runs instrumented. Any report fails the
 # run: a sanitizer's output breaks the tests' one-line stderr checks, and its exit status theirs.
 # Leaks inside Open MPI and the libraries below it are suppressed (tests/sanitizers/lsan.supp);
-# commsim's own are not. Arguments go to ctest.
+# commsim's own are not. Arguments go to ctest. Skipped tests are listed as scripts/test.sh lists
+# them, and fail the run in CI (CI=true) or with COMMSIM_NO_SKIP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${COMMSIM_ASAN_BUILD_DIR:-build-asan}
@@ -17,5 +18,9 @@ export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:check
 export OMPI_MCA_mca_base_component_disable_dlclose=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd "$build"
-ctest --output-on-failure -j "$(nproc)" -L '^(unit|cli|mpi)$' "$@"
+build=$(cd "$build" && pwd)
+status=0
+(cd "$build" && ctest --output-on-failure -j "$(nproc)" -L '^(unit|cli|mpi)$' \
+   --output-junit "$build/ctest-junit.xml" "$@") || status=$?
+python3 scripts/skips.py "$build" "$build/ctest-junit.xml" || status=1
+exit "$status"

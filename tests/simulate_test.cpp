@@ -24,7 +24,8 @@ std::string topology(const std::string& name) {
 // Why simulations cannot run here, or "" when they can.
 std::string missingSimGrid() {
   if (std::string(COMMSIM_SMPI_BIN).empty())
-    return "this build has no SimGrid (libsimgrid-dev; -DCOMMSIM_WITH_SIMGRID=ON)";
+    return "this build has no SimGrid (install libsimgrid-dev: scripts/bootstrap.sh --extra simgrid; "
+           "then scripts/build.sh)";
   if (!std::filesystem::exists(COMMSIM_SMPI_BIN))
     return std::string(COMMSIM_SMPI_BIN) + " was not built";
   return "";

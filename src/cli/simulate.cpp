@@ -86,8 +86,7 @@ fs::path simulatorPath() {
   if (!fs::exists(next))
     throw UsageError("simulate: the simulator " + next.string() +
                      " is missing: this commsim was built without SimGrid (install libsimgrid-dev, "
-                     "or scripts/bootstrap.sh --extra simgrid, and rebuild with "
-                     "-DCOMMSIM_WITH_SIMGRID=ON)");
+                     "or scripts/bootstrap.sh --extra simgrid, and rebuild: scripts/build.sh)");
   return next;
 }
 
