@@ -220,7 +220,9 @@ def plot_crossover(args):
         ax.set_ylabel("gradient size p·s")
         ax.set_title(f"fastest algorithm on {topology}")
     handles = [plt.Rectangle((0, 0), 1, 1, color=style[n][0]) for n in names]
-    fig.legend(handles, names, loc="outside right center", title="predicted fastest")
+    # Beside the last panel (Debian 12's matplotlib 3.6 has no loc="outside ...").
+    axes[0][-1].legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1),
+                       title="predicted fastest")
     fig.suptitle("commsim predict: which algorithm wins, by n and size")
     fig.savefig(args.output, dpi=110)
     print(args.output)
