@@ -94,7 +94,15 @@ TEST(Plots, PngFilesFromTheJson) {
   r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "time", inputs[0],
                   inputs[1], "-o", time, "--commsim", COMMSIM_BIN});
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& png : {busbw, time}) {
+  // The crossover map from predictions (docs/algorithms.md).
+  const std::string predicted = dir + "/predict.json", crossover = dir + "/crossover.png";
+  r = runProcess(commsim({"predict", "--topology", COMMSIM_SOURCE_DIR "/topologies/dgx-h100.yaml",
+                          "-n", "2,4,7", "-p", "1K,1M", "--paradigm", "all", "--json", predicted}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "crossover", predicted,
+                  "-o", crossover, "--commsim", COMMSIM_BIN});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& png : {busbw, time, crossover}) {
     std::ifstream in(png, std::ios::binary);
     char magic[8] = {};
     in.read(magic, 8);
