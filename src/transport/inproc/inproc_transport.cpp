@@ -206,7 +206,10 @@ class InprocTransport final : public Transport {
   // Copies a matched pair and completes both. Runs without the lock: the pair is out of the
   // queues, so nobody else touches it until `done` is set.
   void deliver(Operation* send, Operation* recv) {
-    const bool fits = send->bytes <= recv->bytes;
+    // What the error names is read now: once `done` is set, the peer may free its operation.
+    const std::size_t sent = send->bytes, room = recv->bytes;
+    const int source = send->source;
+    const bool fits = sent <= room;
     if (fits && send->bytes) std::memcpy(recv->recvBuf, send->sendBuf, send->bytes);
     recv->receivedBytes = send->bytes;
     {
@@ -215,8 +218,8 @@ class InprocTransport final : public Transport {
       if (!fits) world_.aborted = true;  // the peers must not wait for this pair any longer
       world_.changed.notify_all();
     }
-    COMMSIM_ENFORCE(fits, "message of " << send->bytes << " bytes from rank " << send->source
-                                        << " does not fit a receive of " << recv->bytes);
+    COMMSIM_ENFORCE(fits, "message of " << sent << " bytes from rank " << source
+                                        << " does not fit a receive of " << room);
   }
 
   template <typename T>
