@@ -16,7 +16,11 @@ COMMSIM_BUILD_DIR=$build scripts/build.sh \
 # (kept mapped at exit), so the suppressions can see whose memory a leak is.
 export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1
 export OMPI_MCA_mca_base_component_disable_dlclose=1
-export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
+# use_tls=0: LeakSanitizer's own tracer crashed ("Tracer caught signal 11") reading a corrupt
+# dynamic-TLS range (DTLS 7 at 0x1943-0x400002a45, LSAN_OPTIONS=verbosity=1) in one rank of
+# `mpirun -np 9 commsim table --paradigm all` (Open MPI's components kept mapped, as above); it
+# is not a leak report, and without scanning TLS the run finishes with none.
+export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0:use_tls=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 build=$(cd "$build" && pwd)
 status=0
