@@ -51,6 +51,13 @@ struct Expectation {
 Expectation wholeGradientMessages(std::uint64_t messages, std::uint64_t p, std::size_t s,
                                   std::string messagesFormula, std::string bytesFormula);
 
+// The closed form of a step that sends each part of Partition{p, parts} `times` times (ring and
+// direct: n parts, 2(n-1) times; binary-tree: K segments, 2(n-1) times): parts*times messages of
+// floor(p/parts)..ceil(p/parts) elements, times*p*s bytes, empty parts still sent.
+Expectation partitionedMessages(std::uint64_t parts, std::uint64_t times, std::uint64_t p,
+                                std::size_t s, std::string messagesFormula,
+                                std::string bytesFormula);
+
 // What every worker holds after the step.
 enum class Outcome {
   Mean,           // the mean of the n gradients

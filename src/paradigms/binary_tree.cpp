@@ -138,19 +138,10 @@ class BinaryTree final : public Paradigm {
   }
 
   Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const override {
-    const std::uint64_t n = layout.workers, K = static_cast<std::uint64_t>(segments_);
-    const Partition segs{p, K};
-    Expectation e;
-    e.messages = 2 * (n - 1) * K;
-    e.totalBytes = 2 * (n - 1) * p * s;
-    if (e.messages) {
-      e.minMessageBytes = segs.minCount() * s;
-      e.maxMessageBytes = segs.maxCount() * s;
-    }
-    e.emptyMessages = 2 * (n - 1) * segs.emptyParts();
-    e.messagesFormula = "2(n-1)K";
-    e.bytesFormula = "2(n-1)*p*s";
-    return e;
+    // Every segment crosses each of the n-1 tree edges once up and once down.
+    const std::uint64_t n = layout.workers;
+    return partitionedMessages(static_cast<std::uint64_t>(segments_), 2 * (n - 1), p, s,
+                               "2(n-1)K", "2(n-1)*p*s");
   }
 
   double busbwFactor(const Layout& layout) const override {

@@ -28,19 +28,9 @@ class Direct final : public Paradigm {
   std::string_view name() const override { return "direct"; }
 
   Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const override {
+    // Every shard goes to its owner from n-1 workers, then from its owner to n-1 workers.
     const std::uint64_t n = layout.workers;
-    const Partition shards{p, n};
-    Expectation e;
-    e.messages = 2 * n * (n - 1);
-    e.totalBytes = 2 * (n - 1) * p * s;
-    if (e.messages) {
-      e.minMessageBytes = shards.minCount() * s;
-      e.maxMessageBytes = shards.maxCount() * s;
-    }
-    e.emptyMessages = 2 * (n - 1) * shards.emptyParts();
-    e.messagesFormula = "2n(n-1)";
-    e.bytesFormula = "2(n-1)*p*s";
-    return e;
+    return partitionedMessages(n, 2 * (n - 1), p, s, "2n(n-1)", "2(n-1)*p*s");
   }
 
   double busbwFactor(const Layout& layout) const override {

@@ -21,20 +21,9 @@ class RingAllreduce final : public Paradigm {
   std::string_view name() const override { return "ring-allreduce"; }
 
   Expectation expect(const Layout& layout, std::uint64_t p, std::size_t s) const override {
-    const std::uint64_t n = layout.workers;
-    const Partition chunks{p, n};
-    Expectation e;
-    e.messages = 2 * n * (n - 1);
-    e.totalBytes = 2 * (n - 1) * p * s;
-    if (e.messages) {
-      e.minMessageBytes = chunks.minCount() * s;
-      e.maxMessageBytes = chunks.maxCount() * s;
-    }
     // Every chunk travels n-1 times in each phase.
-    e.emptyMessages = 2 * (n - 1) * chunks.emptyParts();
-    e.messagesFormula = "2n(n-1)";
-    e.bytesFormula = "2(n-1)*p*s";
-    return e;
+    const std::uint64_t n = layout.workers;
+    return partitionedMessages(n, 2 * (n - 1), p, s, "2n(n-1)", "2(n-1)*p*s");
   }
 
   double busbwFactor(const Layout& layout) const override {
