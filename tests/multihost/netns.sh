@@ -9,7 +9,9 @@
 #   netns.sh shape PREFIX RATE         limit every host link to RATE (tc units, e.g. 1gbit), both
 #                                      directions (host egress and switch port egress), with HTB
 #   netns.sh unshape PREFIX            remove the shaping
-#   netns.sh counters PREFIX           "host tx_bytes rx_bytes" per host, from the kernel counters
+#   netns.sh counters PREFIX           "host tx_bytes rx_bytes retrans_segs" per host, from the
+#                                      kernel counters (eth0 statistics, TCP RetransSegs of the
+#                                      namespace's /proc/net/snmp)
 #   netns.sh qdisc-stats PREFIX        tc -s output of every shaped interface (drops, overlimits)
 #   netns.sh down PREFIX               remove everything with this prefix (safe to repeat)
 #   netns.sh stale                     remove leftovers of earlier runs whose process has gone
@@ -146,7 +148,7 @@ cmd_counters() {
   local prefix=$1
   valid_prefix "$prefix"
   for h in $(hosts_of "$prefix"); do
-    ip netns exec "$h" sh -c 'printf "%s %s %s\n" "$0" "$(cat /sys/class/net/eth0/statistics/tx_bytes)" "$(cat /sys/class/net/eth0/statistics/rx_bytes)"' "$h"
+    ip netns exec "$h" sh -c 'printf "%s %s %s %s\n" "$0" "$(cat /sys/class/net/eth0/statistics/tx_bytes)" "$(cat /sys/class/net/eth0/statistics/rx_bytes)" "$(awk "/^Tcp:/ { if (col) { print \$col; exit } for (i = 1; i <= NF; i++) if (\$i == \"RetransSegs\") col = i }" /proc/net/snmp)"' "$h"
   done
 }
 
