@@ -84,7 +84,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric)");
+            "intra_host, nic, fabric, gamma)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -225,6 +225,77 @@ TEST(CostModel, GammaAddsTheReduction) {
              4 * a + 2 * 3 * kPS / B + 3 * kPS * g);
   expectTime(predict(t, "ring-allreduce", 4, kP, kS, {}, o),
              6 * (a + kPS / (4 * B)) + 3.0 / 4 * kPS * g);
+}
+
+// One host of four devices whose link is 1 GBps and 1 us up to 1 MB, 4 GBps and 10 us above:
+// a piecewise link (SPEC §13).
+Topology piecewiseHost(const std::string& extra = "") {
+  return parseTopology("hosts: 1\ndevices_per_host: 4\n"
+                       "intra_host:\n  bandwidth: 4 GBps\n  latency: 10 us\n"
+                       "  pieces:\n    - {up_to: 1000000, bandwidth: 1 GBps, latency: 1 us}\n" +
+                           extra,
+                       "piecewise.yaml");
+}
+
+TEST(TopologySchema, PiecewiseLinkSharedBandwidthAndGamma) {
+  const Topology t = piecewiseHost("  shared_bandwidth: 6 GBps\ngamma: 0.25 ns/B\n");
+  ASSERT_EQ(t.intraHost.pieces.size(), 1u);
+  EXPECT_EQ(t.intraHost.pieces[0].upToBytes, 1000000u);
+  EXPECT_DOUBLE_EQ(t.intraHost.at(1).bandwidthBps, 1e9);
+  EXPECT_DOUBLE_EQ(t.intraHost.at(1000000).latencyS, 1e-6);
+  EXPECT_DOUBLE_EQ(t.intraHost.at(1000001).bandwidthBps, 4e9);
+  EXPECT_DOUBLE_EQ(t.intraHost.at(1000001).latencyS, 10e-6);
+  EXPECT_DOUBLE_EQ(t.intraHost.sharedBandwidthBps, 6e9);
+  EXPECT_DOUBLE_EQ(t.gammaSPerByte, 0.25e-9);
+  EXPECT_LT(flatHost().gammaSPerByte, 0);  // absent
+}
+
+TEST(TopologySchema, BadPiecesAreNamed) {
+  const std::string head = "hosts: 1\ndevices_per_host: 2\nintra_host:\n  bandwidth: 1 GBps\n  latency: 1 us\n";
+  expectError(head + "  pieces: []\n", "x.yaml: intra_host.pieces: must be a list");
+  expectError(head + "  pieces:\n    - {up_to: 0, bandwidth: 1 GBps, latency: 1 us}\n",
+              "x.yaml: intra_host.pieces[0].up_to: '0' is not a positive whole number of bytes");
+  expectError(head + "  pieces:\n    - {up_to: 64K, bandwidth: 1 GBps, latency: 1 us}\n",
+              "x.yaml: intra_host.pieces[0].up_to: '64K' is not a positive whole number");
+  expectError(head + "  pieces:\n    - {up_to: 100, bandwidth: 1 GBps, latency: 1 us}\n"
+                     "    - {up_to: 100, bandwidth: 1 GBps, latency: 1 us}\n",
+              "x.yaml: intra_host.pieces[1].up_to: '100' is not above the previous piece's 100");
+  expectError(head + "  pieces:\n    - {up_to: 100, bandwidth: 0 GBps, latency: 1 us}\n",
+              "x.yaml: intra_host.pieces[0].bandwidth: '0 GBps' must be greater than zero");
+  expectError(head + "  pieces:\n    - {up_to: 100, latency: 1 us}\n",
+              "x.yaml: intra_host.pieces[0].bandwidth: missing");
+  expectError(head + "  pieces:\n    - {up_to: 100, bandwidth: 1 GBps, latency: 1 us, x: 1}\n",
+              "x.yaml: intra_host.pieces[0].x: unknown key");
+  expectError(head + "gamma: 1 ns\n", "x.yaml: gamma: '1 ns' has an unknown unit (allowed: s/B, ms/B, us/B, ns/B, ps/B)");
+  expectError(head + "gamma: -1 ns/B\n", "x.yaml: gamma: '-1 ns/B' must not be negative");
+}
+
+TEST(CostModel, PiecewiseLinkPricesEachMessageAtItsSize) {
+  const Topology t = piecewiseHost();
+  // Ring of 4: messages of p*s/4. 4 MB of gradient: 1 MB messages, the first piece.
+  expectTime(predict(t, "ring-allreduce", 4, 1'000'000, kS), 6 * (1e-6 + 1e6 / 1e9));
+  // 4 MB + 16 B: messages of 1 MB + 4 B, the line above the pieces.
+  expectTime(predict(t, "ring-allreduce", 4, 1'000'004, kS), 6 * (10e-6 + 1'000'004.0 / 4e9));
+  // All-to-all sends the whole 4 MB gradient: the line above.
+  expectTime(predict(t, "all-to-all", 4, 1'000'000, kS), 3 * (10e-6 + 4e6 / 4e9));
+}
+
+TEST(CostModel, SharedHostBandwidthBoundsConcurrentCopies) {
+  // 4 ranks of a ring each copy m per round; the host's memory carries 4m at once.
+  const Topology t = piecewiseHost("  shared_bandwidth: 10 GBps\n");
+  const double m = 4e6 / 4 + 4;  // above the piece: the link's own 4 GBps; shared 10 GBps
+  auto r = predict(t, "ring-allreduce", 4, 1'000'004, kS);
+  expectTime(r, 6 * (10e-6 + 4 * m / 10e9));
+  EXPECT_EQ(r.bottleneck, "host-shared");
+  // Two ranks copy 2m at once: 2m at 10 GBps is less than m at the link's 4 GBps.
+  r = predict(t, "ring-allreduce", 2, 1'000'004, kS);
+  expectTime(r, 2 * (10e-6 + 2'000'008.0 / 4e9));
+  EXPECT_EQ(r.bottleneck, "intra-host");
+  // Inside the piece a message takes 4x its bytes of every capacity (1 GBps of 4): the shared
+  // 10 GBps carries 4 messages at 2.5 GBps, as SMPI's bandwidth factors do.
+  r = predict(t, "ring-allreduce", 4, 1'000'000, kS);
+  expectTime(r, 6 * (1e-6 + 4 * 1e6 / 2.5e9));
+  EXPECT_EQ(r.bottleneck, "host-shared");
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

@@ -111,6 +111,31 @@ TEST(Simulate, FlatRingAgreesWithTheClosedFormAtLargeP) {
   EXPECT_LT(std::abs(sim / closed - 1), 0.10) << "simulated " << sim << " s, closed form " << closed;
 }
 
+TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
+  SKIP_WITHOUT_SIMGRID();
+  // A calibrated host (SPEC §13): a slower piece for messages up to 64 KiB, the host's memory
+  // shared by concurrent copies, and gamma from the file. SMPI gets the pieces as its bandwidth
+  // and latency factors and the shared rate as the cluster's backbone.
+  const std::string file = ::testing::TempDir() + "/piecewise-" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(file);
+    out << "hosts: 1\ndevices_per_host: 4\n"
+           "intra_host:\n  bandwidth: 8 GBps\n  latency: 2 us\n  shared_bandwidth: 12 GBps\n"
+           "  pieces:\n    - {up_to: 65536, bandwidth: 2 GBps, latency: 1 us}\n"
+           "gamma: 0.1 ns/B\n";
+  }
+  const auto doc = simulate({"--topology", file, "-n", "4", "-p", "4K,12K,4M", "--paradigm",
+                             "ring-allreduce,all-to-all,halving-doubling"});
+  std::filesystem::remove(file);
+  EXPECT_DOUBLE_EQ(doc.at("gamma_s_per_byte").get<double>(), 0.1e-9);
+  for (const auto& row : doc.at("rows")) {
+    const double sim = row.at("time_s"), model = row.at("model_time_s");
+    EXPECT_LT(std::abs(sim / model - 1), 0.05)
+        << row.at("paradigm") << " p=" << row.at("params") << ": simulated " << sim
+        << " s, predicted " << model << " s";
+  }
+}
+
 TEST(Simulate, MultiHostPlatformsRun) {
   SKIP_WITHOUT_SIMGRID();
   // Explicit routes (two 8-GPU hosts) and SimGrid's fat tree (crossing leaves from n = 9).

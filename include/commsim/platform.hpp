@@ -15,6 +15,15 @@ inline constexpr long long kMaxExplicitRouteSlots = 128;
 
 // The platform for every slot of the topology. Throws UsageError for one it cannot express.
 std::string simgridPlatform(const Topology& topology);
+// A piecewise link (Link::pieces) as SMPI's size-dependent factors, "min_bytes:factor;...", one
+// pair for the bandwidth and one for the latency, relative to the link the platform states. SMPI
+// applies one set to every message: the intra-host link's on one host, the NIC's otherwise.
+// {"0:1", "0:1"} for a link of one line.
+struct SmpiFactors {
+  std::string bandwidth;
+  std::string latency;
+};
+SmpiFactors simgridFactors(const Topology& topology);
 // An SMPI hostfile placing `ranks` ranks on slots 0..ranks-1.
 std::string simgridHostfile(long long ranks);
 std::string slotHostName(long long slot);

@@ -3,15 +3,42 @@
 // All figures are held in SI base units: bytes per second and seconds.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace commsim {
 
-// One direction of a full-duplex link.
-struct Link {
+// What a message of one size pays on a link: a + m/B.
+struct LinkCost {
   double bandwidthBps = 0;  // bytes per second
   double latencyS = 0;      // one-way latency of a message, seconds
+};
+
+// A message-size interval of a piecewise link (SPEC §13): messages larger than the previous
+// piece's upToBytes, and at most this one's, pay this latency and bandwidth. Caches, a memory bus
+// and an MPI library's protocol switches make one line a poor fit from 8 bytes to 256 MiB.
+struct LinkPiece {
+  std::uint64_t upToBytes = 0;
+  LinkCost cost;
+};
+
+// One direction of a full-duplex link.
+struct Link {
+  double bandwidthBps = 0;  // bytes per second: messages beyond the last piece, or all of them
+  double latencyS = 0;      // one-way latency of a message, seconds
+  std::vector<LinkPiece> pieces;  // ascending upToBytes; empty: one line for every size
+  // intra_host only: the rate all the devices of one host share when they copy at once (a
+  // host's memory system for shared-memory transports); 0 when nothing is shared.
+  double sharedBandwidthBps = 0;
+
+  // The latency and bandwidth a message of `bytes` pays.
+  LinkCost at(std::uint64_t bytes) const {
+    for (const LinkPiece& p : pieces)
+      if (bytes <= p.upToBytes) return p.cost;
+    return {bandwidthBps, latencyS};
+  }
 };
 
 enum class FabricKind {
@@ -37,6 +64,9 @@ struct Topology {
   Link nic;                // per NIC; latency host to host, switches excluded
   int nicsPerHost = 1;
   Fabric fabric;
+  // The reduction cost γ measured on this machine (seconds per byte reduced, under the
+  // concurrency the algorithms reduce with); negative when the file does not give it.
+  double gammaSPerByte = -1;
 
   long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
   double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }
@@ -55,5 +85,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source);
 double parseBandwidth(std::string_view text, std::string_view where);
 // "2 us", "150ns" -> seconds. Units: s, ms, us, ns. Throws UsageError unless >= 0.
 double parseLatency(std::string_view text, std::string_view where);
+// "0.25 ns/B" -> seconds per byte. Units: s/B, ms/B, us/B, ns/B, ps/B. Throws unless >= 0.
+double parseCostPerByte(std::string_view text, std::string_view where);
 
 }  // namespace commsim

@@ -1,5 +1,7 @@
 #include "model_options.hpp"
 
+#include <cmath>
+
 #include "launch.hpp"
 #include "selection.hpp"
 
@@ -23,13 +25,18 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
   app->add_option("-d,--dtype", a.dtype, "Element type: " + std::string(help.dtypes))
       ->capture_default_str();
   addAlgorithmOptions(app, a.algorithm);
-  app->add_option("--gamma", a.gamma, std::string(help.gamma))
-      ->check(realNumber("seconds per byte, at least 0, e.g. 1e-10"))
-      ->capture_default_str();
+  app->add_option("--gamma", a.gamma,
+                  std::string(help.gamma) + " (default: the topology's gamma, else 0)")
+      ->check(realNumber("seconds per byte, at least 0, e.g. 1e-10"));
   app->add_option("--format", a.format, "Output on stdout: text, json or csv")
       ->capture_default_str();
   app->add_option("--json", a.jsonFile, "Also write the JSON document to this file");
   app->add_option("--csv", a.csvFile, "Also write the rows as CSV to this file");
+}
+
+double modelGamma(const ModelArgs& a, const Topology& topology) {
+  if (!std::isnan(a.gamma)) return a.gamma;  // predict() refuses a negative one
+  return topology.gammaSPerByte >= 0 ? topology.gammaSPerByte : 0;
 }
 
 std::vector<std::unique_ptr<Paradigm>> modelAlgorithms(const ModelArgs& a) {

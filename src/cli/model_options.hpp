@@ -5,12 +5,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commsim/algorithms.hpp"
+#include "commsim/topology.hpp"
 
 namespace commsim::cli {
 
@@ -21,7 +23,7 @@ struct ModelArgs {
   std::vector<std::string> paradigms;
   std::string dtype = "float32";
   AlgorithmOptions algorithm;
-  double gamma = 0;
+  double gamma = std::numeric_limits<double>::quiet_NaN();  // s/byte; NaN: not given (modelGamma)
   std::string format = "text";
   std::string jsonFile;
   std::string csvFile;
@@ -35,6 +37,9 @@ struct ModelOptionHelp {
 };
 
 void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
+
+// The reduction cost a command uses: --gamma when given, else the topology's `gamma`, else 0.
+double modelGamma(const ModelArgs& a, const Topology& topology);
 
 // The algorithms --paradigm names (the table's three when none), made with the algorithm options,
 // all checked; throws UsageError.

@@ -137,10 +137,12 @@ std::string text(const Topology& t, DType dtype, const PredictArgs& a,
   return out + table.render();
 }
 
-int runPredict(const PredictArgs& a) {
+int runPredict(const PredictArgs& given) {
   // Everything is checked and computed before anything is printed or written (SPEC §7).
-  const Format format = parseFormat(a.format);
-  const Topology topo = loadTopology(a.topology);
+  const Format format = parseFormat(given.format);
+  const Topology topo = loadTopology(given.topology);
+  PredictArgs a = given;
+  a.gamma = modelGamma(given, topo);
   const DType dtype = parseDType(a.dtype);
   const std::vector<int> workers = parseWorkers(a.workers);
   std::vector<std::uint64_t> params;

@@ -98,11 +98,21 @@ std::string smpirunPath() {
 // The network model options. "ideal": SimGrid's links exactly as the platform states them, the
 // alpha-beta assumptions of the closed forms. "smpi": SMPI's calibrated defaults (bandwidth and
 // latency factors by message size, TCP window, reverse-direction cross traffic).
-std::vector<std::string> networkConfig(const std::string& network) {
+// Every digit: std::to_string writes gamma = 1e-10 s/byte as "0.000000".
+std::string exactNumber(double v) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+// A piecewise topology's factors replace the ideal network's 1s (simgridFactors).
+std::vector<std::string> networkConfig(const std::string& network, const Topology& topo) {
   if (network == "smpi") return {};
-  if (network == "ideal")
-    return {"--cfg=smpi/bw-factor:0:1", "--cfg=smpi/lat-factor:0:1", "--cfg=network/crosstraffic:0",
-            "--cfg=network/TCP-gamma:0"};
+  if (network == "ideal") {
+    const SmpiFactors f = simgridFactors(topo);
+    return {"--cfg=smpi/bw-factor:" + f.bandwidth, "--cfg=smpi/lat-factor:" + f.latency,
+            "--cfg=network/crosstraffic:0", "--cfg=network/TCP-gamma:0"};
+  }
   throw UsageError("network: '" + network + "' is not known (allowed: ideal, smpi)");
 }
 
@@ -200,10 +210,10 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
                                     // One shared block per allocation site: SMPI's default
                                     // ("global") maps 1 MiB pieces and runs out of mappings.
                                     "--cfg=smpi/shared-malloc:local"};
-  for (auto& c : networkConfig(a.network)) argv.push_back(c);
+  for (auto& c : networkConfig(a.network, topo)) argv.push_back(c);
   argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
                            std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
-                           std::to_string(a.gamma), "--json", result.string(),
+                           exactNumber(a.gamma), "--json", result.string(),
                            // The algorithm's options, and the placement predict assumed.
                            "--servers", std::to_string(a.algorithm.servers), "--segments",
                            std::to_string(a.algorithm.segments), "--ranks-per-host",
@@ -285,9 +295,11 @@ std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<
   return os.str();
 }
 
-int runSimulate(const SimulateArgs& a) {
-  const Format format = parseFormat(a.format);
-  const Topology topo = loadTopology(a.topology);
+int runSimulate(const SimulateArgs& given) {
+  const Format format = parseFormat(given.format);
+  const Topology topo = loadTopology(given.topology);
+  SimulateArgs a = given;
+  a.gamma = modelGamma(given, topo);
   const DType dtype = parseDType(a.dtype);
   if (!hostSupports(dtype))
     throw UsageError("dtype: " + a.dtype + " is not supported by the simulator (allowed: float32, float64)");
@@ -302,7 +314,7 @@ int runSimulate(const SimulateArgs& a) {
   std::vector<std::uint64_t> params;
   for (const auto& t : a.params) params.push_back(parseSize(t, "--params"));
   const auto algorithms = modelAlgorithms(a);
-  networkConfig(a.network);
+  networkConfig(a.network, topo);
   parseTimeout(a.timeout);
   const PredictOptions options{a.gamma};
   // Every combination is checked (fit, options, memory) before the first simulation starts.

@@ -14,10 +14,11 @@ namespace commsim {
 
 namespace {
 
-// The links messages can share, in the order ties are reported.
-enum LinkKind { kIntraHost, kNic, kHostNics, kLeafUplinks, kCore, kLinkKinds };
-constexpr std::array<std::string_view, kLinkKinds> kLinkNames{"intra-host", "nic", "host-nics",
-                                                              "leaf-uplinks", "core"};
+// The links messages can share, in the order ties are reported. host-shared is what all the
+// devices of one host share when they copy at once (intra_host.shared_bandwidth).
+enum LinkKind { kIntraHost, kNic, kHostNics, kLeafUplinks, kCore, kHostShared, kLinkKinds };
+constexpr std::array<std::string_view, kLinkKinds> kLinkNames{
+    "intra-host", "nic", "host-nics", "leaf-uplinks", "core", "host-shared"};
 
 // The time each kind of link needs to carry one round's bytes (its busiest instance); the round
 // takes the longest of them.
@@ -38,6 +39,7 @@ class Network {
     // An oversubscribed core carries all hosts' NIC rate divided by the ratio, shared by every
     // message between hosts; it bites when many hosts send at once, as a real tapered core does.
     capacity_[kCore] = t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription;
+    capacity_[kHostShared] = t.intraHost.sharedBandwidthBps;
   }
 
   int host(long long slot) const { return static_cast<int>(slot / t_.devicesPerHost); }
@@ -47,12 +49,12 @@ class Network {
 
   // Devices of one host talk over the intra-host link; hosts over NIC, one switch (a single
   // switch or a crossbar core), or in a fat tree one switch under a leaf and three (leaf, spine,
-  // leaf) between leaves.
-  double latency(long long src, long long dst) const {
+  // leaf) between leaves. A piecewise link's latency is that of the message's size.
+  double latency(long long src, long long dst, std::uint64_t bytes) const {
     const int hs = host(src), hd = host(dst);
-    if (hs == hd) return t_.intraHost.latencyS;
+    if (hs == hd) return t_.intraHost.at(bytes).latencyS;
     const int hops = (t_.fabric.kind == FabricKind::FatTree && leaf(hs) != leaf(hd)) ? 3 : 1;
-    return t_.nic.latencyS + hops * t_.fabric.switchLatencyS;
+    return t_.nic.at(bytes).latencyS + hops * t_.fabric.switchLatencyS;
   }
 
   double capacity(int link) const { return capacity_[static_cast<std::size_t>(link)]; }
@@ -63,19 +65,22 @@ class Network {
   Bottleneck slowest(std::span<const ScheduledMessage> flows, long long slots) {
     const int hosts = host(slots - 1) + 1;
     const int leaves = leaf(hosts - 1) + 1;
-    // [direction][index] loads, in bytes, for per-device, per-host and per-leaf links; kept
-    // between rounds and cleared where a round touched them, so a round costs its messages.
-    auto& [intra, nic, hostNics, uplinks] = loads_;
+    // [direction][index] loads, in seconds of the link's time, for per-device, per-host and
+    // per-leaf links (host-shared uses direction 0); kept between rounds and cleared where a round
+    // touched them, so a round costs its messages. In seconds rather than bytes because a
+    // piecewise link carries messages of different sizes at different rates.
+    auto& [intra, nic, hostNics, uplinks, shared] = loads_;
     for (int d = 0; d < 2; ++d) {
       intra[d].resize(static_cast<std::size_t>(slots), 0);
       nic[d].resize(static_cast<std::size_t>(slots), 0);
       hostNics[d].resize(static_cast<std::size_t>(hosts), 0);
       uplinks[d].resize(static_cast<std::size_t>(leaves), 0);
+      shared[d].resize(static_cast<std::size_t>(hosts), 0);
     }
     double core = 0;
     double most[kLinkKinds] = {};
-    const auto load = [&](std::vector<double>& v, std::size_t i, double bytes, int link) {
-      v[i] += bytes;
+    const auto load = [&](std::vector<double>& v, std::size_t i, double seconds, int link) {
+      v[i] += seconds;
       most[link] = std::max(most[link], v[i]);
     };
     for (const ScheduledMessage& f : flows) {
@@ -83,38 +88,48 @@ class Network {
       const auto src = static_cast<std::size_t>(f.src), dst = static_cast<std::size_t>(f.dst);
       const int hs = host(f.src), hd = host(f.dst);
       if (hs == hd) {
-        load(intra[0], src, bytes, kIntraHost);
-        load(intra[1], dst, bytes, kIntraHost);
+        const double t = bytes / t_.intraHost.at(f.bytes).bandwidthBps;
+        load(intra[0], src, t, kIntraHost);
+        load(intra[1], dst, t, kIntraHost);
+        // A piece's rate is the link's times a factor; a message of that size takes 1/factor of
+        // every capacity it crosses (its protocol's overhead), the host's shared rate too: the
+        // semantics of SMPI's bandwidth factors, so that simulate and predict agree.
+        const double factor = t_.intraHost.at(f.bytes).bandwidthBps / t_.intraHost.bandwidthBps;
+        if (capacity(kHostShared) > 0)
+          load(shared[0], static_cast<std::size_t>(hs), bytes / (capacity(kHostShared) * factor),
+               kHostShared);
         continue;
       }
-      load(nic[0], src, bytes, kNic);
-      load(nic[1], dst, bytes, kNic);
-      load(hostNics[0], static_cast<std::size_t>(hs), bytes, kHostNics);
-      load(hostNics[1], static_cast<std::size_t>(hd), bytes, kHostNics);
+      const double factor = t_.nic.at(f.bytes).bandwidthBps / t_.nic.bandwidthBps;
+      const auto on = [&](int link) { return bytes / (capacity(link) * factor); };
+      load(nic[0], src, on(kNic), kNic);
+      load(nic[1], dst, on(kNic), kNic);
+      load(hostNics[0], static_cast<std::size_t>(hs), on(kHostNics), kHostNics);
+      load(hostNics[1], static_cast<std::size_t>(hd), on(kHostNics), kHostNics);
       if (t_.fabric.kind == FabricKind::FatTree && leaf(hs) != leaf(hd)) {
-        load(uplinks[0], static_cast<std::size_t>(leaf(hs)), bytes, kLeafUplinks);
-        load(uplinks[1], static_cast<std::size_t>(leaf(hd)), bytes, kLeafUplinks);
+        load(uplinks[0], static_cast<std::size_t>(leaf(hs)), on(kLeafUplinks), kLeafUplinks);
+        load(uplinks[1], static_cast<std::size_t>(leaf(hd)), on(kLeafUplinks), kLeafUplinks);
       }
-      if (t_.fabric.kind == FabricKind::Oversubscribed) core += bytes;
+      if (t_.fabric.kind == FabricKind::Oversubscribed) core += on(kCore);
     }
     most[kCore] = core;
     for (const ScheduledMessage& f : flows) {  // clear what this round loaded
       const auto src = static_cast<std::size_t>(f.src), dst = static_cast<std::size_t>(f.dst);
-      const int hs = host(f.src), hd = host(f.dst);
+      const auto hs = static_cast<std::size_t>(host(f.src)), hd = static_cast<std::size_t>(host(f.dst));
       intra[0][src] = intra[1][dst] = nic[0][src] = nic[1][dst] = 0;
-      hostNics[0][static_cast<std::size_t>(hs)] = hostNics[1][static_cast<std::size_t>(hd)] = 0;
-      uplinks[0][static_cast<std::size_t>(leaf(hs))] = uplinks[1][static_cast<std::size_t>(leaf(hd))] = 0;
+      hostNics[0][hs] = hostNics[1][hd] = shared[0][hs] = 0;
+      uplinks[0][static_cast<std::size_t>(leaf(host(f.src)))] =
+          uplinks[1][static_cast<std::size_t>(leaf(host(f.dst)))] = 0;
     }
     Bottleneck b;
-    for (int link = 0; link < kLinkKinds; ++link)
-      if (most[link] > 0) b.seconds[static_cast<std::size_t>(link)] = most[link] / capacity(link);
+    for (int link = 0; link < kLinkKinds; ++link) b.seconds[static_cast<std::size_t>(link)] = most[link];
     return b;
   }
 
  private:
   const Topology& t_;
   std::array<double, kLinkKinds> capacity_{};
-  std::array<std::vector<double>, 2> loads_[4];
+  std::array<std::vector<double>, 2> loads_[5];
 };
 
 }  // namespace
@@ -180,7 +195,7 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     double alpha = 0;
     std::uint64_t busiest = 0;
     for (const ScheduledMessage& f : flows) {
-      alpha = std::max(alpha, net.latency(f.src, f.dst));
+      alpha = std::max(alpha, net.latency(f.src, f.dst, f.bytes));
       busiest = std::max({busiest, out[static_cast<std::size_t>(f.src)] += f.bytes,
                           in[static_cast<std::size_t>(f.dst)] += f.bytes});
     }

@@ -7,6 +7,7 @@
 #include "commsim/platform.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 
@@ -61,6 +62,11 @@ std::string flatCluster(const Topology& t) {
   os << "  <cluster id=\"fabric\" prefix=\"slot-\" suffix=\"\" radical=\""
      << radical(t.slots()) << "\" speed=\"" << kSpeed << "\" bw=\"" << bw(link.bandwidthBps)
      << "\" lat=\"" << lat(latency / 2) << "\" sharing_policy=\"SPLITDUPLEX\"";
+  if (oneHost && t.intraHost.sharedBandwidthBps > 0) {
+    // What the host's devices share when they copy at once: a backbone every flow crosses.
+    os << " bb_bw=\"" << bw(t.intraHost.sharedBandwidthBps)
+       << "\" bb_sharing_policy=\"SHARED\" bb_lat=\"0s\"";
+  }
   if (backbone) {
     // The core carries hosts * NIC rate / ratio in all, shared by every message between hosts.
     os << " bb_bw=\"" << bw(t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription)
@@ -164,6 +170,29 @@ std::string explicitRoutes(const Topology& t) {
 }
 
 }  // namespace
+
+SmpiFactors simgridFactors(const Topology& t) {
+  const Link& link = t.hosts == 1 ? t.intraHost : t.nic;
+  SmpiFactors f;
+  std::uint64_t from = 0;
+  const auto add = [&](std::uint64_t minBytes, const LinkCost& c) {
+    char pair[96];
+    std::snprintf(pair, sizeof pair, "%s%llu:%.17g", f.bandwidth.empty() ? "" : ";",
+                  static_cast<unsigned long long>(minBytes), c.bandwidthBps / link.bandwidthBps);
+    f.bandwidth += pair;
+    // A link stated with no latency cannot be scaled: its pieces' latencies are left out.
+    const double scale = link.latencyS > 0 ? c.latencyS / link.latencyS : 1;
+    std::snprintf(pair, sizeof pair, "%s%llu:%.17g", f.latency.empty() ? "" : ";",
+                  static_cast<unsigned long long>(minBytes), scale);
+    f.latency += pair;
+  };
+  for (const LinkPiece& p : link.pieces) {
+    add(from, p.cost);
+    from = p.upToBytes;  // SMPI: an entry "k:f" applies to messages of more than k bytes
+  }
+  add(from, {link.bandwidthBps, link.latencyS});
+  return f;
+}
 
 std::string slotHostName(long long slot) { return "slot-" + std::to_string(slot); }
 

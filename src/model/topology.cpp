@@ -32,6 +32,8 @@ struct Unit {
 constexpr std::array<Unit, 4> kBandwidthUnits{{
     {"Gbps", 1e9 / 8}, {"Mbps", 1e6 / 8}, {"GBps", 1e9}, {"MBps", 1e6}}};
 constexpr std::array<Unit, 4> kLatencyUnits{{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}}};
+constexpr std::array<Unit, 5> kCostPerByteUnits{
+    {{"s/B", 1}, {"ms/B", 1e-3}, {"us/B", 1e-6}, {"ns/B", 1e-9}, {"ps/B", 1e-12}}};
 
 template <std::size_t N>
 std::string unitList(const std::array<Unit, N>& units) {
@@ -142,10 +144,45 @@ class Reader {
     if (!n) fail(key, "missing (required: a mapping with bandwidth and latency)");
     checkKeys(n, key, allowed);
     Link l;
-    l.bandwidthBps = parseBandwidth(scalar(n, key, "bandwidth", "e.g. '100 Gbps'"),
-                                    where(join(key, "bandwidth")));
-    l.latencyS = parseLatency(scalar(n, key, "latency", "e.g. '2 us'"), where(join(key, "latency")));
+    const LinkCost c = cost(n, key);
+    l.bandwidthBps = c.bandwidthBps;
+    l.latencyS = c.latencyS;
+    if (n["pieces"]) l.pieces = pieces(n["pieces"], join(key, "pieces"));
+    if (n["shared_bandwidth"]) {
+      l.sharedBandwidthBps =
+          parseBandwidth(scalar(n, key, "shared_bandwidth", "e.g. '20 GBps'"),
+                         where(join(key, "shared_bandwidth")));
+    }
     return l;
+  }
+
+  LinkCost cost(const YAML::Node& n, const std::string& path) const {
+    return {parseBandwidth(scalar(n, path, "bandwidth", "e.g. '100 Gbps'"),
+                           where(join(path, "bandwidth"))),
+            parseLatency(scalar(n, path, "latency", "e.g. '2 us'"), where(join(path, "latency")))};
+  }
+
+  // A list of {up_to, bandwidth, latency}, up_to a whole number of bytes, strictly ascending.
+  std::vector<LinkPiece> pieces(const YAML::Node& list, const std::string& path) const {
+    if (!list.IsSequence() || list.size() == 0)
+      fail(path, "must be a list of {up_to, bandwidth, latency} (at least one)");
+    std::vector<LinkPiece> out;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      const YAML::Node n = list[i];
+      checkKeys(n, item, {"up_to", "bandwidth", "latency"});
+      const std::string text = scalar(n, item, "up_to", "the largest message of the piece, bytes");
+      std::uint64_t upTo = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), upTo);
+      if (ec != std::errc() || end != text.data() + text.size() || upTo == 0)
+        fail(join(item, "up_to"), "'" + text + "' is not a positive whole number of bytes");
+      if (!out.empty() && upTo <= out.back().upToBytes)
+        fail(join(item, "up_to"), "'" + text + "' is not above the previous piece's " +
+                                      std::to_string(out.back().upToBytes) +
+                                      " (pieces ascend by message size)");
+      out.push_back({upTo, cost(n, item)});
+    }
+    return out;
   }
 
   Fabric fabric(const YAML::Node& parent) const {
@@ -206,6 +243,12 @@ double parseLatency(std::string_view text, std::string_view where) {
   return v;
 }
 
+double parseCostPerByte(std::string_view text, std::string_view where) {
+  const double v = parseQuantity(text, where, kCostPerByteUnits, "0.25 ns/B");
+  if (v < 0) fail(where, text, "must not be negative");
+  return v;
+}
+
 Topology parseTopology(std::string_view yaml, const std::string& source) {
   YAML::Node loaded;
   try {
@@ -217,7 +260,8 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const YAML::Node& root = loaded;
   const Reader r(source);
   r.checkKeys(root, "",
-              {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric"});
+              {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
+               "gamma"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -228,13 +272,16 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   // Links that no placement can cross may be left out: intra_host with one device per host,
   // nic and fabric with one host.
   if (t.devicesPerHost > 1 || root["intra_host"]) {
-    t.intraHost = r.link(root, "intra_host", {"bandwidth", "latency"});
+    t.intraHost = r.link(root, "intra_host", {"bandwidth", "latency", "pieces", "shared_bandwidth"});
   }
   if (t.hosts > 1 || root["nic"]) {
-    t.nic = r.link(root, "nic", {"bandwidth", "latency", "count"});
+    t.nic = r.link(root, "nic", {"bandwidth", "latency", "count", "pieces"});
     if (root["nic"]["count"]) t.nicsPerHost = r.positiveInt(root["nic"], "nic", "count");
   }
   if (t.hosts > 1 || root["fabric"]) t.fabric = r.fabric(root);
+  if (root["gamma"])
+    t.gammaSPerByte = parseCostPerByte(r.scalar(root, "", "gamma", "e.g. '0.25 ns/B'"),
+                                       r.where("gamma"));
   return t;
 }
 
