@@ -7,6 +7,7 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/cost_model.hpp"
+#include "commsim/link_fit.hpp"
 #include "commsim/schedule.hpp"
 #include "commsim/error.hpp"
 #include "commsim/topology.hpp"
@@ -296,6 +297,51 @@ TEST(CostModel, SharedHostBandwidthBoundsConcurrentCopies) {
   r = predict(t, "ring-allreduce", 4, 1'000'000, kS);
   expectTime(r, 6 * (1e-6 + 4 * 1e6 / 2.5e9));
   EXPECT_EQ(r.bottleneck, "host-shared");
+}
+
+TEST(LinkFit, OneLineStaysOneLine) {
+  // 1 us + m / 2 GBps at every size: no pieces, the line itself.
+  const std::vector<std::uint64_t> m{8, 1024, 65536, 4194304};
+  std::vector<double> t;
+  for (auto b : m) t.push_back(1e-6 + static_cast<double>(b) / 2e9);
+  const Link l = fitPiecewiseLink(m, t);
+  EXPECT_TRUE(l.pieces.empty());
+  EXPECT_NEAR(l.bandwidthBps, 2e9, 1e3);
+  EXPECT_NEAR(l.latencyS, 1e-6, 1e-12);
+}
+
+TEST(LinkFit, AKneeBecomesAPieceAtTheMeasuredSize) {
+  // Up to 64 KiB: 0.5 us + m / 1 GBps; above: 20 us + m / 4 GBps (a protocol switch).
+  const std::vector<std::uint64_t> m{8, 1024, 16384, 65536, 262144, 1048576, 4194304};
+  std::vector<double> t;
+  for (auto b : m) {
+    const double x = static_cast<double>(b);
+    t.push_back(b <= 65536 ? 0.5e-6 + x / 1e9 : 20e-6 + 0.5e-6 + 65536 / 1e9 - 65536 / 4e9 + x / 4e9);
+  }
+  const Link l = fitPiecewiseLink(m, t);
+  // The first piece ends at the knee; the jump between 64 and 256 KiB is an interval of its own
+  // (measured points are joined by lines, and a step is not one); the last line is the 4 GBps.
+  ASSERT_EQ(l.pieces.size(), 2u);
+  EXPECT_EQ(l.pieces[0].upToBytes, 65536u);
+  EXPECT_EQ(l.pieces[1].upToBytes, 262144u);
+  EXPECT_NEAR(l.pieces[0].cost.bandwidthBps, 1e9, 1e3);
+  EXPECT_NEAR(l.pieces[0].cost.latencyS, 0.5e-6, 1e-12);
+  EXPECT_NEAR(l.bandwidthBps, 4e9, 1e3);
+  // Every measurement is reproduced by the piece or line it falls in.
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const LinkCost c = l.at(m[i]);
+    EXPECT_NEAR(c.latencyS + static_cast<double>(m[i]) / c.bandwidthBps, t[i], t[i] * 0.05) << m[i];
+  }
+}
+
+TEST(LinkFit, NoiseThatRunsBackwardsIsRaisedAndFlatTimesRefused) {
+  // 4 KiB measured faster than 1 KiB: taken as 1 KiB's time, never a negative bandwidth.
+  const Link l = fitPiecewiseLink(std::vector<std::uint64_t>{8, 1024, 4096, 1 << 20},
+                                  std::vector<double>{1e-6, 2e-6, 1.5e-6, 300e-6});
+  EXPECT_GT(l.bandwidthBps, 0);
+  for (const auto& p : l.pieces) EXPECT_GT(p.cost.bandwidthBps, 0);
+  EXPECT_THROW(fitPiecewiseLink(std::vector<std::uint64_t>{8, 1024}, std::vector<double>{1e-6, 1e-6}),
+               Error);
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

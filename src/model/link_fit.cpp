@@ -1,0 +1,67 @@
+#include "commsim/link_fit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "commsim/error.hpp"
+
+namespace commsim {
+
+namespace {
+
+// The line through two measurements: latency (its value at 0 bytes, at least 0) and bandwidth.
+LinkCost line(double m0, double t0, double m1, double t1) {
+  const double perByte = (t1 - t0) / (m1 - m0);
+  return {1 / perByte, std::max(0.0, t0 - perByte * m0)};
+}
+
+double timeOn(const LinkCost& c, double m) { return c.latencyS + m / c.bandwidthBps; }
+
+}  // namespace
+
+Link fitPiecewiseLink(std::span<const std::uint64_t> sizes, std::span<const double> times,
+                      double tolerance) {
+  COMMSIM_ENFORCE(sizes.size() >= 2 && sizes.size() == times.size(), "fitPiecewiseLink: sizes");
+  std::vector<double> m, t;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    m.push_back(static_cast<double>(sizes[i]));
+    t.push_back(std::max(times[i], t.empty() ? 0.0 : t.back()));
+  }
+  // Breakpoints: indices of the measurements where one interval ends and the next begins.
+  std::vector<std::size_t> at{0};
+  std::size_t begin = 0;
+  for (std::size_t end = 1; end < m.size(); ++end) {
+    if (t[end] <= t[begin]) continue;  // no slope yet: flat (equal) measurements join the next
+    const bool last = end + 1 == m.size();
+    if (last) break;
+    // Would one line from `begin` to end+1 still hold every measurement in between?
+    bool fits = t[end + 1] > t[begin];
+    if (fits) {
+      const LinkCost c = line(m[begin], t[begin], m[end + 1], t[end + 1]);
+      for (std::size_t k = begin + 1; k <= end && fits; ++k)
+        fits = std::abs(timeOn(c, m[k]) / t[k] - 1) <= tolerance;
+    }
+    if (!fits) {
+      at.push_back(end);
+      begin = end;
+    }
+  }
+  at.push_back(m.size() - 1);
+  if (!(t.back() > t[at[at.size() - 2]]))
+    throw Error("the largest messages took no longer than smaller ones: no bandwidth to derive");
+
+  Link link;
+  for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+    const LinkCost c = line(m[at[i]], t[at[i]], m[at[i + 1]], t[at[i + 1]]);
+    if (i + 2 == at.size()) {
+      link.bandwidthBps = c.bandwidthBps;
+      link.latencyS = c.latencyS;
+    } else {
+      link.pieces.push_back({sizes[at[i + 1]], c});
+    }
+  }
+  return link;
+}
+
+}  // namespace commsim
