@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,14 +19,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One host, `ranks` slots, an intra-host link measured in sane units: a latency between 1 ns and
-// 10 ms, a bandwidth between 10 MB/s and 10 TB/s (a unit slip by 10^3 or 10^6 would leave them).
+// One host, `ranks` slots, an intra-host link measured in sane units: an 8-byte message between
+// 1 ns and 10 ms, a bandwidth between 10 MB/s and 10 TB/s (a unit slip by 10^3 or 10^6 would
+// leave them).
 void expectOneHostTopology(const Topology& t, int ranks) {
   EXPECT_EQ(t.name, "calibrated");
   EXPECT_EQ(t.hosts, 1);
   EXPECT_EQ(t.devicesPerHost, ranks);
-  EXPECT_GT(t.intraHost.latencyS, 1e-9);
-  EXPECT_LT(t.intraHost.latencyS, 1e-2);
+  const LinkCost smallest = t.intraHost.at(8);
+  EXPECT_GT(smallest.latencyS + 8 / smallest.bandwidthBps, 1e-9);
+  EXPECT_LT(smallest.latencyS + 8 / smallest.bandwidthBps, 1e-2);
   EXPECT_GT(t.intraHost.bandwidthBps, 1e7);
   EXPECT_LT(t.intraHost.bandwidthBps, 1e13);
   EXPECT_EQ(t.nic.bandwidthBps, 0) << "one host: no NIC was measured";
@@ -72,15 +75,25 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_EQ(link.at("between").get<std::string>(), "one host");
   const auto sizes = link.at("sizes_bytes").get<std::vector<std::uint64_t>>();
   const auto times = link.at("time_s").get<std::vector<double>>();
-  EXPECT_EQ(sizes, (std::vector<std::uint64_t>{8, 1024, 65536, 4194304, 16777216}));
+  EXPECT_EQ(sizes, (std::vector<std::uint64_t>{8, 1024, 4096, 16384, 65536, 262144, 1048576,
+                                                4194304, 16777216}));
   ASSERT_EQ(times.size(), sizes.size());
   const auto medians = link.at("median_s").get<std::vector<double>>();
   ASSERT_EQ(medians.size(), sizes.size());
   for (std::size_t i = 0; i < sizes.size(); ++i)
     EXPECT_LE(times[i], medians[i]) << sizes[i] << " bytes: the fastest exchange is no slower than the median";
-  EXPECT_DOUBLE_EQ(link.at("latency_s").get<double>(), times.front());
-  EXPECT_DOUBLE_EQ(link.at("bandwidth_Bps").get<double>(), (16777216.0 - 4194304.0) / (times[4] - times[3]));
+  // The file's piecewise link gives back every measured time (a time below a smaller size's is
+  // taken as that one) within the fit's 5%, and the rounding to whole ns and MB/s.
+  double floor = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    floor = std::max(floor, times[i]);
+    const LinkCost c = t.intraHost.at(sizes[i]);
+    const double fitted = c.latencyS + static_cast<double>(sizes[i]) / c.bandwidthBps;
+    EXPECT_NEAR(fitted, floor, floor * 0.05 + 2e-9) << sizes[i] << " bytes";
+  }
   EXPECT_NEAR(t.intraHost.bandwidthBps, link["bandwidth_Bps"].get<double>(), 0.5e6);  // whole MB/s
+  EXPECT_EQ(t.intraHost.pieces.size(), link.at("pieces").size());
+  EXPECT_NEAR(t.gammaSPerByte, doc.at("gamma_s_per_byte").get<double>(), 1e-15);
   EXPECT_GT(doc.at("gamma_s_per_byte").get<double>(), 0);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
             t.intraHost.latencyS);

@@ -2,10 +2,14 @@
 // use, what the cost model (SPEC §4) needs, and writes it as a topology file (docs/topologies.md):
 //
 // - the time for two ranks of one host and, when the job spans hosts, of two hosts, to exchange a
-//   message of each size from 8 bytes to -e, both sending at once; latency is the time at 8 bytes
-//   and bandwidth the slope between the two largest sizes, the two terms of α + m/B with the link
-//   busy both ways, as the paradigms use it;
-// - the reduction cost per byte, γ: a float32 add of -e bytes in the rank's memory space.
+//   message of each size from 8 bytes to -e (every factor of 4), both sending at once; the link is
+//   α + m/B with the link busy both ways, as the paradigms use it, per message-size interval
+//   where one line does not hold (fitPiecewiseLink, SPEC §13): the top interval gives the link's
+//   latency and bandwidth, the others its pieces;
+// - with four or more ranks on rank 0's host, every pair of them exchanging -e bytes at once: what
+//   the host's copies share (intra_host.shared_bandwidth);
+// - the reduction cost per byte, γ: a float32 add of -e bytes in the rank's memory space, every
+//   rank adding at once as the algorithms do (the slowest rank's figure).
 //
 // Each figure comes from the fastest of the repetitions: what else runs on the machine can only
 // add time, and the file describes the machine, not its load. (With the median, a 2-core machine
@@ -27,6 +31,7 @@
 #include "commands.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
+#include "commsim/link_fit.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
@@ -52,20 +57,16 @@ struct CalibrateOptions {
   Backend backend;
 };
 
-// One link as measured: the time to exchange a message of each size.
+// One link as measured: the time to exchange a message of each size, and the link fitted to it.
 struct Measured {
   const char* between;   // "one host", "two hosts"
   int from = 0, to = 0;  // the two ranks
   std::vector<std::uint64_t> sizes;
   std::vector<double> timeS;    // the fastest exchange of each size
   std::vector<double> medianS;  // the median one
-  double latencyS() const { return timeS.front(); }
-  // The slope between the two largest sizes: what a byte more costs where bytes dominate, so the
-  // noise of small exchanges (a thread waiting to be scheduled) does not enter it.
-  double bandwidthBps() const {
-    const std::size_t last = sizes.size() - 1;
-    return static_cast<double>(sizes[last] - sizes[last - 1]) / (timeS[last] - timeS[last - 1]);
-  }
+  Link fitted;                  // set by fit()
+  double latencyS() const { return fitted.latencyS; }
+  double bandwidthBps() const { return fitted.bandwidthBps; }
 };
 
 double fastest(const std::vector<double>& v) {
@@ -79,10 +80,10 @@ double median(std::vector<double> v) {
   return *mid;
 }
 
-// 8 bytes, then every factor of 64 up to and including `largest`.
+// 8 bytes, then every factor of 4 from 1 KiB up to and including `largest`.
 std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
   std::vector<std::uint64_t> sizes{kSmallest};
-  for (std::uint64_t m = 1024; m < largest; m *= 64) sizes.push_back(m);
+  for (std::uint64_t m = 1024; m < largest; m *= 4) sizes.push_back(m);
   sizes.push_back(largest);
   return sizes;
 }
@@ -125,7 +126,7 @@ Measured exchange(Transport& t, Buffer& out, Buffer& in, const char* between, in
       samples[s].push_back(t.now() - start);
     }
   }
-  Measured m{between, a, b, sizes, {}, {}};
+  Measured m{between, a, b, sizes, {}, {}, {}};
   for (const auto& v : samples) {
     double result[] = {me == a ? fastest(v) : 0.0, me == a ? median(v) : 0.0};
     t.allreduce(result, ReduceOp::Max);
@@ -135,24 +136,52 @@ Measured exchange(Transport& t, Buffer& out, Buffer& in, const char* between, in
   return m;
 }
 
-// Seconds per byte of a float32 add of `bytes` on rank 0, shared with every rank.
+// Seconds per byte of a float32 add of `bytes`, every rank adding at once (they share the memory
+// system, as when an algorithm's ranks reduce in the same round): the slowest rank's fastest add.
 double reductionCost(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, std::uint64_t bytes,
                      int iterations) {
   progress::enter("timing the reduction", "calibrate");
-  double result[] = {0.0};
-  if (t.rank() == 0) {
-    std::vector<double> samples;
-    const std::uint64_t count = bytes / elementBytes(DType::Float32);
-    for (int i = 0; i < kWarmupAdds + iterations; ++i) {
-      const double start = t.now();
-      memory.add(x.data(), y.data(), count, DType::Float32);
-      memory.synchronize();
-      if (i >= kWarmupAdds) samples.push_back(t.now() - start);
-    }
-    result[0] = fastest(samples) / static_cast<double>(count * elementBytes(DType::Float32));
+  std::vector<double> samples;
+  const std::uint64_t count = bytes / elementBytes(DType::Float32);
+  for (int i = 0; i < kWarmupAdds + iterations; ++i) {
+    t.barrier();
+    const double start = t.now();
+    memory.add(x.data(), y.data(), count, DType::Float32);
+    memory.synchronize();
+    if (i >= kWarmupAdds) samples.push_back(t.now() - start);
   }
+  double result[] = {fastest(samples) / static_cast<double>(count * elementBytes(DType::Float32))};
   t.allreduce(result, ReduceOp::Max);
   return result[0];
+}
+
+// With every pair of rank 0's host's ranks exchanging `bytes` at once (ranks 2k and 2k+1 of
+// `local`), the rate their copies share: the bytes of all the round's messages over the time the
+// slowest pair took beyond the pair's latency. 0 with fewer than two pairs.
+double sharedRate(Transport& t, Buffer& out, Buffer& in, const std::vector<int>& local,
+                  std::uint64_t bytes, double latencyS, int iterations) {
+  const int pairs = static_cast<int>(local.size()) / 2;
+  if (pairs < 2) return 0;
+  progress::enter("exchanging in every pair at once", "calibrate");
+  const auto me = std::find(local.begin(), local.end(), t.rank());
+  const long at = me == local.end() ? -1 : me - local.begin();
+  std::vector<double> samples;
+  for (int i = 0; i < 1 + iterations; ++i) {
+    t.barrier();
+    double took = 0;
+    if (at >= 0 && at < 2 * pairs) {
+      const int peer = local[static_cast<std::size_t>(at ^ 1)];
+      const double start = t.now();
+      Request r[2] = {t.isend(out.data(), bytes, peer, kTag), t.irecv(in.data(), bytes, peer, kTag)};
+      t.waitAll(r);
+      took = t.now() - start;
+    }
+    double slowest[] = {took};
+    t.allreduce(slowest, ReduceOp::Max);
+    if (i > 0) samples.push_back(slowest[0]);
+  }
+  const double beyond = fastest(samples) - latencyS;
+  return beyond > 0 ? 2.0 * pairs * static_cast<double>(bytes) / beyond : 0;
 }
 
 std::vector<std::uint64_t> hostIds(Transport& t) {
@@ -182,8 +211,36 @@ void describeMeasurement(std::ostringstream& os, const Measured& m) {
   os << "\n#     medians:";
   for (std::size_t i = 0; i < m.sizes.size(); ++i)
     os << (i ? "," : "") << ' ' << figure(m.medianS[i] * 1e6, 4) << " us";
-  os << "\n#     latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
-     << figure(m.bandwidthBps() / 1e9, 4) << " GB/s\n";
+  os << "\n#     above " << humanBytes(m.fitted.pieces.empty() ? 0 : m.fitted.pieces.back().upToBytes)
+     << ": latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
+     << figure(m.bandwidthBps() / 1e9, 4) << " GB/s; " << m.fitted.pieces.size()
+     << " piece(s) below\n";
+}
+
+// Fits the piecewise link; refuses a measurement that gives no bandwidth (a loaded machine).
+void fit(Measured& m) {
+  try {
+    m.fitted = fitPiecewiseLink(m.sizes, m.timeS);
+  } catch (const Error&) {
+    const std::size_t last = m.sizes.size() - 1;
+    throw Error(std::string("calibrate: the bandwidth between ranks ") + std::to_string(m.from) +
+                " and " + std::to_string(m.to) + " (" + m.between + ") could not be measured: " +
+                humanBytes(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
+                " us, no longer than smaller messages; measure larger messages with -e, or more "
+                "of them with -n on a busy machine");
+  }
+}
+
+// A link's lines as topology YAML, under a key already written.
+void linkYaml(std::ostringstream& os, const Link& l, const char* latencyComment) {
+  os << "  bandwidth: " << bandwidthText(l.bandwidthBps) << "\n  latency: " << latencyText(l.latencyS)
+     << latencyComment << "\n";
+  if (l.sharedBandwidthBps > 0) os << "  shared_bandwidth: " << bandwidthText(l.sharedBandwidthBps) << "\n";
+  if (l.pieces.empty()) return;
+  os << "  pieces:\n";
+  for (const LinkPiece& p : l.pieces)
+    os << "    - {up_to: " << p.upToBytes << ", bandwidth: " << bandwidthText(p.cost.bandwidthBps)
+       << ", latency: " << latencyText(p.cost.latencyS) << "}\n";
 }
 
 Json linkJson(const Measured& m) {
@@ -195,19 +252,11 @@ Json linkJson(const Measured& m) {
   j["median_s"] = m.medianS;
   j["latency_s"] = m.latencyS();
   j["bandwidth_Bps"] = m.bandwidthBps();
+  j["pieces"] = Json::array();
+  for (const LinkPiece& p : m.fitted.pieces)
+    j["pieces"].push_back({{"up_to_bytes", p.upToBytes}, {"bandwidth_Bps", p.cost.bandwidthBps},
+                           {"latency_s", p.cost.latencyS}});
   return j;
-}
-
-void checkMeasured(const Measured& m) {
-  const double bw = m.bandwidthBps();
-  const std::size_t last = m.sizes.size() - 1;
-  if (!(m.latencyS() >= 0) || !(bw > 0) || !std::isfinite(bw))
-    throw Error(std::string("calibrate: the bandwidth between ranks ") + std::to_string(m.from) +
-                " and " + std::to_string(m.to) + " (" + m.between + ") could not be measured: " +
-                humanBytes(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
-                " us, no longer than " + humanBytes(m.sizes[last - 1]) + " (" +
-                figure(m.timeS[last - 1] * 1e6, 4) +
-                " us); measure larger messages with -e, or more of them with -n on a busy machine");
 }
 
 int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
@@ -250,11 +299,19 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
     std::optional<Measured> intra, inter;
     if (intraPeer > 0) intra = exchange(t, x, y, "one host", 0, intraPeer, sizes, iterations);
     if (interPeer > 0) inter = exchange(t, x, y, "two hosts", 0, interPeer, sizes, iterations);
+    // Every rank fits (the same figures, shared by exchange()), so every rank knows the latency
+    // the shared-rate measurement subtracts.
+    if (intra) fit(*intra);
+    if (inter) fit(*inter);
+    std::vector<int> local;  // rank 0's host's ranks
+    for (int r = 0; r < t.size(); ++r)
+      if (hosts[static_cast<std::size_t>(r)] == hosts[0]) local.push_back(r);
+    if (intra)
+      intra->fitted.sharedBandwidthBps =
+          sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
     const double gamma = reductionCost(t, memory, x, y, largest, iterations);
     progress::enter("writing the topology", "calibrate");
     if (t.rank() != 0) return kExitOk;
-    if (intra) checkMeasured(*intra);
-    if (inter) checkMeasured(*inter);
 
     const std::time_t now = std::time(nullptr);
     char when[32];
@@ -268,26 +325,32 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
        << iterations << " exchanges):\n";
     if (intra) describeMeasurement(os, *intra);
     if (inter) describeMeasurement(os, *inter);
-    os << "# latency = the time at " << humanBytes(kSmallest) << "; bandwidth = the slope between the two\n"
-       << "# largest sizes (bytes more / time more): a + m/B, each direction with both in use.\n"
-       << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
-       << " memory: gamma = " << figure(gamma, 4) << " s/byte (commsim predict --gamma "
-       << figure(gamma, 4) << ").\n"
+    os << "# Between measured sizes the time is a line a + m/B, each direction with both in use;\n"
+       << "# neighbouring intervals on one line (within 5%) merge. The top interval is the link's\n"
+       << "# bandwidth and latency, the others its pieces (docs/topologies.md).\n";
+    if (intra && intra->fitted.sharedBandwidthBps > 0)
+      os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
+         << humanBytes(largest) << " in pairs at once moved "
+         << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
+    os << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
+       << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte.\n"
        << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
        << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
     os << "name: " << o.name << "\n"
        << "description: measured by commsim calibrate (" << t.name() << ", " << memory.name()
        << " memory, " << t.size() << " ranks)\n"
        << "hosts: " << distinct.size() << "\n"
-       << "devices_per_host: " << perHost << "\n";
-    if (intra)
-      os << "intra_host:\n  bandwidth: " << bandwidthText(intra->bandwidthBps())
-         << "\n  latency: " << latencyText(intra->latencyS()) << "\n";
-    if (inter)
-      os << "nic:\n  bandwidth: " << bandwidthText(inter->bandwidthBps())
-         << "\n  latency: " << latencyText(inter->latencyS())
-         << "   # host to host as measured, the switch included\n"
-         << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
+       << "devices_per_host: " << perHost << "\n"
+       << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n";
+    if (intra) {
+      os << "intra_host:\n";
+      linkYaml(os, intra->fitted, "");
+    }
+    if (inter) {
+      os << "nic:\n";
+      linkYaml(os, inter->fitted, "   # host to host as measured, the switch included");
+      os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
+    }
     const std::string yaml = os.str();
     if (!o.jsonFile.empty()) {
       Json doc = transportHeader("calibrate", t, memory);
@@ -298,6 +361,7 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
       if (intra) doc["links"].push_back(linkJson(*intra));
       if (inter) doc["links"].push_back(linkJson(*inter));
       doc["gamma_s_per_byte"] = gamma;
+      doc["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
       doc["topology"] = yaml;
       writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
     }

@@ -10,10 +10,14 @@ namespace commsim {
 
 namespace {
 
-// The line through two measurements: latency (its value at 0 bytes, at least 0) and bandwidth.
+// The line through two measurements: latency (its value at 0 bytes) and bandwidth. Where that
+// latency would be negative (noise), the line from 0 through the upper one: the upper measurement
+// stays exact, and the lower belongs to the interval below, where it is exact too.
 LinkCost line(double m0, double t0, double m1, double t1) {
   const double perByte = (t1 - t0) / (m1 - m0);
-  return {1 / perByte, std::max(0.0, t0 - perByte * m0)};
+  const double latency = t0 - perByte * m0;
+  if (latency < 0) return {m1 / t1, 0};
+  return {1 / perByte, latency};
 }
 
 double timeOn(const LinkCost& c, double m) { return c.latencyS + m / c.bandwidthBps; }
