@@ -28,6 +28,7 @@
 #include <sstream>
 #include <vector>
 
+#include "calibrate.hpp"
 #include "commands.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
@@ -259,6 +260,112 @@ Json linkJson(const Measured& m) {
   return j;
 }
 
+}  // namespace
+
+Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t largest,
+                           int iterations, const std::string& name) {
+  ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
+  Buffer x(memory, largest), y(memory, largest);
+  {
+    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed add
+    memory.fromHost(x.data(), zeros.data(), largest);
+    memory.fromHost(y.data(), zeros.data(), largest);
+  }
+
+  const std::vector<std::uint64_t> hosts = hostIds(t);
+  const std::set<std::uint64_t> distinct(hosts.begin(), hosts.end());
+  int perHost = 0;
+  for (const std::uint64_t h : distinct)
+    perHost = std::max(perHost, static_cast<int>(std::count(hosts.begin(), hosts.end(), h)));
+  int intraPeer = -1, interPeer = -1;
+  for (int r = 1; r < t.size(); ++r) {
+    const bool same = hosts[static_cast<std::size_t>(r)] == hosts[0];
+    if (same && intraPeer < 0) intraPeer = r;
+    if (!same && interPeer < 0) interPeer = r;
+  }
+
+  const auto sizes = probeSizes(largest);
+  std::optional<Measured> intra, inter;
+  if (intraPeer > 0) intra = exchange(t, x, y, "one host", 0, intraPeer, sizes, iterations);
+  if (interPeer > 0) inter = exchange(t, x, y, "two hosts", 0, interPeer, sizes, iterations);
+  // Every rank fits (the same figures, shared by exchange()), so every rank knows the latency
+  // the shared-rate measurement subtracts.
+  if (intra) fit(*intra);
+  if (inter) fit(*inter);
+  std::vector<int> local;  // rank 0's host's ranks
+  for (int r = 0; r < t.size(); ++r)
+    if (hosts[static_cast<std::size_t>(r)] == hosts[0]) local.push_back(r);
+  if (intra)
+    intra->fitted.sharedBandwidthBps =
+        sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
+  const double gamma = reductionCost(t, memory, x, y, largest, iterations);
+  progress::enter("writing the topology", "calibrate");
+  Calibration c;
+  if (t.rank() != 0) return c;
+
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  std::ostringstream os;
+  os << "# Measured by `commsim calibrate` on " << when << ": " << t.size() << " ranks on "
+     << distinct.size() << " host(s), rank 0 on " << hostName() << "; transport " << t.name()
+     << ", " << memory.name() << " memory\n";
+  if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
+  os << "# Time to exchange a message of each size, both ranks sending at once (the fastest of "
+     << iterations << " exchanges):\n";
+  if (intra) describeMeasurement(os, *intra);
+  if (inter) describeMeasurement(os, *inter);
+  os << "# Between measured sizes the time is a line a + m/B, each direction with both in use;\n"
+     << "# neighbouring intervals on one line (within 5%) merge. The top interval is the link's\n"
+     << "# bandwidth and latency, the others its pieces (docs/topologies.md).\n";
+  if (intra && intra->fitted.sharedBandwidthBps > 0)
+    os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
+       << humanBytes(largest) << " in pairs at once moved "
+       << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
+  os << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
+     << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte.\n"
+     << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
+     << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
+  os << "name: " << name << "\n"
+     << "description: measured by commsim calibrate (" << t.name() << ", " << memory.name()
+     << " memory, " << t.size() << " ranks)\n"
+     << "hosts: " << distinct.size() << "\n"
+     << "devices_per_host: " << perHost << "\n"
+     << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n";
+  if (intra) {
+    os << "intra_host:\n";
+    linkYaml(os, intra->fitted, "");
+  }
+  if (inter) {
+    os << "nic:\n";
+    linkYaml(os, inter->fitted, "   # host to host as measured, the switch included");
+    os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
+  }
+  c.yaml = os.str();
+  c.json = transportHeader("calibrate", t, memory);
+  c.json["hosts"] = distinct.size();
+  c.json["devices_per_host"] = perHost;
+  c.json["iterations"] = iterations;
+  c.json["links"] = Json::array();
+  if (intra) c.json["links"].push_back(linkJson(*intra));
+  if (inter) c.json["links"].push_back(linkJson(*inter));
+  c.json["gamma_s_per_byte"] = gamma;
+  c.json["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
+  c.json["topology"] = c.yaml;
+  std::ostringstream sum;
+  if (intra)
+    sum << "intra-host: latency " << figure(intra->latencyS() * 1e6, 4) << " us, bandwidth "
+        << figure(intra->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << intra->to << ")\n";
+  if (inter)
+    sum << "host to host: latency " << figure(inter->latencyS() * 1e6, 4) << " us, bandwidth "
+        << figure(inter->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << inter->to << ")\n";
+  sum << "reduction: gamma " << figure(gamma, 4) << " s/byte\n";
+  c.summary = sum.str();
+  return c;
+}
+
+namespace {
+
 int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
   const std::uint64_t largest = parseSize(o.maxBytes, "maxbytes");
   if (largest < kLeastLargest)
@@ -275,110 +382,14 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
   return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "calibrate");
     ensureRanksAgree(t, {{"maxbytes", largest}, {"iters", static_cast<std::uint64_t>(iterations)}});
-    ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
-    Buffer x(memory, largest), y(memory, largest);
-    {
-      const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed add
-      memory.fromHost(x.data(), zeros.data(), largest);
-      memory.fromHost(y.data(), zeros.data(), largest);
-    }
-
-    const std::vector<std::uint64_t> hosts = hostIds(t);
-    const std::set<std::uint64_t> distinct(hosts.begin(), hosts.end());
-    int perHost = 0;
-    for (const std::uint64_t h : distinct)
-      perHost = std::max(perHost, static_cast<int>(std::count(hosts.begin(), hosts.end(), h)));
-    int intraPeer = -1, interPeer = -1;
-    for (int r = 1; r < t.size(); ++r) {
-      const bool same = hosts[static_cast<std::size_t>(r)] == hosts[0];
-      if (same && intraPeer < 0) intraPeer = r;
-      if (!same && interPeer < 0) interPeer = r;
-    }
-
-    const auto sizes = probeSizes(largest);
-    std::optional<Measured> intra, inter;
-    if (intraPeer > 0) intra = exchange(t, x, y, "one host", 0, intraPeer, sizes, iterations);
-    if (interPeer > 0) inter = exchange(t, x, y, "two hosts", 0, interPeer, sizes, iterations);
-    // Every rank fits (the same figures, shared by exchange()), so every rank knows the latency
-    // the shared-rate measurement subtracts.
-    if (intra) fit(*intra);
-    if (inter) fit(*inter);
-    std::vector<int> local;  // rank 0's host's ranks
-    for (int r = 0; r < t.size(); ++r)
-      if (hosts[static_cast<std::size_t>(r)] == hosts[0]) local.push_back(r);
-    if (intra)
-      intra->fitted.sharedBandwidthBps =
-          sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
-    const double gamma = reductionCost(t, memory, x, y, largest, iterations);
-    progress::enter("writing the topology", "calibrate");
+    const Calibration c = calibrateRanks(t, memory, largest, iterations, o.name);
     if (t.rank() != 0) return kExitOk;
-
-    const std::time_t now = std::time(nullptr);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-    std::ostringstream os;
-    os << "# Measured by `commsim calibrate` on " << when << ": " << t.size() << " ranks on "
-       << distinct.size() << " host(s), rank 0 on " << hostName() << "; transport " << t.name()
-       << ", " << memory.name() << " memory\n";
-    if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
-    os << "# Time to exchange a message of each size, both ranks sending at once (the fastest of "
-       << iterations << " exchanges):\n";
-    if (intra) describeMeasurement(os, *intra);
-    if (inter) describeMeasurement(os, *inter);
-    os << "# Between measured sizes the time is a line a + m/B, each direction with both in use;\n"
-       << "# neighbouring intervals on one line (within 5%) merge. The top interval is the link's\n"
-       << "# bandwidth and latency, the others its pieces (docs/topologies.md).\n";
-    if (intra && intra->fitted.sharedBandwidthBps > 0)
-      os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
-         << humanBytes(largest) << " in pairs at once moved "
-         << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
-    os << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
-       << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte.\n"
-       << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
-       << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
-    os << "name: " << o.name << "\n"
-       << "description: measured by commsim calibrate (" << t.name() << ", " << memory.name()
-       << " memory, " << t.size() << " ranks)\n"
-       << "hosts: " << distinct.size() << "\n"
-       << "devices_per_host: " << perHost << "\n"
-       << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n";
-    if (intra) {
-      os << "intra_host:\n";
-      linkYaml(os, intra->fitted, "");
-    }
-    if (inter) {
-      os << "nic:\n";
-      linkYaml(os, inter->fitted, "   # host to host as measured, the switch included");
-      os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
-    }
-    const std::string yaml = os.str();
-    if (!o.jsonFile.empty()) {
-      Json doc = transportHeader("calibrate", t, memory);
-      doc["hosts"] = distinct.size();
-      doc["devices_per_host"] = perHost;
-      doc["iterations"] = iterations;
-      doc["links"] = Json::array();
-      if (intra) doc["links"].push_back(linkJson(*intra));
-      if (inter) doc["links"].push_back(linkJson(*inter));
-      doc["gamma_s_per_byte"] = gamma;
-      doc["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
-      doc["topology"] = yaml;
-      writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
-    }
+    if (!o.jsonFile.empty()) writeFileAtomically(o.jsonFile, c.json.dump(2) + "\n");
     if (o.output.empty()) {
-      std::fputs(yaml.c_str(), stdout);
+      std::fputs(c.yaml.c_str(), stdout);
     } else {
-      writeFileAtomically(o.output, yaml);
-      std::printf("# wrote %s\n", o.output.c_str());
-      if (intra)
-        std::printf("intra-host: latency %s us, bandwidth %s GB/s (ranks 0 and %d)\n",
-                    figure(intra->latencyS() * 1e6, 4).c_str(),
-                    figure(intra->bandwidthBps() / 1e9, 4).c_str(), intra->to);
-      if (inter)
-        std::printf("host to host: latency %s us, bandwidth %s GB/s (ranks 0 and %d)\n",
-                    figure(inter->latencyS() * 1e6, 4).c_str(),
-                    figure(inter->bandwidthBps() / 1e9, 4).c_str(), inter->to);
-      std::printf("reduction: gamma %s s/byte\n", figure(gamma, 4).c_str());
+      writeFileAtomically(o.output, c.yaml);
+      std::printf("# wrote %s\n%s", o.output.c_str(), c.summary.c_str());
     }
     return kExitOk;
   });

@@ -4,13 +4,8 @@
 // simulate writes the platform and a hostfile into a scratch directory, starts
 // `smpirun ... commsim-smpi` once per (n, p, paradigm), reads the simulator's JSON and sets the
 // simulated time, the counted messages and bytes and the cost model's prediction side by side.
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -20,7 +15,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "commands.hpp"
@@ -30,6 +24,7 @@
 #include "commsim/error.hpp"
 #include "commsim/platform.hpp"
 #include "commsim/size_parse.hpp"
+#include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
 #include "launch.hpp"
 #include "output.hpp"
@@ -116,68 +111,6 @@ std::vector<std::string> networkConfig(const std::string& network, const Topolog
   throw UsageError("network: '" + network + "' is not known (allowed: ideal, smpi)");
 }
 
-struct Run {
-  bool timedOut = false;
-  int status = -1;
-  double wallS = 0;
-  long peakRssKiB = 0;
-};
-
-// Ends a child's whole process group (smpirun is a script that starts the simulator): SIGTERM,
-// then SIGKILL if it is still there a second later; reaps the child.
-void endProcessGroup(pid_t pid) {
-  kill(-pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, nullptr, WNOHANG) == pid) break;
-    usleep(10000);
-  }
-  kill(-pid, SIGKILL);       // also what it started, if that stayed
-  waitpid(pid, nullptr, 0);  // returns at once when reaped above; WNOHANG here left a zombie
-}
-
-// Runs argv with stdout and stderr into `log`, waiting for it, but no longer than timeoutS
-// seconds (0: no limit; on expiry its process group is ended); rusage covers its children.
-Run runLogged(const std::vector<std::string>& argv, const fs::path& log, double timeoutS) {
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid < 0) throw Error("simulate: fork failed");
-  if (pid == 0) {
-    setpgid(0, 0);  // its own group, so that a timeout ends smpirun and all it started
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot execute %s\n", args[0]);
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also here, so the group exists before any kill below
-  int status = 0;
-  rusage usage{};
-  const auto deadline = start + std::chrono::duration<double>(timeoutS);
-  for (;;) {
-    const pid_t done = wait4(pid, &status, timeoutS > 0 ? WNOHANG : 0, &usage);
-    if (done == pid) break;
-    if (done < 0) throw Error("simulate: waiting for smpirun failed");
-    if (std::chrono::steady_clock::now() >= deadline) {
-      endProcessGroup(pid);
-      return Run{.timedOut = true};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(timeoutS < 1 ? 1 : 20));
-  }
-  Run r;
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.peakRssKiB = usage.ru_maxrss;
-  return r;
-}
-
 struct Scratch {
   fs::path dir;
   bool remove = false;
@@ -222,7 +155,9 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   if (a.algorithm.colocated) argv.push_back("--colocated");
   if (a.checkValues) argv.push_back("--check-values");
 
-  const Run run = runLogged(argv, log, parseTimeout(a.timeout));
+  ChildOptions child;
+  child.timeoutS = parseTimeout(a.timeout);
+  const ChildRun run = runLogged(argv, log.string(), child);
   if (run.timedOut)
     throw Error("simulate: smpirun for " + tag + " did not finish within --timeout " + a.timeout +
                 " s and was ended (allowed: a larger --timeout, or 0 = no limit)");
