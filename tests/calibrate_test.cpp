@@ -6,11 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "commsim/algorithms.hpp"
 #include "commsim/topology.hpp"
 #include "process.hpp"
 
@@ -103,6 +105,80 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_EQ(p.status, 0) << p.err;
   EXPECT_NE(p.out.find("ring-allreduce"), std::string::npos) << p.out;
   fs::remove_all(dir);
+}
+
+// `commsim validate` under real mpirun: every algorithm at every size measured, predicted and
+// (SimGrid built) simulated; the errors and their summary are what the rows say.
+TEST(ValidateUnderMpirun, EveryAlgorithmMeasuredPredictedAndSimulated) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "validate_mpirun";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string json = (dir / "v.json").string();
+  auto argv = mpirun(2);
+  for (const auto& a : commsim({"validate", "-b", "64K", "-e", "1M", "-w", "1", "-n", "3",
+                                "--calibrate-iters", "3", "--json", json}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 240);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("# predicted: median |error| "), std::string::npos) << r.out;
+
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc.at("command").get<std::string>(), "validate");
+  EXPECT_TRUE(doc.at("ok").get<bool>());
+  // The calibration this run made is a topology file that loads.
+  const Topology t = parseTopology(doc.at("topology").at("yaml").get<std::string>(), "json");
+  EXPECT_EQ(t.devicesPerHost, 2);
+  const bool simulated = doc.at("simulate_skipped").is_null();
+  if (!simulated) {
+    EXPECT_NE(doc["simulate_skipped"].get<std::string>().find("without SimGrid"), std::string::npos);
+  }
+
+  const std::vector<std::uint64_t> sizes{65536, 262144, 1048576};
+  const auto& rows = doc.at("rows");
+  ASSERT_EQ(rows.size(), algorithmNames().size() * sizes.size());
+  std::vector<double> errors, simErrors;
+  for (const auto& name : algorithmNames())
+    for (const std::uint64_t size : sizes) {
+      const auto row = std::find_if(rows.begin(), rows.end(), [&](const nlohmann::json& x) {
+        return x.at("paradigm") == name && x.at("size_bytes") == size;
+      });
+      ASSERT_NE(row, rows.end()) << name << " " << size;
+      EXPECT_TRUE(row->at("ok").get<bool>()) << name;
+      EXPECT_EQ(row->at("workers").get<int>(), 2) << name << ": every algorithm on both ranks";
+      const double measured = row->at("measured_s"), predicted = row->at("predicted_s");
+      EXPECT_GT(measured, 0) << name;
+      EXPECT_GT(predicted, 0) << name;
+      EXPECT_DOUBLE_EQ(row->at("predicted_error").get<double>(), (predicted - measured) / measured);
+      errors.push_back(std::abs((predicted - measured) / measured));
+      if (simulated) {
+        const double sim = row->at("simulated_s");
+        EXPECT_DOUBLE_EQ(row->at("simulated_error").get<double>(), (sim - measured) / measured);
+        simErrors.push_back(std::abs((sim - measured) / measured));
+      }
+    }
+  std::sort(errors.begin(), errors.end());
+  EXPECT_DOUBLE_EQ(doc.at("max_abs_error").get<double>(), errors.back());
+  EXPECT_DOUBLE_EQ(doc.at("median_abs_error").get<double>(),
+                   (errors[errors.size() / 2 - 1] + errors[errors.size() / 2]) / 2);  // even count
+  if (simulated) {
+    std::sort(simErrors.begin(), simErrors.end());
+    EXPECT_DOUBLE_EQ(doc.at("simulated_max_abs_error").get<double>(), simErrors.back());
+  }
+  fs::remove_all(dir);
+}
+
+TEST(ValidateCli, BadInputIsOneLineAndStatusTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"validate", "--local", "2", "--topology", "/nonexistent.yaml"},
+           {"validate", "--local", "2", "-b", "1", "-e", "2"},
+           {"validate", "--local", "2", "--paradigm", "no-such-algorithm"}}) {
+    const auto r = runProcess(commsim(args), 60);
+    EXPECT_EQ(r.status, 2) << args.back() << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
 }
 
 }  // namespace

@@ -29,11 +29,7 @@ namespace {
 constexpr std::uint64_t kMemorySlackBytes = std::uint64_t{64} << 20;
 
 struct BenchOptions {
-  std::string minBytes = "8";
-  std::string maxBytes = "32M";
-  std::string stepFactor = "2";
-  std::string warmup = "5";
-  std::string iterations = "20";
+  SweepOptions sweep{"8", "32M", "2", "5", "20"};
   std::string checks = "1";
   OutputOptions output;
   SelectionOptions selection;
@@ -276,33 +272,21 @@ int ranksPerProcess(Transport& t) {
 }
 
 int runBench(const BenchOptions& o, ProcessArgs args) {
-  const std::uint64_t minBytes = parseSize(o.minBytes, "minbytes");
-  const std::uint64_t maxBytes = parseSize(o.maxBytes, "maxbytes");
-  const std::uint64_t factor = parseSize(o.stepFactor, "stepfactor");
-  const std::vector<std::uint64_t> sizes = sizeSweep(minBytes, maxBytes, factor);
-  const int warmup = parseRepetitions(o.warmup, "warmup-iters", 0, "untimed steps");
-  const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed steps");
-  const int checks = parseRepetitions(o.checks, "check-iters", 0, "checked steps");
   Selection selection = resolveSelection(o.selection, /*allowBaselines=*/true);
   const DType dtype = selection.dtype;
   const std::size_t s = elementBytes(dtype);
-  // count = size / s, as nccl-tests has it; sizes below s, or that round alike, give one row.
-  std::vector<std::uint64_t> counts;
-  for (const std::uint64_t size : sizes)
-    if (counts.empty() || counts.back() != size / s) counts.push_back(size / s);
+  const Sweep sweep = parseSweep(o.sweep, s);
+  const std::vector<std::uint64_t>& counts = sweep.counts;
+  const int checks = parseRepetitions(o.checks, "check-iters", 0, "checked steps");
   const Format format = o.output.validate();
   validateBackend(o.selection.backend);
-  const BenchSettings settings{warmup, iterations, checks, kDefaultLearningRate};
+  const BenchSettings settings{sweep.warmup, sweep.iterations, checks, kDefaultLearningRate};
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");
     auto agreed = selection.agreed();
-    agreed.insert(agreed.end(), {{"minbytes", minBytes},
-                                 {"maxbytes", maxBytes},
-                                 {"stepfactor", factor},
-                                 {"iters", static_cast<std::uint64_t>(iterations)},
-                                 {"warmup-iters", static_cast<std::uint64_t>(warmup)},
-                                 {"check-iters", static_cast<std::uint64_t>(checks)}});
+    for (const auto& v : sweep.agreed()) agreed.push_back(v);
+    agreed.push_back({"check-iters", static_cast<std::uint64_t>(checks)});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t);
     const std::vector<Case> cases = selection.cases(t, memory, layout);
@@ -343,12 +327,8 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
         static_cast<std::uint64_t>(shared) * 3 * counts.back() * s + kMemorySlackBytes;
 
     Json doc = documentHeader("bench", t, memory, layout, dtype);
-    doc["min_bytes"] = minBytes;
-    doc["max_bytes"] = maxBytes;
-    doc["step_factor"] = factor;
+    sweep.describe(doc);
     doc["check_iterations"] = settings.checks;
-    doc["warmup_iterations"] = settings.warmup;
-    doc["iterations"] = settings.iterations;
     doc["rows"] = rows;
     doc["skipped"] = skipped;
     doc["baseline_ratios"] = baselineRatios(rows);
@@ -375,17 +355,7 @@ void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
   // (defaultBaselines).
   CLI::App* app = root.add_subcommand(
       "bench", "Sweep message sizes for every paradigm and baseline: time, bandwidth, counts");
-  app->add_option("-b,--minbytes", o->minBytes,
-                  "Smallest gradient size in bytes: an integer or K/M/G (powers of 1024)")
-      ->capture_default_str();
-  app->add_option("-e,--maxbytes", o->maxBytes, "Largest gradient size in bytes")
-      ->capture_default_str();
-  app->add_option("-f,--stepfactor", o->stepFactor, "Multiply the size by this between rows")
-      ->capture_default_str();
-  app->add_option("-w,--warmup-iters", o->warmup, "Untimed steps per size and paradigm")
-      ->capture_default_str();
-  app->add_option("-n,--iters", o->iterations, "Timed steps per size and paradigm")
-      ->capture_default_str();
+  o->sweep.add(app);
   app->add_option("-c,--check-iters", o->checks,
                   "Checked steps (exact result, counts) per size and paradigm, before the timed "
                   "ones; 0 checks only the counts")

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::addPredictCommand(app, commands);
   cli::addSimulateCommands(app, commands);
   cli::addCalibrateCommand(app, commands);
+  cli::addValidateCommand(app, commands);
   cli::addListCommand(app, commands);
 
   try {

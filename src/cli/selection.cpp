@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "commsim/baseline.hpp"
+#include "commsim/bench.hpp"
 #include "commsim/error.hpp"
+#include "commsim/size_parse.hpp"
 
 namespace commsim::cli {
 
@@ -198,6 +200,48 @@ std::string describeRanks(std::string_view transport, int world, const Layout& l
             ".." + std::to_string(n + servers - 1) + ")";
   if (world > n + servers) text += " + " + std::to_string(world - n - servers) + " idle";
   return text;
+}
+
+void SweepOptions::add(CLI::App* app) {
+  app->add_option("-b,--minbytes", minBytes,
+                  "Smallest gradient size in bytes: an integer or K/M/G (powers of 1024)")
+      ->capture_default_str();
+  app->add_option("-e,--maxbytes", maxBytes, "Largest gradient size in bytes")->capture_default_str();
+  app->add_option("-f,--stepfactor", stepFactor, "Multiply the size by this between rows")
+      ->capture_default_str();
+  app->add_option("-w,--warmup-iters", warmup, "Untimed steps per size and algorithm")
+      ->capture_default_str();
+  app->add_option("-n,--iters", iterations, "Timed steps per size and algorithm")
+      ->capture_default_str();
+}
+
+std::vector<std::pair<const char*, std::uint64_t>> Sweep::agreed() const {
+  return {{"minbytes", minBytes},
+          {"maxbytes", maxBytes},
+          {"stepfactor", factor},
+          {"iters", static_cast<std::uint64_t>(iterations)},
+          {"warmup-iters", static_cast<std::uint64_t>(warmup)}};
+}
+
+void Sweep::describe(Json& doc) const {
+  doc["min_bytes"] = minBytes;
+  doc["max_bytes"] = maxBytes;
+  doc["step_factor"] = factor;
+  doc["warmup_iterations"] = warmup;
+  doc["iterations"] = iterations;
+}
+
+Sweep parseSweep(const SweepOptions& o, std::size_t s) {
+  Sweep w;
+  w.minBytes = parseSize(o.minBytes, "minbytes");
+  w.maxBytes = parseSize(o.maxBytes, "maxbytes");
+  w.factor = parseSize(o.stepFactor, "stepfactor");
+  // count = size / s, as nccl-tests has it; sizes below s, or that round alike, give one row.
+  for (const std::uint64_t size : sizeSweep(w.minBytes, w.maxBytes, w.factor))
+    if (w.counts.empty() || w.counts.back() != size / s) w.counts.push_back(size / s);
+  w.warmup = parseRepetitions(o.warmup, "warmup-iters", 0, "untimed steps");
+  w.iterations = parseRepetitions(o.iterations, "iters", 1, "timed steps");
+  return w;
 }
 
 }  // namespace commsim::cli

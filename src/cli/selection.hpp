@@ -84,6 +84,33 @@ Json transportHeader(std::string_view command, const Transport& transport, const
 Json documentHeader(std::string_view command, const Transport& transport, const MemorySpace& memory,
                     const Layout& layout, DType dtype);
 
+// The size sweep and step counts of the commands that time steps (bench, validate): nccl-tests'
+// -b, -e, -f, -w and -n.
+struct SweepOptions {
+  std::string minBytes;
+  std::string maxBytes;
+  std::string stepFactor;
+  std::string warmup;
+  std::string iterations;
+
+  void add(CLI::App* app);
+};
+
+struct Sweep {
+  std::uint64_t minBytes = 0, maxBytes = 0, factor = 0;
+  std::vector<std::uint64_t> counts;  // elements per step: size / s, each once
+  int warmup = 0;
+  int iterations = 0;
+
+  // Values every rank must agree on, for ensureRanksAgree.
+  std::vector<std::pair<const char*, std::uint64_t>> agreed() const;
+  // min_bytes, max_bytes, step_factor, warmup_iterations and iterations into a document.
+  void describe(Json& doc) const;
+};
+
+// Checks and parses the options (UsageError naming the value); `s` the element size.
+Sweep parseSweep(const SweepOptions& options, std::size_t s);
+
 // This process's host name, control characters escaped ("" if it has none).
 std::string hostName();
 

@@ -28,6 +28,7 @@
 #include "commsim/topology.hpp"
 #include "launch.hpp"
 #include "output.hpp"
+#include "simulate.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"
@@ -73,11 +74,15 @@ std::string lastLines(const std::string& text, int lines) {
 
 // The simulator sits next to the commsim binary (build tree and install alike); COMMSIM_SMPI
 // overrides.
-fs::path simulatorPath() {
+fs::path simulatorCandidate() {
   if (const char* env = std::getenv("COMMSIM_SMPI")) return env;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path next = (ec ? fs::path(".") : self.parent_path()) / "commsim-smpi";
+  return (ec ? fs::path(".") : self.parent_path()) / "commsim-smpi";
+}
+
+fs::path simulatorPath() {
+  const fs::path next = simulatorCandidate();
   if (!fs::exists(next))
     throw UsageError("simulate: the simulator " + next.string() +
                      " is missing: this commsim was built without SimGrid (install libsimgrid-dev, "
@@ -339,6 +344,8 @@ int runPlatform(const std::string& topology, const std::string& output, long lon
 }
 
 }  // namespace
+
+bool simulatorAvailable() { return fs::exists(simulatorCandidate()); }
 
 void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
   auto a = std::make_shared<SimulateArgs>();

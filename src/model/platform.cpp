@@ -44,6 +44,29 @@ std::string commentSafe(std::string text) {
   return text;
 }
 
+// The link SMPI's size factors apply to (simgridFactors) and what the platform states for it: the
+// fastest rate and the longest latency of its lines, so every factor is at most 1 for bandwidth
+// (SMPI bounds a flow by factor x the link, and a link cannot carry more than it states) and any
+// latency can be reached from a non-zero one.
+const Link& factorLink(const Topology& t) { return t.hosts == 1 ? t.intraHost : t.nic; }
+
+LinkCost reference(const Link& l) {
+  LinkCost ref{l.bandwidthBps, l.latencyS};
+  for (const LinkPiece& p : l.pieces) {
+    ref.bandwidthBps = std::max(ref.bandwidthBps, p.cost.bandwidthBps);
+    ref.latencyS = std::max(ref.latencyS, p.cost.latencyS);
+  }
+  return ref;
+}
+
+// How much the platform scales the factor link's capacities: a message of the top line has factor
+// link/reference, and takes 1/factor of every capacity it crosses, so capacities shared with it
+// (a host's shared rate, NIC pools, uplinks, a core) are stated that much larger.
+double capacityScale(const Topology& t) {
+  const Link& l = factorLink(t);
+  return reference(l).bandwidthBps / l.bandwidthBps;
+}
+
 std::string radical(long long slots) { return "0-" + std::to_string(slots - 1); }
 
 // One cluster zone: every slot has a private full-duplex link (half the latency each way, so a
@@ -55,21 +78,23 @@ std::string flatCluster(const Topology& t) {
   // A non-blocking switch adds its latency and never limits: folded into the device links, so no
   // backbone constraint is shared by every flow (which would cost SimGrid O(flows) per event).
   const bool backbone = !oneHost && t.fabric.kind == FabricKind::Oversubscribed;
-  const double latency = link.latencyS + (oneHost || backbone ? 0 : t.fabric.switchLatencyS);
+  const double scale = capacityScale(t);
+  const double latency =
+      reference(link).latencyS + (oneHost || backbone ? 0 : t.fabric.switchLatencyS);
   os << "  <!-- " << (oneHost ? "one host: device links through a crossbar"
                               : "one device per host: NIC links into the switch fabric")
      << " -->\n";
   os << "  <cluster id=\"fabric\" prefix=\"slot-\" suffix=\"\" radical=\""
-     << radical(t.slots()) << "\" speed=\"" << kSpeed << "\" bw=\"" << bw(link.bandwidthBps)
+     << radical(t.slots()) << "\" speed=\"" << kSpeed << "\" bw=\"" << bw(link.bandwidthBps * scale)
      << "\" lat=\"" << lat(latency / 2) << "\" sharing_policy=\"SPLITDUPLEX\"";
   if (oneHost && t.intraHost.sharedBandwidthBps > 0) {
     // What the host's devices share when they copy at once: a backbone every flow crosses.
-    os << " bb_bw=\"" << bw(t.intraHost.sharedBandwidthBps)
+    os << " bb_bw=\"" << bw(t.intraHost.sharedBandwidthBps * scale)
        << "\" bb_sharing_policy=\"SHARED\" bb_lat=\"0s\"";
   }
   if (backbone) {
     // The core carries hosts * NIC rate / ratio in all, shared by every message between hosts.
-    os << " bb_bw=\"" << bw(t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription)
+    os << " bb_bw=\"" << bw(t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription * scale)
        << "\" bb_sharing_policy=\"SHARED\" bb_lat=\"" << lat(t.fabric.switchLatencyS) << "\"";
   }
   os << "/>\n";
@@ -89,8 +114,8 @@ std::string fatTreeCluster(const Topology& t) {
   os << "  <cluster id=\"fabric\" topology=\"FAT_TREE\" topo_parameters=\"2;" << perLeaf
      << "," << leaves << ";1," << uplinks << ";1,1\" prefix=\"slot-\" suffix=\"\" radical=\""
      << radical(static_cast<long long>(leaves) * perLeaf) << "\" speed=\"" << kSpeed << "\" bw=\""
-     << bw(t.nic.bandwidthBps) << "\" lat=\""
-     << lat((t.nic.latencyS + 3 * t.fabric.switchLatencyS) / 4)
+     << bw(t.nic.bandwidthBps * capacityScale(t)) << "\" lat=\""
+     << lat((reference(t.nic).latencyS + 3 * t.fabric.switchLatencyS) / 4)
      << "\" sharing_policy=\"SPLITDUPLEX\"/>\n";
   return os.str();
 }
@@ -108,32 +133,35 @@ std::string explicitRoutes(const Topology& t) {
   const auto leafOf = [&](int h) { return fatTree ? h / t.fabric.hostsPerLeaf : 0; };
   // A host's processes share its NICs only when it has fewer NICs than devices.
   const bool hostPool = t.nicsPerHost < t.devicesPerHost;
+  // The NIC's pieces are SMPI's factors for every message here, the intra-host ones included (SMPI
+  // has one set): the NIC's capacities are scaled to the fastest of its lines.
+  const double scale = capacityScale(t);
   std::ostringstream os;
   os << "  <zone id=\"fabric\" routing=\"Full\">\n";
   for (long long s = 0; s < slots; ++s) os << "    <host id=\"" << slotHostName(s) << "\" speed=\"" << kSpeed << "\"/>\n";
   for (long long s = 0; s < slots; ++s) {
     os << "    <link id=\"intra-" << s << "\" bandwidth=\"" << bw(t.intraHost.bandwidthBps)
        << "\" latency=\"" << lat(t.intraHost.latencyS / 2) << "\" sharing_policy=\"SPLITDUPLEX\"/>\n";
-    os << "    <link id=\"nic-" << s << "\" bandwidth=\"" << bw(t.nic.bandwidthBps)
-       << "\" latency=\"" << lat(t.nic.latencyS / 2) << "\" sharing_policy=\"SPLITDUPLEX\"/>\n";
+    os << "    <link id=\"nic-" << s << "\" bandwidth=\"" << bw(t.nic.bandwidthBps * scale)
+       << "\" latency=\"" << lat(reference(t.nic).latencyS / 2) << "\" sharing_policy=\"SPLITDUPLEX\"/>\n";
   }
   if (hostPool)
     for (int h = 0; h < t.hosts; ++h)
-      os << "    <link id=\"host-nics-" << h << "\" bandwidth=\"" << bw(t.hostNicBandwidthBps())
+      os << "    <link id=\"host-nics-" << h << "\" bandwidth=\"" << bw(t.hostNicBandwidthBps() * scale)
          << "\" latency=\"0s\" sharing_policy=\"SPLITDUPLEX\"/>\n";
   if (fatTree)
     for (int l = 0; l <= leafOf(t.hosts - 1); ++l)
       os << "    <link id=\"leaf-uplinks-" << l << "\" bandwidth=\""
-         << bw(t.fabric.hostsPerLeaf * t.hostNicBandwidthBps() / t.fabric.oversubscription)
+         << bw(t.fabric.hostsPerLeaf * t.hostNicBandwidthBps() / t.fabric.oversubscription * scale)
          << "\" latency=\"0s\" sharing_policy=\"SPLITDUPLEX\"/>\n";
-  const double core = t.fabric.kind == FabricKind::Oversubscribed
-                          ? t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription
-                          : t.hostNicBandwidthBps();
+  const double core = scale * (t.fabric.kind == FabricKind::Oversubscribed
+                                   ? t.hosts * t.hostNicBandwidthBps() / t.fabric.oversubscription
+                                   : t.hostNicBandwidthBps());
   const char* corePolicy = t.fabric.kind == FabricKind::Oversubscribed ? "SHARED" : "FATPIPE";
   os << "    <link id=\"switch\" bandwidth=\"" << bw(core) << "\" latency=\""
      << lat(t.fabric.switchLatencyS) << "\" sharing_policy=\"" << corePolicy << "\"/>\n";
   if (fatTree)  // leaf, spine, leaf: two more switches between leaves
-    os << "    <link id=\"spine\" bandwidth=\"" << bw(t.hostNicBandwidthBps()) << "\" latency=\""
+    os << "    <link id=\"spine\" bandwidth=\"" << bw(t.hostNicBandwidthBps() * scale) << "\" latency=\""
        << lat(2 * t.fabric.switchLatencyS) << "\" sharing_policy=\"FATPIPE\"/>\n";
 
   const auto ctn = [&](const std::string& id, const char* dir) {
@@ -171,24 +199,30 @@ std::string explicitRoutes(const Topology& t) {
 
 }  // namespace
 
+constexpr std::uint64_t kFactorKeyPast = 32;
+
 SmpiFactors simgridFactors(const Topology& t) {
-  const Link& link = t.hosts == 1 ? t.intraHost : t.nic;
+  const Link& link = factorLink(t);
+  const LinkCost ref = reference(link);
   SmpiFactors f;
   std::uint64_t from = 0;
   const auto add = [&](std::uint64_t minBytes, const LinkCost& c) {
     char pair[96];
     std::snprintf(pair, sizeof pair, "%s%llu:%.17g", f.bandwidth.empty() ? "" : ";",
-                  static_cast<unsigned long long>(minBytes), c.bandwidthBps / link.bandwidthBps);
+                  static_cast<unsigned long long>(minBytes), c.bandwidthBps / ref.bandwidthBps);
     f.bandwidth += pair;
-    // A link stated with no latency cannot be scaled: its pieces' latencies are left out.
-    const double scale = link.latencyS > 0 ? c.latencyS / link.latencyS : 1;
+    // A link whose lines all have no latency states none: nothing to scale.
+    const double scale = ref.latencyS > 0 ? c.latencyS / ref.latencyS : 1;
     std::snprintf(pair, sizeof pair, "%s%llu:%.17g", f.latency.empty() ? "" : ";",
                   static_cast<unsigned long long>(minBytes), scale);
     f.latency += pair;
   };
   for (const LinkPiece& p : link.pieces) {
     add(from, p.cost);
-    from = p.upToBytes;  // SMPI: an entry "k:f" applies to messages of more than k bytes
+    // SMPI's next factor takes over a few bytes before its key (measured with SimGrid 3.32: at
+    // key - 10 .. key - 20 bytes, for keys of 4e4 and 4e6): keyed this far past up_to, a message
+    // of exactly up_to bytes (a power of two, often) keeps its piece.
+    from = p.upToBytes + kFactorKeyPast;
   }
   add(from, {link.bandwidthBps, link.latencyS});
   return f;

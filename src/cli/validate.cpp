@@ -1,0 +1,329 @@
+// `commsim validate`: how far the cost model (and SimGrid, where it is built) is from this
+// machine (SPEC §13). On the ranks at hand it calibrates (or takes --topology), runs every
+// algorithm's step over the sizes as `bench` does, then rank 0 predicts each with the topology,
+// simulates them all in one `commsim simulate` (a child process, so SMPI never meets this job's
+// MPI), and reports, per algorithm and size, measured, predicted and simulated time and the
+// errors (predicted - measured) / measured, with their median and largest magnitude.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "calibrate.hpp"
+#include "commands.hpp"
+#include "commsim/bench.hpp"
+#include "commsim/cost_model.hpp"
+#include "commsim/error.hpp"
+#include "commsim/progress.hpp"
+#include "commsim/size_parse.hpp"
+#include "commsim/subprocess.hpp"
+#include "commsim/topology.hpp"
+#include "launch.hpp"
+#include "output.hpp"
+#include "selection.hpp"
+#include "simulate.hpp"
+
+namespace commsim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kLeastCalibrated = 64 << 10;  // calibrate's own least -e
+
+struct ValidateOptions {
+  SweepOptions sweep{"64K", "256M", "4", "2", "10"};
+  std::string calibrateIterations = "10";
+  std::string topology;  // empty: calibrate on these ranks
+  bool noSimulate = false;
+  std::string timeout = "600";
+  OutputOptions output;
+  SelectionOptions selection;
+};
+
+// One algorithm at one size.
+struct Point {
+  const Paradigm* paradigm;
+  std::uint64_t count;
+  BenchResult measured;
+  double predictedS = 0;
+  std::optional<double> simulatedS;
+};
+
+double relativeError(double estimate, double measured) { return (estimate - measured) / measured; }
+
+struct ErrorSummary {
+  double median = 0;
+  double max = 0;
+  std::size_t points = 0;
+};
+
+ErrorSummary summarise(std::vector<double> errors) {
+  ErrorSummary s;
+  s.points = errors.size();
+  if (errors.empty()) return s;
+  for (double& e : errors) e = std::abs(e);
+  std::sort(errors.begin(), errors.end());
+  const std::size_t n = errors.size();
+  s.median = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
+  s.max = errors.back();
+  return s;
+}
+
+std::string percent(double e) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%+.1f%%", e * 100);
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+// Every point simulated at once: `commsim simulate` on the topology, the run's workers, every
+// size and algorithm, its JSON read back. Returns why not when it could not.
+std::string simulateAll(std::vector<Point>& points, const std::string& topologyFile,
+                        const AlgorithmOptions& algorithm, int workers, DType dtype,
+                        const std::string& timeout, const fs::path& dir) {
+  std::vector<std::string> names, counts;
+  for (const Point& p : points) {
+    const std::string name(p.paradigm->name());
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    const std::string count = std::to_string(p.count);
+    if (std::find(counts.begin(), counts.end(), count) == counts.end()) counts.push_back(count);
+  }
+  const fs::path json = dir / "simulated.json";
+  std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(),
+                                   "simulate", "--topology", topologyFile, "-n",
+                                   std::to_string(workers), "-p", joined(counts), "--paradigm",
+                                   joined(names), "-d", std::string(dtypeName(dtype)),
+                                   "--timeout", timeout, "--format", "json", "--json",
+                                   json.string(), "--servers", std::to_string(algorithm.servers),
+                                   "--segments", std::to_string(algorithm.segments)};
+  if (algorithm.colocated) argv.push_back("--colocated");
+  if (algorithm.ranksPerHost > 0) {
+    argv.push_back("--ranks-per-host");
+    argv.push_back(std::to_string(algorithm.ranksPerHost));
+  }
+  ChildOptions child;
+  child.unsetPrefixes = {"OMPI_", "PMIX_", "PMI_"};  // it is not a rank of this job
+  const fs::path log = dir / "simulate.log";
+  const ChildRun run = runLogged(argv, log.string(), child);
+  if (run.status != 0 || !fs::exists(json)) {
+    std::ifstream in(log);
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;
+    return "commsim simulate exited with status " + std::to_string(run.status) + ": " + last;
+  }
+  std::ifstream in(json);
+  const Json doc = Json::parse(in);
+  for (const Json& row : doc.at("rows"))
+    for (Point& p : points)
+      if (row.at("paradigm").get<std::string>() == p.paradigm->name() &&
+          row.at("params").get<std::uint64_t>() == p.count)
+        p.simulatedS = row.at("time_s").get<double>();
+  return "";
+}
+
+std::string renderText(const Json& doc, const std::vector<Json>& rows, const std::string& ranks) {
+  std::ostringstream os;
+  os << "# commsim validate: measured (as bench) against predicted (commsim predict) and simulated "
+        "(commsim simulate); error = (estimate - measured) / measured\n";
+  os << "#   " << ranks << "\n";
+  os << "#   topology " << doc["topology"]["source"].get<std::string>() << "\n#\n";
+  TextTable table({{"paradigm", true}, {"size"}, {"measured(us)"}, {"predicted(us)"}, {"error"},
+                   {"simulated(us)"}, {"error"}, {"check"}});
+  const auto us = [](const Json& v) { return v.is_null() ? std::string("-") : fixed(v.get<double>() * 1e6, 2); };
+  const auto err = [](const Json& v) { return v.is_null() ? std::string("-") : percent(v.get<double>()); };
+  for (const Json& r : rows)
+    table.add({r["paradigm"].get<std::string>(), humanBytes(r["size_bytes"].get<std::uint64_t>()),
+               us(r["measured_s"]), us(r["predicted_s"]), err(r["predicted_error"]),
+               us(r["simulated_s"]), err(r["simulated_error"]),
+               r["ok"].get<bool>() ? "✓" : "✗"});
+  os << table.render() << "#\n";
+  os << "# predicted: median |error| " << fixed(doc["median_abs_error"].get<double>() * 100, 1)
+     << "%, max |error| " << fixed(doc["max_abs_error"].get<double>() * 100, 1) << "% over "
+     << rows.size() << " points\n";
+  if (doc["simulated_median_abs_error"].is_null())
+    os << "# simulated: not run (" << doc["simulate_skipped"].get<std::string>() << ")\n";
+  else
+    os << "# simulated: median |error| "
+       << fixed(doc["simulated_median_abs_error"].get<double>() * 100, 1) << "%, max |error| "
+       << fixed(doc["simulated_max_abs_error"].get<double>() * 100, 1) << "%\n";
+  return os.str();
+}
+
+int runValidate(const ValidateOptions& o, ProcessArgs args) {
+  const int calibrateIterations =
+      parseRepetitions(o.calibrateIterations, "calibrate-iters", 1, "timed exchanges per size");
+  const Selection selection = resolveSelection(o.selection, /*allowBaselines=*/false);
+  const DType dtype = selection.dtype;
+  const std::size_t s = elementBytes(dtype);
+  const Sweep sweep = parseSweep(o.sweep, s);
+  std::vector<std::uint64_t> counts;  // an error relative to an empty step's time means nothing
+  for (const std::uint64_t c : sweep.counts)
+    if (c > 0) counts.push_back(c);
+  if (counts.empty())
+    throw UsageError("maxbytes: " + o.sweep.maxBytes +
+                     " holds no whole element (allowed: at least " + std::to_string(s) + " bytes)");
+  std::optional<Topology> given;
+  if (!o.topology.empty()) given = loadTopology(o.topology);
+  if (!o.noSimulate) parseTimeout(o.timeout);
+  const Format format = o.output.validate();
+  validateBackend(o.selection.backend);
+  const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate};
+  const std::uint64_t calibrated = std::max(kLeastCalibrated, counts.back() * s);
+
+  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+    requireTwoRanks(t, "validate");
+    auto agreed = selection.agreed();
+    for (const auto& v : sweep.agreed()) agreed.push_back(v);
+    agreed.push_back({"topology", given ? 1u : 0u});
+    ensureRanksAgree(t, agreed);
+    const Layout layout = selection.layoutFor(t);
+    const std::vector<Case> cases = selection.cases(t, memory, layout);
+    ensureExactInputs(layout, dtype);
+    ensureFitsInMemory(t, memory, counts.back(), dtype, "maxbytes");
+
+    // The measurements first, while nothing else of this job runs; the calibration's buffers are
+    // released before the steps' are made.
+    std::string yaml;
+    std::string summary;
+    if (!given) {
+      const Calibration c = calibrateRanks(t, memory, calibrated, calibrateIterations, "calibrated");
+      yaml = c.yaml;
+      summary = c.summary;
+    }
+    std::vector<Point> points;
+    bool ok = true;
+    {
+      StepBuffers buffers(memory, counts.back(), dtype);
+      for (const std::uint64_t count : counts)
+        for (const auto& c : cases) {
+          progress::enter("timing the algorithms' steps", "validate");
+          Point p{c.paradigm, count,
+                  benchmarkStep(*c.paradigm, t, memory, layout, buffers, count, dtype, settings),
+                  0, std::nullopt};
+          ok = ok && p.measured.ok();
+          points.push_back(std::move(p));
+        }
+    }
+    if (t.rank() != 0) return ok ? kExitOk : kExitCheckFailed;
+
+    // Rank 0 alone from here: the model and the simulator, nothing of MPI.
+    progress::enter("predicting and simulating", "validate");
+    const Topology topo = given ? *given : parseTopology(yaml, "the calibration of this run");
+    PredictOptions model;
+    model.gammaSPerByte = std::max(0.0, topo.gammaSPerByte);
+    for (Point& p : points)
+      p.predictedS = predict(topo, *p.paradigm, layout.workers, p.count, s, model).timeS;
+
+    std::string skipped;
+    if (o.noSimulate) skipped = "--no-simulate";
+    else if (!simulatorAvailable()) skipped = "this commsim was built without SimGrid";
+    if (skipped.empty()) {
+      std::string templ = (fs::temp_directory_path() / "commsim-validate-XXXXXX").string();
+      if (!mkdtemp(templ.data())) throw Error("validate: cannot create a scratch directory");
+      const fs::path dir = templ;
+      std::string file = o.topology;
+      if (!given) {
+        file = (dir / "calibrated.yaml").string();
+        writeFileAtomically(file, yaml);
+      }
+      skipped = simulateAll(points, file, selection.algorithm, layout.workers, dtype, o.timeout, dir);
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+
+    std::vector<Json> rows;
+    std::vector<double> predictedErrors, simulatedErrors;
+    for (const Point& p : points) {
+      Json row;
+      row["paradigm"] = p.paradigm->name();
+      row["variant"] = p.paradigm->variant(layout);
+      row["workers"] = layout.workers;
+      row["size_bytes"] = p.count * s;
+      row["count"] = p.count;
+      const double measured = p.measured.time.avg;
+      row["measured_s"] = measured;
+      row["predicted_s"] = p.predictedS;
+      row["predicted_error"] = relativeError(p.predictedS, measured);
+      predictedErrors.push_back(relativeError(p.predictedS, measured));
+      if (p.simulatedS) {
+        row["simulated_s"] = *p.simulatedS;
+        row["simulated_error"] = relativeError(*p.simulatedS, measured);
+        simulatedErrors.push_back(relativeError(*p.simulatedS, measured));
+      } else {
+        row["simulated_s"] = nullptr;
+        row["simulated_error"] = nullptr;
+      }
+      row["wrong"] = p.measured.wrong;
+      row["counts_ok"] = p.measured.countsOk;
+      row["ok"] = p.measured.ok();
+      rows.push_back(row);
+    }
+    const ErrorSummary predicted = summarise(predictedErrors);
+    const ErrorSummary simulated = summarise(simulatedErrors);
+
+    Json doc = documentHeader("validate", t, memory, layout, dtype);
+    sweep.describe(doc);
+    doc["topology"] = {{"source", given ? o.topology : std::string("calibrated by this run")},
+                       {"yaml", given ? std::string() : yaml},
+                       {"calibration", summary}};
+    doc["rows"] = rows;
+    doc["median_abs_error"] = predicted.median;
+    doc["max_abs_error"] = predicted.max;
+    if (simulated.points > 0) {
+      doc["simulated_median_abs_error"] = simulated.median;
+      doc["simulated_max_abs_error"] = simulated.max;
+      doc["simulate_skipped"] = nullptr;
+    } else {
+      doc["simulated_median_abs_error"] = nullptr;
+      doc["simulated_max_abs_error"] = nullptr;
+      doc["simulate_skipped"] = skipped.empty() ? "no point simulated" : skipped;
+    }
+    doc["ok"] = ok;
+    o.output.emit(format, doc, rows,
+                  format == Format::kText
+                      ? renderText(doc, rows, describeRanks(t.name(), t.size(), layout))
+                      : "");
+    return ok ? kExitOk : kExitCheckFailed;
+  });
+}
+
+}  // namespace
+
+void addValidateCommand(CLI::App& root, std::vector<Command>& commands) {
+  auto o = std::make_shared<ValidateOptions>();
+  // Every algorithm, the parameter server on worker 0 so that all run on the same workers.
+  o->selection.paradigms = algorithmNames();
+  o->selection.algorithm.colocated = true;
+  CLI::App* app = root.add_subcommand(
+      "validate",
+      "Measure every algorithm, predict and simulate it, and report the model's error (under mpirun)");
+  o->sweep.add(app);
+  app->add_option("--topology", o->topology,
+                  "Predict and simulate on this topology file instead of calibrating first");
+  app->add_option("--calibrate-iters", o->calibrateIterations,
+                  "Timed exchanges per size of the calibration (the fastest is kept)")
+      ->capture_default_str();
+  app->add_flag("--no-simulate", o->noSimulate, "Leave SimGrid out");
+  app->add_option("--simulate-timeout", o->timeout, "Seconds the simulation may take (0: no limit)")
+      ->capture_default_str();
+  o->output.add(app);
+  addSelectionOptions(app, o->selection, /*allowBaselines=*/false);
+  commands.push_back({app, [o](ProcessArgs args) { return runValidate(*o, args); }});
+}
+
+}  // namespace commsim::cli
