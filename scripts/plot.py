@@ -6,6 +6,8 @@
                                                    time against n, from runs with different n
   plot.py crossover PREDICT.json ... [-o map.png]  the fastest algorithm for each n and size, from
                                                    predict documents (docs/algorithms.md)
+  plot.py validate VALIDATE.json [-o v.png]        predicted and simulated against measured, and
+                                                   each error by size (docs/validation.md)
 
 Both take --step avg (default: the average timed step, as the bench reports) or --step min (each
 row's fastest step, which load from other programs on the machine disturbs least).
@@ -228,6 +230,59 @@ def plot_crossover(args):
     print(args.output)
 
 
+def plot_validate(args):
+    """Left: predicted (filled) and simulated (hollow) step time against measured, log-log, with
+    the 10% and 25% bands. Right: the predicted error by size, one line per algorithm."""
+    doc = load(args.files[0], "validate")
+    for extra in args.files[1:]:
+        fail(f"{extra}: validate takes one file")
+    style = styles()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), layout="constrained")
+    rows = doc["rows"]
+    if not rows:
+        fail(f"{args.files[0]}: no rows")
+    lo = min(min(r["measured_s"], r["predicted_s"]) for r in rows) * 1e6 / 1.5
+    hi = max(max(r["measured_s"], r["predicted_s"]) for r in rows) * 1e6 * 1.5
+    xs = [lo, hi]
+    left.plot(xs, xs, color="black", linewidth=1, label="predicted = measured")
+    for band, shade in ((0.10, 0.25), (0.25, 0.12)):
+        left.fill_between(xs, [x * (1 - band) for x in xs], [x * (1 + band) for x in xs],
+                          color="tab:green", alpha=shade, linewidth=0, label=f"within {band:.0%}")
+    for name in (n for n in style if any(r["paradigm"] == n for r in rows)):
+        mine = [r for r in rows if r["paradigm"] == name]
+        colour, marker = style[name]
+        left.scatter([r["measured_s"] * 1e6 for r in mine], [r["predicted_s"] * 1e6 for r in mine],
+                     color=colour, marker=marker, label=name)
+        sims = [r for r in mine if r.get("simulated_s") is not None]
+        if sims:
+            left.scatter([r["measured_s"] * 1e6 for r in sims], [r["simulated_s"] * 1e6 for r in sims],
+                         facecolors="none", edgecolors=colour, marker=marker)
+        mine.sort(key=lambda r: r["size_bytes"])
+        right.plot([r["size_bytes"] for r in mine], [r["predicted_error"] * 100 for r in mine],
+                   color=colour, marker=marker, label=name)
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlim(lo, hi)
+    left.set_ylim(lo, hi)
+    left.set_xlabel("measured step (µs)")
+    left.set_ylabel("predicted (filled) and simulated (hollow) step (µs)")
+    left.legend(fontsize=7, loc="upper left")
+    right.axhline(0, color="black", linewidth=1)
+    for band in (10, 25):
+        right.axhspan(-band, band, color="tab:green", alpha=0.12, linewidth=0)
+    right.set_xscale("log", base=2)
+    right.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+    right.xaxis.set_minor_locator(NullLocator())
+    right.set_xlabel("gradient size p·s")
+    right.set_ylabel("predicted error (%)")
+    sim = doc.get("simulated_median_abs_error")
+    fig.suptitle(f"commsim validate, {describe(doc)}: predicted median |error| "
+                 f"{doc['median_abs_error']:.1%}, max {doc['max_abs_error']:.1%}"
+                 + (f"; simulated median {sim:.1%}" if sim is not None else ""))
+    fig.savefig(args.output, dpi=110)
+    print(args.output)
+
+
 def main():
     global COMMSIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -245,13 +300,17 @@ def main():
     crossover = sub.add_parser("crossover", help="the fastest algorithm by n and size (predict)")
     crossover.add_argument("files", nargs="+", metavar="PREDICT.json")
     crossover.add_argument("-o", "--output", default="crossover.png")
-    for p in (busbw, time, crossover):
+    validate = sub.add_parser("validate", help="predicted and simulated against measured")
+    validate.add_argument("files", nargs="+", metavar="VALIDATE.json")
+    validate.add_argument("-o", "--output", default="validate.png")
+    for p in (busbw, time, crossover, validate):
         p.add_argument("--commsim", default=COMMSIM,
                        help="the commsim binary whose `list` names the algorithms "
                             "(default: $COMMSIM_BIN or build/commsim)")
     args = parser.parse_args()
     COMMSIM = args.commsim
-    {"busbw": plot_busbw, "time": plot_time, "crossover": plot_crossover}[args.chart](args)
+    {"busbw": plot_busbw, "time": plot_time, "crossover": plot_crossover,
+     "validate": plot_validate}[args.chart](args)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,15 @@ TEST(Plots, PngFilesFromTheJson) {
   r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "crossover", predicted,
                   "-o", crossover, "--commsim", COMMSIM_BIN});
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& png : {busbw, time, crossover}) {
+  // Predicted against measured (docs/validation.md), from a small in-process validate.
+  const std::string validated = dir + "/validate.json", validatePng = dir + "/validate.png";
+  r = runProcess(commsim({"validate", "--local", "2", "-b", "64K", "-e", "256K", "-n", "2", "-w",
+                          "0", "--calibrate-iters", "2", "--no-simulate", "--json", validated}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = runProcess({"/usr/bin/python3", COMMSIM_SOURCE_DIR "/scripts/plot.py", "validate", validated,
+                  "-o", validatePng, "--commsim", COMMSIM_BIN});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& png : {busbw, time, crossover, validatePng}) {
     std::ifstream in(png, std::ios::binary);
     char magic[8] = {};
     in.read(magic, 8);
