@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commsim/algorithms.hpp"
+#include "commsim/cost_model.hpp"
 #include "commsim/topology.hpp"
 #include "process.hpp"
 
@@ -179,6 +180,130 @@ TEST(ValidateCli, BadInputIsOneLineAndStatusTwo) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+}
+
+// calibrate --from: results users have (nccl-tests, OSU) fitted into a topology. The sample files
+// (tests/data/results) follow those projects' formats, with times made from a known two-piece
+// link, so the fitted file must give the times back.
+std::string resultsFile(const std::string& name) {
+  return std::string(COMMSIM_SOURCE_DIR) + "/tests/data/results/" + name;
+}
+
+Topology calibrateFrom(const std::vector<std::string>& extra, const std::string& name) {
+  const std::string out = (fs::path(::testing::TempDir()) / ("from-" + name + ".yaml")).string();
+  std::vector<std::string> args{"calibrate", "-o", out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = runProcess(commsim(args), 60);
+  EXPECT_EQ(r.status, 0) << r.err;
+  return loadTopology(out);
+}
+
+// The file's all-reduce times (out-of-place) against predict's ring on the fitted topology.
+void expectRingTimesBack(const Topology& t, int n, const std::vector<std::pair<std::uint64_t, double>>& rows) {
+  for (const auto& [bytes, us] : rows) {
+    if (bytes / static_cast<std::uint64_t>(n) == 0) continue;
+    const double predicted =
+        predict(t, *makeAlgorithm("ring-allreduce"), n, bytes / 4, 4).timeS * 1e6;
+    EXPECT_NEAR(predicted, us, us * 0.02 + 0.01) << bytes << " bytes";
+  }
+}
+
+TEST(CalibrateFrom, NcclTestsTextGivesItsTimesBack) {
+  const Topology t = calibrateFrom({"--from", resultsFile("nccl-tests-all_reduce-8gpu.txt")}, "nccl");
+  EXPECT_EQ(t.hosts, 1);
+  EXPECT_EQ(t.devicesPerHost, 8);
+  EXPECT_FALSE(t.intraHost.pieces.empty());
+  EXPECT_NEAR(t.intraHost.bandwidthBps, 80e9, 80e9 * 0.01);  // the line the file was made from
+  EXPECT_NEAR(t.intraHost.at(1024).bandwidthBps, 20e9, 20e9 * 0.01);
+  std::ifstream in(resultsFile("nccl-tests-all_reduce-8gpu.txt"));
+  std::vector<std::pair<std::uint64_t, double>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream w(line);
+    std::uint64_t size = 0, count = 0;
+    std::string type, op, root;
+    double us = 0;
+    if (line.empty() || line[0] == '#' || !(w >> size >> count >> type >> op >> root >> us)) continue;
+    rows.push_back({size, us});
+  }
+  ASSERT_GE(rows.size(), 10u);
+  expectRingTimesBack(t, 8, rows);
+}
+
+TEST(CalibrateFrom, NcclTestsJsonNamesTwoHosts) {
+  const Topology t = calibrateFrom({"--from", resultsFile("nccl-tests-all_reduce-2node.json")}, "json");
+  EXPECT_EQ(t.hosts, 2);
+  EXPECT_EQ(t.devicesPerHost, 4);
+  EXPECT_NEAR(t.nic.bandwidthBps, 80e9, 80e9 * 0.01);
+  std::ifstream in(resultsFile("nccl-tests-all_reduce-2node.json"));
+  const auto doc = nlohmann::json::parse(in);
+  std::vector<std::pair<std::uint64_t, double>> rows;
+  for (const auto& r : doc["results"]) rows.push_back({r["size"], r["out_of_place"]["time"]});
+  // Four ranks per host: the model's ring crosses the NIC, which bounds it; the same link inside.
+  expectRingTimesBack(t, 8, rows);
+}
+
+TEST(CalibrateFrom, OsuLatencyBandwidthAndAllreduce) {
+  // Made from 0.5 us + m / 10 GB/s up to 8 KiB, 2 us + m / 12 GB/s above, between two hosts.
+  const Topology t = calibrateFrom({"--from", resultsFile("osu_latency.txt"), "--from",
+                                    resultsFile("osu_bw.txt"), "--hosts", "2"}, "osu");
+  EXPECT_EQ(t.hosts, 2);
+  EXPECT_EQ(t.devicesPerHost, 1);
+  for (const std::uint64_t m : {64ull, 4096ull, 65536ull, 4194304ull}) {
+    const double expected = m <= 8192 ? 0.5e-6 + m / 10e9 : 2e-6 + m / 12e9;
+    const LinkCost c = t.nic.at(m);
+    EXPECT_NEAR(c.latencyS + static_cast<double>(m) / c.bandwidthBps, expected, expected * 0.05) << m;
+  }
+  const Topology ar = calibrateFrom({"--from", resultsFile("osu_allreduce-4ranks.txt"), "--ranks", "4"},
+                                    "osu-allreduce");
+  EXPECT_EQ(ar.devicesPerHost, 4);
+  EXPECT_NEAR(ar.intraHost.bandwidthBps, 12e9, 12e9 * 0.05);
+}
+
+TEST(CalibrateFrom, UnrecognisedOrInconsistentInputIsOneLine) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "calibrate_from_bad";
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  // all_gather's busbw is algbw (n-1)/n, not an all-reduce's 2(n-1)/n.
+  std::string gather;
+  {
+    std::ifstream in(resultsFile("nccl-tests-all_reduce-8gpu.txt"));
+    std::ostringstream all;
+    all << in.rdbuf();
+    gather = all.str();
+    const auto at = gather.find("  2097152  ");
+    ASSERT_NE(at, std::string::npos);
+    const auto end = gather.find('\n', at);
+    std::istringstream w(gather.substr(at, end - at));
+    std::string f[13];
+    for (auto& x : f) w >> x;
+    f[7] = f[6];  // busbw = algbw
+    std::string line = "  ";
+    for (auto& x : f) line += x + "  ";
+    gather.replace(at, end - at, line);
+  }
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--from", write("empty.txt", "")}, "is empty"},
+      {{"--from", write("other.txt", "hello\nworld\n")}, "neither nccl-tests output"},
+      {{"--from", write("gather.txt", gather)}, "not an all-reduce on 8 ranks"},
+      {{"--from", resultsFile("osu_allreduce-4ranks.txt")}, "give --ranks N"},
+      {{"--from", (dir / "missing.txt").string()}, "cannot be read"},
+      {{"--from", write("bibw.txt", "# OSU MPI Bi-Directional Bandwidth Test v7.3\n1 2.0\n")},
+       "osu_bibw is not read"},
+      {{"--from", write("bad.json", "{\"config\": {}, \"results\": []}")}, "config.devices"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv{"calibrate", "-o", (dir / "out.yaml").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = runProcess(commsim(argv), 30);
+    EXPECT_EQ(r.status, 2) << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out.yaml")) << "no output file after bad input";
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -33,6 +36,7 @@
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/link_fit.hpp"
+#include "commsim/result_import.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
@@ -55,6 +59,9 @@ struct CalibrateOptions {
   std::string name = "calibrated";
   std::string output;    // the topology file; stdout when empty
   std::string jsonFile;  // the measurements as JSON
+  std::vector<std::string> from;  // fit results users have instead of measuring (--from)
+  int ranks = 0;                  // what those results do not say (ImportHints)
+  int hosts = 0;
   Backend backend;
 };
 
@@ -366,17 +373,108 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
 
 namespace {
 
+// calibrate --from: the same fit from nccl-tests or OSU results, no ranks started.
+int calibrateFrom(const CalibrateOptions& o) {
+  std::vector<ImportedResults> results;
+  for (const std::string& file : o.from) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in || std::filesystem::is_directory(file))
+      throw UsageError("--from: '" + file + "' cannot be read (a results file of nccl-tests or OSU)");
+    std::ostringstream text;
+    text << in.rdbuf();
+    results.push_back(importResults(text.str(), file, {o.ranks, o.hosts}));
+    if (results.back().hosts != results.front().hosts)
+      throw UsageError("--from: " + file + " ran on " + std::to_string(results.back().hosts) +
+                       " host(s), " + results.front().source + " on " +
+                       std::to_string(results.front().hosts) +
+                       ": one topology describes one kind of link (give --hosts for OSU results)");
+  }
+  // Every file's message times together, the fastest at each size.
+  std::map<std::uint64_t, double> bySize;
+  int ranks = 0;
+  for (const auto& r : results) {
+    ranks = std::max(ranks, r.ranks);
+    for (std::size_t i = 0; i < r.sizes.size(); ++i) {
+      auto [it, fresh] = bySize.emplace(r.sizes[i], r.times[i]);
+      if (!fresh) it->second = std::min(it->second, r.times[i]);
+    }
+  }
+  Measured m{"as imported", 0, 1, {}, {}, {}, {}};
+  for (const auto& [size, time] : bySize) {
+    m.sizes.push_back(size);
+    m.timeS.push_back(time);
+  }
+  m.medianS = m.timeS;
+  try {
+    m.fitted = fitPiecewiseLink(m.sizes, m.timeS);
+  } catch (const Error&) {
+    throw UsageError("--from: the largest messages take no longer than smaller ones in these "
+                     "results: no bandwidth to fit");
+  }
+  const int hosts = results.front().hosts;
+  const int perHost = (ranks + hosts - 1) / hosts;
+
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  std::ostringstream os;
+  os << "# Fitted by `commsim calibrate --from` on " << when << " from:\n";
+  for (const auto& r : results) {
+    os << "#   " << r.source << ": " << r.kind << ", " << r.ranks << " ranks on " << r.hosts
+       << " host(s); one message of each size:";
+    for (std::size_t i = 0; i < r.sizes.size(); ++i)
+      os << (i ? "," : "") << ' ' << humanBytes(r.sizes[i]) << ' ' << figure(r.times[i] * 1e6, 4) << " us";
+    os << "\n";
+  }
+  os << "# (point-to-point tests: one message's time; an all-reduce of m bytes on n ranks: a ring\n"
+     << "# step of m/n bytes, its time / 2(n-1).) Between sizes the time is a line a + m/B;\n"
+     << "# neighbouring intervals on one line (within 5%) merge (docs/topologies.md).\n"
+     << "# gamma is not in these results: give commsim predict --gamma, or calibrate on the ranks.\n";
+  if (hosts > 1 && perHost > 1)
+    os << "# intra_host is not told apart from the NIC by these results: both are the fitted link.\n";
+  os << "name: " << o.name << "\n"
+     << "description: fitted by commsim calibrate --from (" << results.front().kind << ")\n"
+     << "hosts: " << hosts << "\n"
+     << "devices_per_host: " << perHost << "\n";
+  if (hosts == 1 || perHost > 1) {
+    os << "intra_host:\n";
+    linkYaml(os, m.fitted, "");
+  }
+  if (hosts > 1) {
+    os << "nic:\n";
+    linkYaml(os, m.fitted, "   # host to host, the switch included");
+    os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
+  }
+  const std::string yaml = os.str();
+  if (!o.jsonFile.empty()) {
+    Json doc;
+    doc["command"] = "calibrate";
+    doc["from"] = o.from;
+    doc["links"] = Json::array({linkJson(m)});
+    doc["topology"] = yaml;
+    writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
+  }
+  if (o.output.empty()) {
+    std::fputs(yaml.c_str(), stdout);
+  } else {
+    writeFileAtomically(o.output, yaml);
+    std::printf("# wrote %s\n", o.output.c_str());
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
 int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
-  const std::uint64_t largest = parseSize(o.maxBytes, "maxbytes");
-  if (largest < kLeastLargest)
-    throw UsageError("maxbytes: " + std::to_string(largest) + " is not allowed (at least " +
-                     std::to_string(kLeastLargest) + " bytes, 64K, so bandwidth is not all latency)");
-  const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed exchanges per size");
   if (o.name.empty() || o.name.find_first_of(":#\n\r\"'{}[]") != std::string::npos)
     throw UsageError("name: '" + printable(o.name) +
                      "' is not allowed (allowed: a non-empty name without : # quotes or brackets)");
   if (!o.output.empty()) ensureWritable(o.output, "--output");
   if (!o.jsonFile.empty()) ensureWritable(o.jsonFile, "--json");
+  if (!o.from.empty()) return calibrateFrom(o);
+  const std::uint64_t largest = parseSize(o.maxBytes, "maxbytes");
+  if (largest < kLeastLargest)
+    throw UsageError("maxbytes: " + std::to_string(largest) + " is not allowed (at least " +
+                     std::to_string(kLeastLargest) + " bytes, 64K, so bandwidth is not all latency)");
+  const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed exchanges per size");
   validateBackend(o.backend);
 
   return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
@@ -412,6 +510,15 @@ void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands) {
                   "Write the topology file here (default: stdout) and print a summary");
   app->add_option("--json", o->jsonFile,
                   "Also write the measurements (every size's time, gamma, the topology) as JSON");
+  app->add_option("--from", o->from,
+                  "Fit the topology from results instead of measuring (no mpirun): nccl-tests "
+                  "all_reduce_perf output (text or its -J JSON), osu_latency, osu_bw or "
+                  "osu_allreduce output; may be given more than once");
+  app->add_option("--ranks", o->ranks, "--from osu_allreduce: the ranks that ran it")
+      ->check(CLI::Range(2, 1 << 20));
+  app->add_option("--hosts", o->hosts,
+                  "--from OSU results: the hosts they ran on (default 1; nccl-tests names its own)")
+      ->check(CLI::Range(1, 1 << 20));
   addBackendOptions(app, o->backend);
   commands.push_back({app, [o](ProcessArgs args) { return runCalibrate(*o, args); }});
 }
