@@ -283,6 +283,11 @@ def calibrate(net, tmp, args, checks, report, bw):
     if not nic or not re.search(r"^hosts: 2$", text, re.M):
         raise RuntimeError(f"commsim calibrate wrote no two-host topology:\n{text}")
     cal_bw, cal_alpha = int(nic.group(1)) * 1e6, int(nic.group(2)) * 1e-9
+    # A piecewise link (docs/topologies.md): the smallest messages' latency is the first piece's.
+    first = re.search(r"^nic:\n(?:  .*\n)*?    - \{up_to: \d+, bandwidth: \d+ MBps, latency: (\d+) ns\}",
+                      text, re.M)
+    if first:
+        cal_alpha = int(first.group(1)) * 1e-9
     report["calibrate"] = {"nic_Bps": cal_bw, "nic_latency_s": cal_alpha, "file": text}
     checks.check("calibrate: host-to-host bandwidth vs the shaped link",
                  abs(cal_bw / bw - 1) <= args.calibrate_tolerance,
@@ -323,7 +328,7 @@ def shaped(net, tmp, args, checks, report):
     for paradigm in (name for name, row in args.algorithms.items() if row["table_row"]):
         times = []
         for _ in range(args.repeats):
-            _doc, row, _tx, _wall = run_table(net, tmp, args, paradigm, args.run_timeout)
+            _doc, row, _tx, _resent, _wall = run_table(net, tmp, args, paradigm, args.run_timeout)
             times.append(row["time_s"])
         t = min(times)  # the best of the repeats: the least disturbed by the 2-core machine
         pred = predicted_time(paradigm, n, payload, bw, args.alpha)
@@ -355,6 +360,40 @@ def shaped(net, tmp, args, checks, report):
     report["qdisc_stats"] = net.qdisc_stats()
     drops = [int(d) for d in re.findall(r"dropped (\d+)", report["qdisc_stats"])]
     log(f"qdisc drops over all shaped interfaces: {sum(drops)}")
+
+
+def validate(net, tmp, args, checks, report):
+    """commsim validate on the shaped hosts (SPEC section 13): every algorithm of `commsim list`
+    measured over 1 to 4 MiB, predicted on the calibrated topology and simulated on it; the
+    median |error| of each is held to args.validate_tolerance."""
+    net.shape(args.rate)
+    rate_bps = parse_rate(args.rate)
+    bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
+    topology = calibrate(net, tmp, args, checks, report, bw)
+    out = os.path.join(tmp, "validate.json")
+    rc, stdout, err = mpirun(net, tmp, args.workers,
+                             [args.commsim, "validate", "--topology", topology, "-b", "1M",
+                              "-e", "4M", "-f", "4", "-w", "1", "-n", "2", "--json", out],
+                             args.run_timeout * 3)
+    if rc != 0:
+        raise RuntimeError(f"commsim validate exited {rc}:\n{stdout}\n{err}")
+    with open(out) as f:
+        doc = json.load(f)
+    report["validate"] = doc
+    log(stdout.strip().split("\n#\n")[-1] if "\n#\n" in stdout else stdout.strip()[-400:])
+    names = {row["paradigm"] for row in doc["rows"]}
+    checks.check("validate: every algorithm", names == set(args.algorithms),
+                 f"{len(names)} of {len(args.algorithms)}: {sorted(set(args.algorithms) - names)} missing")
+    checks.check("validate: counts and values", doc["ok"], "every step's counts and result held")
+    for what, key in (("predicted", "median_abs_error"), ("simulated", "simulated_median_abs_error")):
+        median = doc.get(key)
+        if median is None:
+            checks.check(f"validate: {what}", False, f"not reported: {doc.get('simulate_skipped')}")
+            continue
+        worst = doc["max_abs_error" if what == "predicted" else "simulated_max_abs_error"]
+        checks.check(f"validate: {what} median |error|", median <= args.validate_tolerance,
+                     f"{median:.1%} (max {worst:.1%}) over {len(doc['rows'])} points, allowed "
+                     f"{args.validate_tolerance:.0%}")
 
 
 # Open MPI's launcher notices a daemon it cannot reach through TCP keepalive on its out-of-band
@@ -444,7 +483,9 @@ def main():
                     help="allowed relative error of calibrate's host-to-host bandwidth")
     ap.add_argument("--run-timeout", type=int, default=60, help="seconds per mpirun")
     ap.add_argument("--deadline", type=int, default=200, help="seconds for the whole run")
-    ap.add_argument("--only", choices=["counts", "shaped", "linkcut"],
+    ap.add_argument("--validate-tolerance", type=float, default=0.05,
+                    help="commsim validate: the median |error| allowed (SPEC section 13)")
+    ap.add_argument("--only", choices=["counts", "shaped", "linkcut", "validate"],
                     help="run only the unshaped counts/witness checks or only the shaped ones")
     ap.add_argument("--report", help="write the measurements as JSON here")
     args = ap.parse_args()
@@ -485,6 +526,8 @@ def main():
         log(f"{len(net.hosts)} hosts {net.hosts[0]}..{net.hosts[-1]} on {SUBNET}, MTU {args.mtu}")
         if args.only == "linkcut":
             link_cut(net, tmp, args, checks)
+        elif args.only == "validate":
+            validate(net, tmp, args, checks, report)
         else:
             if args.only != "shaped":
                 counts_and_witness(net, tmp, args, checks)
