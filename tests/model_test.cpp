@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma)");
+            "intra_host, nic, fabric, gamma, copy)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -342,6 +342,23 @@ TEST(LinkFit, NoiseThatRunsBackwardsIsRaisedAndFlatTimesRefused) {
   for (const auto& p : l.pieces) EXPECT_GT(p.cost.bandwidthBps, 0);
   EXPECT_THROW(fitPiecewiseLink(std::vector<std::uint64_t>{8, 1024}, std::vector<double>{1e-6, 1e-6}),
                Error);
+}
+
+TEST(CostModel, CopyCostPricesTheAlgorithmsOwnPasses) {
+  // The ring scales its owned chunk (p/n elements) once, after the reduce-scatter: p*s/n bytes.
+  const Topology t = flatHost();
+  PredictOptions o;
+  o.copySPerByte = 2e-10;
+  const auto with = predict(t, "ring-allreduce", 4, kP, kS, {}, o);
+  const auto without = predict(t, "ring-allreduce", 4, kP, kS);
+  EXPECT_NEAR(with.localTermS, kPS / 4 * 2e-10, 1e-15);
+  EXPECT_NEAR(with.timeS - without.timeS, kPS / 4 * 2e-10, 1e-12);
+  // All-to-all copies its own gradient into the sum and scales the whole sum: more passes than
+  // the ring, never fewer than one over p*s.
+  EXPECT_GE(predict(t, "all-to-all", 4, kP, kS, {}, o).localTermS, kPS * 2e-10);
+  EXPECT_DOUBLE_EQ(parseTopology(std::string("copy: 0.2 ns/B\n") +
+                                     "hosts: 1\ndevices_per_host: 1\n", "c.yaml").copySPerByte,
+                   0.2e-9);
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

@@ -23,6 +23,7 @@ namespace commsim {
 
 struct PredictOptions {
   double gammaSPerByte = 0;  // reduction cost, seconds per byte reduced
+  double copySPerByte = 0;   // a local pass (copy or scaling in memory), seconds per byte
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free
@@ -40,6 +41,7 @@ struct Prediction {
   double latencyTermS = 0;    // the alpha part: each round's slowest path
   double bandwidthTermS = 0;  // the bytes part: each round's slowest link
   double reduceTermS = 0;     // the gamma part
+  double localTermS = 0;      // the algorithm's own copies and scalings in memory (copy cost)
   double algbwBps = 0;        // p*s / time (0 when time is 0)
   double busbwBps = 0;        // busbwFactor * p*s / time
   double busbwFactor = 0;     // SPEC §3, the algorithm's own

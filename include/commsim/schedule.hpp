@@ -34,6 +34,7 @@ struct Schedule {
   std::vector<ScheduledMessage> messages;   // ordered by round, then by sender
   std::vector<std::size_t> roundBegin;      // messages of round r: [roundBegin[r], roundBegin[r+1])
   std::vector<std::uint64_t> reduceBytes;   // per round, the most any one rank reduced
+  std::vector<std::uint64_t> localBytes;    // per round, the most any one rank copied or scaled
   std::vector<std::uint64_t> sentBytes;     // per rank, over the step
   std::vector<std::uint64_t> receivedBytes;  // per rank, over the step
 };

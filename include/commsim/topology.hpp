@@ -67,6 +67,9 @@ struct Topology {
   // The reduction cost γ measured on this machine (seconds per byte reduced, under the
   // concurrency the algorithms reduce with); negative when the file does not give it.
   double gammaSPerByte = -1;
+  // What one pass of the algorithm's own over memory costs (copying a buffer, scaling it): seconds
+  // per byte, every rank at once; 0 when the file does not give it (a network's costs dwarf it).
+  double copySPerByte = 0;
 
   long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
   double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }

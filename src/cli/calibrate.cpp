@@ -144,21 +144,20 @@ Measured exchange(Transport& t, Buffer& out, Buffer& in, const char* between, in
   return m;
 }
 
-// Seconds per byte of a float32 add of `bytes`, every rank adding at once (they share the memory
-// system, as when an algorithm's ranks reduce in the same round): the slowest rank's fastest add.
-double reductionCost(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, std::uint64_t bytes,
-                     int iterations) {
-  progress::enter("timing the reduction", "calibrate");
+// Seconds per byte of one pass over `bytes` of memory (`pass` does it), every rank at once (they
+// share the memory system, as when an algorithm's ranks reduce or copy in the same round): the
+// slowest rank's fastest pass.
+template <typename Pass>
+double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations, Pass pass) {
   std::vector<double> samples;
-  const std::uint64_t count = bytes / elementBytes(DType::Float32);
   for (int i = 0; i < kWarmupAdds + iterations; ++i) {
     t.barrier();
     const double start = t.now();
-    memory.add(x.data(), y.data(), count, DType::Float32);
+    pass();
     memory.synchronize();
     if (i >= kWarmupAdds) samples.push_back(t.now() - start);
   }
-  double result[] = {fastest(samples) / static_cast<double>(count * elementBytes(DType::Float32))};
+  double result[] = {fastest(samples) / static_cast<double>(bytes)};
   t.allreduce(result, ReduceOp::Max);
   return result[0];
 }
@@ -305,7 +304,14 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (intra)
     intra->fitted.sharedBandwidthBps =
         sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
-  const double gamma = reductionCost(t, memory, x, y, largest, iterations);
+  progress::enter("timing the reduction and a copy", "calibrate");
+  const std::uint64_t count = largest / elementBytes(DType::Float32);
+  const double gamma = passCost(t, memory, largest, iterations, [&] {
+    memory.add(x.data(), y.data(), count, DType::Float32);
+  });
+  const double copy = passCost(t, memory, largest, iterations, [&] {
+    memory.copy(x.data(), y.data(), largest);
+  });
   progress::enter("writing the topology", "calibrate");
   Calibration c;
   if (t.rank() != 0) return c;
@@ -330,7 +336,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
   os << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
-     << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte.\n"
+     << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte; a copy of as\n"
+     << "# many bytes (the algorithms' own copies and scalings): " << figure(copy, 4) << " s/byte.\n"
      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
      << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
   os << "name: " << name << "\n"
@@ -338,7 +345,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
      << " memory, " << t.size() << " ranks)\n"
      << "hosts: " << distinct.size() << "\n"
      << "devices_per_host: " << perHost << "\n"
-     << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n";
+     << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n"
+     << "copy: " << figure(copy * 1e9, 6) << " ns/B\n";
   if (intra) {
     os << "intra_host:\n";
     linkYaml(os, intra->fitted, "");
@@ -357,6 +365,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (intra) c.json["links"].push_back(linkJson(*intra));
   if (inter) c.json["links"].push_back(linkJson(*inter));
   c.json["gamma_s_per_byte"] = gamma;
+  c.json["copy_s_per_byte"] = copy;
   c.json["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
   c.json["topology"] = c.yaml;
   std::ostringstream sum;
@@ -366,7 +375,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (inter)
     sum << "host to host: latency " << figure(inter->latencyS() * 1e6, 4) << " us, bandwidth "
         << figure(inter->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << inter->to << ")\n";
-  sum << "reduction: gamma " << figure(gamma, 4) << " s/byte\n";
+  sum << "reduction: gamma " << figure(gamma, 4) << " s/byte; copy " << figure(copy, 4) << " s/byte\n";
   c.summary = sum.str();
   return c;
 }

@@ -39,6 +39,13 @@ double modelGamma(const ModelArgs& a, const Topology& topology) {
   return topology.gammaSPerByte >= 0 ? topology.gammaSPerByte : 0;
 }
 
+PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
+  PredictOptions o;
+  o.gammaSPerByte = modelGamma(a, topology);
+  o.copySPerByte = topology.copySPerByte;
+  return o;
+}
+
 std::vector<std::unique_ptr<Paradigm>> modelAlgorithms(const ModelArgs& a) {
   validateAlgorithmOptions(a.algorithm);
   std::vector<std::string> names = expandAlgorithmList(a.paradigms);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commsim/algorithms.hpp"
+#include "commsim/cost_model.hpp"
 #include "commsim/topology.hpp"
 
 namespace commsim::cli {
@@ -40,6 +41,8 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
 
 // The reduction cost a command uses: --gamma when given, else the topology's `gamma`, else 0.
 double modelGamma(const ModelArgs& a, const Topology& topology);
+// The model's options: that gamma, and the topology's copy cost.
+PredictOptions modelOptions(const ModelArgs& a, const Topology& topology);
 
 // The algorithms --paradigm names (the table's three when none), made with the algorithm options,
 // all checked; throws UsageError.

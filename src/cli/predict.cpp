@@ -148,7 +148,7 @@ int runPredict(const PredictArgs& given) {
   std::vector<std::uint64_t> params;
   for (const auto& t : a.params) params.push_back(parseSize(t, "--params"));
   const auto algorithms = modelAlgorithms(a);
-  const PredictOptions options{a.gamma};
+  const PredictOptions options = modelOptions(a, topo);
   if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
 

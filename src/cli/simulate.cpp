@@ -151,7 +151,7 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   for (auto& c : networkConfig(a.network, topo)) argv.push_back(c);
   argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
                            std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
-                           exactNumber(a.gamma), "--json", result.string(),
+                           exactNumber(a.gamma), "--copy", exactNumber(topo.copySPerByte), "--json", result.string(),
                            // The algorithm's options, and the placement predict assumed.
                            "--servers", std::to_string(a.algorithm.servers), "--segments",
                            std::to_string(a.algorithm.segments), "--ranks-per-host",
@@ -256,7 +256,7 @@ int runSimulate(const SimulateArgs& given) {
   const auto algorithms = modelAlgorithms(a);
   networkConfig(a.network, topo);
   parseTimeout(a.timeout);
-  const PredictOptions options{a.gamma};
+  const PredictOptions options = modelOptions(a, topo);
   // Every combination is checked (fit, options, memory) before the first simulation starts.
   for (int n : workers)
     for (std::uint64_t p : params)

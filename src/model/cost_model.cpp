@@ -209,6 +209,8 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     for (std::size_t link = 0; link < secondsOn.size(); ++link) secondsOn[link] += b.seconds[link];
     r.reduceTermS += static_cast<double>(schedule.reduceBytes[static_cast<std::size_t>(round)]) *
                      options.gammaSPerByte;
+    r.localTermS += static_cast<double>(schedule.localBytes[static_cast<std::size_t>(round)]) *
+                    options.copySPerByte;
   }
   // The link named is the one that, over the whole step, would need the most time; on a tie the
   // narrower (a process's own NIC before its host's NICs shared with nobody else).
@@ -223,7 +225,7 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   }
 
   const double bytes = static_cast<double>(params) * static_cast<double>(elementBytes);
-  r.timeS = r.latencyTermS + r.bandwidthTermS + r.reduceTermS;
+  r.timeS = r.latencyTermS + r.bandwidthTermS + r.reduceTermS + r.localTermS;
   if (r.timeS > 0) {
     r.algbwBps = bytes / r.timeS;
     r.busbwBps = r.busbwFactor * bytes / r.timeS;

@@ -25,8 +25,10 @@ struct Op {
 struct RankLog {
   std::vector<Op> ops;
   std::vector<std::vector<std::size_t>> groups;  // op indices per completed wait
-  // Bytes reduced before the first wait (index 0) and after each group g (index g+1).
+  // Bytes reduced before the first wait (index 0) and after each group g (index g+1), and bytes
+  // the code copied or scaled in memory (its local passes), alike.
   std::vector<std::uint64_t> reduceAfter{0};
+  std::vector<std::uint64_t> localAfter{0};
 };
 
 class RecordingState final : public RequestState {
@@ -69,6 +71,7 @@ class RecordingTransport final : public Transport {
       r.state()->receivedBytes = log.ops[i].bytes;
     }
     log.reduceAfter.push_back(0);
+    log.localAfter.push_back(0);
   }
 
  private:
@@ -86,7 +89,7 @@ class RecordingTransport final : public Transport {
   std::vector<RankLog>& logs_;
 };
 
-// Buffers that hold nothing: the code's copies are skipped and its reductions only counted, as
+// Buffers that hold nothing: the code's copies, scalings and reductions are only counted, as
 // commsim-smpi's simulated memory charges them.
 class RecordingMemory final : public MemorySpace {
  public:
@@ -97,11 +100,13 @@ class RecordingMemory final : public MemorySpace {
   bool isDevice() const override { return false; }
   void* allocate(std::size_t) override { return nullptr; }
   void release(void*) noexcept override {}
-  void copy(void*, const void*, std::size_t) override {}
+  void copy(void*, const void*, std::size_t bytes) override { local(bytes); }
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
-  void divide(void*, std::size_t, DType, double) override {}
+  // One fused pass, as host and device memory do it: a reduction, no copy.
+  void sum(void*, const void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
+  void divide(void*, std::size_t count, DType t, double) override { local(count * elementBytes(t)); }
   void sgdStep(void*, const void*, std::size_t count, DType t, double, double) override {
     reduce(count, t);
   }
@@ -112,6 +117,7 @@ class RecordingMemory final : public MemorySpace {
     RankLog& log = logs_[static_cast<std::size_t>(rank_)];
     log.reduceAfter.back() += count * elementBytes(t);
   }
+  void local(std::size_t bytes) { logs_[static_cast<std::size_t>(rank_)].localAfter.back() += bytes; }
   std::vector<RankLog>& logs_;
   int rank_ = 0;
 };
@@ -268,20 +274,25 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
       s.rounds = std::max(s.rounds, round + 1);
     }
   }
-  for (int r = 0; r < ranks; ++r) {
-    const auto& log = logs[static_cast<std::size_t>(r)];
-    const auto& lv = level[static_cast<std::size_t>(r)];
-    for (std::size_t g = 0; g < log.reduceAfter.size(); ++g) {
-      if (log.reduceAfter[g] == 0) continue;
-      const int round = g == 0 ? 0 : lv[g - 1];
-      if (static_cast<std::size_t>(round) >= s.reduceBytes.size())
-        s.reduceBytes.resize(static_cast<std::size_t>(round) + 1, 0);
-      s.reduceBytes[static_cast<std::size_t>(round)] =
-          std::max(s.reduceBytes[static_cast<std::size_t>(round)], log.reduceAfter[g]);
+  // Per round, the most any rank reduced (or copied) after the round's messages completed.
+  const auto perRound = [&](std::vector<std::uint64_t> RankLog::*after, std::vector<std::uint64_t>& out) {
+    for (int r = 0; r < ranks; ++r) {
+      const auto& bytes = logs[static_cast<std::size_t>(r)].*after;
+      const auto& lv = level[static_cast<std::size_t>(r)];
+      for (std::size_t g = 0; g < bytes.size(); ++g) {
+        if (bytes[g] == 0) continue;
+        const auto round = static_cast<std::size_t>(g == 0 ? 0 : lv[g - 1]);
+        if (round >= out.size()) out.resize(round + 1, 0);
+        out[round] = std::max(out[round], bytes[g]);
+      }
     }
-  }
-  s.rounds = std::max(s.rounds, static_cast<int>(s.reduceBytes.size()));
+  };
+  perRound(&RankLog::reduceAfter, s.reduceBytes);
+  perRound(&RankLog::localAfter, s.localBytes);
+  s.rounds = std::max({s.rounds, static_cast<int>(s.reduceBytes.size()),
+                       static_cast<int>(s.localBytes.size())});
   s.reduceBytes.resize(static_cast<std::size_t>(s.rounds), 0);
+  s.localBytes.resize(static_cast<std::size_t>(s.rounds), 0);
   std::stable_sort(s.messages.begin(), s.messages.end(),
                    [](const ScheduledMessage& a, const ScheduledMessage& b) { return a.round < b.round; });
   s.roundBegin.assign(static_cast<std::size_t>(s.rounds) + 1, s.messages.size());

@@ -261,7 +261,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma"});
+               "gamma", "copy"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -282,6 +282,8 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   if (root["gamma"])
     t.gammaSPerByte = parseCostPerByte(r.scalar(root, "", "gamma", "e.g. '0.25 ns/B'"),
                                        r.where("gamma"));
+  if (root["copy"])
+    t.copySPerByte = parseCostPerByte(r.scalar(root, "", "copy", "e.g. '0.1 ns/B'"), r.where("copy"));
   return t;
 }
 

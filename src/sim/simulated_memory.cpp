@@ -15,11 +15,14 @@ void* SimulatedMemory::allocate(std::size_t bytes) {
 
 void SimulatedMemory::release(void* ptr) noexcept { SMPI_SHARED_FREE(ptr); }
 
-void SimulatedMemory::reduce(std::size_t count, DType t) const {
-  const double seconds = gamma_ * static_cast<double>(count) * static_cast<double>(elementBytes(t));
+void SimulatedMemory::spend(double seconds) {
   // smpi_execute(d) would run d times smpi/host-speed flops (a benchmark figure, 20 kflop/s by
   // default), not d seconds: run d seconds' worth of this host's own speed instead.
   if (seconds > 0) smpi_execute_flops(seconds * sg_host_get_speed(sg_host_self()));
+}
+
+void SimulatedMemory::reduce(std::size_t count, DType t) const {
+  spend(gamma_ * static_cast<double>(count) * static_cast<double>(elementBytes(t)));
 }
 
 void SimulatedMemory::add(void*, const void*, std::size_t count, DType t) { reduce(count, t); }

@@ -10,28 +10,36 @@
 namespace commsim::sim {
 
 // gammaSPerByte: simulated seconds per byte reduced (0: reductions are free, as in the closed
-// forms without gamma). add() and sgdStep() each reduce count*s bytes.
+// forms without gamma). add() and sgdStep() each reduce count*s bytes. copySPerByte: simulated
+// seconds per byte of the code's own copies and scalings (copy(), divide()).
 class SimulatedMemory final : public MemorySpace {
  public:
-  explicit SimulatedMemory(double gammaSPerByte) : gamma_(gammaSPerByte) {}
+  SimulatedMemory(double gammaSPerByte, double copySPerByte)
+      : gamma_(gammaSPerByte), copy_(copySPerByte) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
   void* allocate(std::size_t bytes) override;
   void release(void* ptr) noexcept override;
-  // The buffers are shared and their contents meaningless: copies do nothing.
-  void copy(void*, const void*, std::size_t) override {}
+  // The buffers are shared and their contents meaningless: copies only take their time.
+  void copy(void*, const void*, std::size_t bytes) override { spend(copy_ * static_cast<double>(bytes)); }
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void* dst, const void* src, std::size_t count, DType t) override;
-  void divide(void*, std::size_t, DType, double) override {}
+  // One fused pass, as host and device memory do it: a reduction, no copy.
+  void sum(void*, const void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
+  void divide(void*, std::size_t count, DType t, double) override {
+    spend(copy_ * static_cast<double>(count * elementBytes(t)));
+  }
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;
   void synchronize() override {}
 
  private:
   void reduce(std::size_t count, DType t) const;
+  static void spend(double seconds);  // simulated time, on this rank's host
   double gamma_;
+  double copy_;
 };
 
 }  // namespace commsim::sim

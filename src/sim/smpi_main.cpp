@@ -33,6 +33,7 @@ struct Options {
   commsim::AlgorithmOptions algorithm;
   int workersPerHost = 0;
   double gamma = 0;
+  double copy = 0;
   bool checkValues = false;
   std::string jsonFile;
 };
@@ -52,7 +53,9 @@ int simulate(const Options& o, commsim::Transport& t) {
   layout.workersPerHost = o.workersPerHost;
   paradigm->validate(layout);
 
-  sim::SimulatedMemory shared(o.gamma);
+  if (!(o.copy >= 0) || !std::isfinite(o.copy))
+    throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
+  sim::SimulatedMemory shared(o.gamma, o.copy);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
                                       kDefaultLearningRate,
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--workers-per-host", o.workersPerHost, "The placement modelled (0: uneven)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--gamma", o.gamma, "Reduction cost injected, simulated seconds per byte reduced")->capture_default_str();
+  app.add_option("--copy", o.copy, "Cost of a local copy or scaling pass injected, simulated seconds per byte")->capture_default_str();
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
