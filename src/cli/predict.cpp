@@ -79,6 +79,7 @@ Json row(const Topology& t, DType dtype, const Prediction& p) {
               {"latency_term_s", p.latencyTermS},
               {"bandwidth_term_s", p.bandwidthTermS},
               {"reduce_term_s", p.reduceTermS},
+              {"copy_term_s", p.localTermS},
               {"algbw_GBps", p.algbwBps / kGiga},
               {"busbw_GBps", p.busbwBps / kGiga},
               {"busbw_factor", p.busbwFactor},
