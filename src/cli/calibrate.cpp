@@ -18,6 +18,8 @@
 //
 // The file's comments keep every measured time, the ranks, hosts and transport, so a prediction
 // made from it can be traced back to what was measured.
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -238,16 +240,59 @@ void fit(Measured& m) {
   }
 }
 
-// A link's lines as topology YAML, under a key already written.
-void linkYaml(std::ostringstream& os, const Link& l, const char* latencyComment) {
-  os << "  bandwidth: " << bandwidthText(l.bandwidthBps) << "\n  latency: " << latencyText(l.latencyS)
-     << latencyComment << "\n";
-  if (l.sharedBandwidthBps > 0) os << "  shared_bandwidth: " << bandwidthText(l.sharedBandwidthBps) << "\n";
-  if (l.pieces.empty()) return;
-  os << "  pieces:\n";
-  for (const LinkPiece& p : l.pieces)
-    os << "    - {up_to: " << p.upToBytes << ", bandwidth: " << bandwidthText(p.cost.bandwidthBps)
-       << ", latency: " << latencyText(p.cost.latencyS) << "}\n";
+// What calibrate writes: a topology file's fields (docs/topologies.md), in the units the loader
+// reads back exactly.
+struct TopologyText {
+  std::string name;
+  std::string description;
+  std::size_t hosts = 1;
+  int devicesPerHost = 1;
+  double gamma = -1;  // s/byte; negative: not known, left out
+  double copy = -1;
+  std::optional<Link> intraHost;
+  std::optional<Link> nic;
+  std::string nicComment;
+};
+
+void emitLink(YAML::Emitter& out, const char* key, const Link& l, const std::string& latencyComment) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "bandwidth" << YAML::Value << bandwidthText(l.bandwidthBps);
+  out << YAML::Key << "latency" << YAML::Value << latencyText(l.latencyS);
+  if (!latencyComment.empty()) out << YAML::Comment(latencyComment);
+  if (l.sharedBandwidthBps > 0)
+    out << YAML::Key << "shared_bandwidth" << YAML::Value << bandwidthText(l.sharedBandwidthBps);
+  if (!l.pieces.empty()) {
+    out << YAML::Key << "pieces" << YAML::Value << YAML::BeginSeq;
+    for (const LinkPiece& p : l.pieces)
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "up_to" << YAML::Value << p.upToBytes
+          << YAML::Key << "bandwidth" << YAML::Value << bandwidthText(p.cost.bandwidthBps)
+          << YAML::Key << "latency" << YAML::Value << latencyText(p.cost.latencyS) << YAML::EndMap;
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
+// The file after its comment block (`comments`, every line starting with '#').
+std::string topologyYaml(const std::string& comments, const TopologyText& t) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << t.name;
+  out << YAML::Key << "description" << YAML::Value << t.description;
+  out << YAML::Key << "hosts" << YAML::Value << t.hosts;
+  out << YAML::Key << "devices_per_host" << YAML::Value << t.devicesPerHost;
+  if (t.gamma >= 0) out << YAML::Key << "gamma" << YAML::Value << figure(t.gamma * 1e9, 6) + " ns/B";
+  if (t.copy >= 0) out << YAML::Key << "copy" << YAML::Value << figure(t.copy * 1e9, 6) + " ns/B";
+  if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
+  if (t.nic) {
+    emitLink(out, "nic", *t.nic, t.nicComment);
+    out << YAML::Key << "fabric" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "type" << YAML::Value << "non-blocking";
+    out << YAML::Key << "switch_latency" << YAML::Value << "0 ns" << YAML::Comment("counted in nic.latency");
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  COMMSIM_ENFORCE(out.good(), "calibrate: writing the topology: " << out.GetLastError());
+  return comments + out.c_str() + "\n";
 }
 
 Json linkJson(const Measured& m) {
@@ -340,23 +385,18 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
      << "# many bytes (the algorithms' own copies and scalings): " << figure(copy, 4) << " s/byte.\n"
      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
      << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
-  os << "name: " << name << "\n"
-     << "description: measured by commsim calibrate (" << t.name() << ", " << memory.name()
-     << " memory, " << t.size() << " ranks)\n"
-     << "hosts: " << distinct.size() << "\n"
-     << "devices_per_host: " << perHost << "\n"
-     << "gamma: " << figure(gamma * 1e9, 6) << " ns/B\n"
-     << "copy: " << figure(copy * 1e9, 6) << " ns/B\n";
-  if (intra) {
-    os << "intra_host:\n";
-    linkYaml(os, intra->fitted, "");
-  }
-  if (inter) {
-    os << "nic:\n";
-    linkYaml(os, inter->fitted, "   # host to host as measured, the switch included");
-    os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
-  }
-  c.yaml = os.str();
+  TopologyText file;
+  file.name = name;
+  file.description = "measured by commsim calibrate (" + std::string(t.name()) + ", " +
+                     std::string(memory.name()) + " memory, " + std::to_string(t.size()) + " ranks)";
+  file.hosts = distinct.size();
+  file.devicesPerHost = perHost;
+  file.gamma = gamma;
+  file.copy = copy;
+  if (intra) file.intraHost = intra->fitted;
+  if (inter) file.nic = inter->fitted;
+  file.nicComment = "host to host as measured, the switch included";
+  c.yaml = topologyYaml(os.str(), file);
   c.json = transportHeader("calibrate", t, memory);
   c.json["hosts"] = distinct.size();
   c.json["devices_per_host"] = perHost;
@@ -441,20 +481,15 @@ int calibrateFrom(const CalibrateOptions& o) {
      << "# gamma is not in these results: give commsim predict --gamma, or calibrate on the ranks.\n";
   if (hosts > 1 && perHost > 1)
     os << "# intra_host is not told apart from the NIC by these results: both are the fitted link.\n";
-  os << "name: " << o.name << "\n"
-     << "description: fitted by commsim calibrate --from (" << results.front().kind << ")\n"
-     << "hosts: " << hosts << "\n"
-     << "devices_per_host: " << perHost << "\n";
-  if (hosts == 1 || perHost > 1) {
-    os << "intra_host:\n";
-    linkYaml(os, m.fitted, "");
-  }
-  if (hosts > 1) {
-    os << "nic:\n";
-    linkYaml(os, m.fitted, "   # host to host, the switch included");
-    os << "fabric:\n  type: non-blocking\n  switch_latency: 0 ns   # counted in nic.latency\n";
-  }
-  const std::string yaml = os.str();
+  TopologyText file;
+  file.name = o.name;
+  file.description = "fitted by commsim calibrate --from (" + results.front().kind + ")";
+  file.hosts = static_cast<std::size_t>(hosts);
+  file.devicesPerHost = perHost;
+  if (hosts == 1 || perHost > 1) file.intraHost = m.fitted;
+  if (hosts > 1) file.nic = m.fitted;
+  file.nicComment = "host to host, the switch included";
+  const std::string yaml = topologyYaml(os.str(), file);
   if (!o.jsonFile.empty()) {
     Json doc;
     doc["command"] = "calibrate";
