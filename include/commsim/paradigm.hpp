@@ -95,10 +95,11 @@ struct AlphaBeta {
   std::string formula;
 };
 
-// Tags keep the phases of one step apart.
+// Tags keep the phases of one step apart, and the steps from calibrate's own exchanges.
 enum Tag : int { kTagGradient = 100, kTagParameters = 101, kTagReduceScatter = 102,
                  kTagAllGather = 103, kTagFold = 104, kTagUnfold = 105, kTagExchange = 106,
-                 kTagReduce = 107, kTagBroadcast = 108, kTagInterHost = 109 };
+                 kTagReduce = 107, kTagBroadcast = 108, kTagInterHost = 109,
+                 kTagCalibrate = 110 };
 
 class Paradigm {
  public:

@@ -50,7 +50,6 @@ namespace commsim::cli {
 
 namespace {
 
-constexpr int kTag = 41;
 constexpr int kWarmupAdds = 3;
 constexpr std::uint64_t kSmallest = 8;          // the latency probe
 constexpr std::uint64_t kLeastLargest = 64 << 10;  // below this, bandwidth is all latency
@@ -126,7 +125,8 @@ Measured exchange(Transport& t, Buffer& out, Buffer& in, const char* between, in
     // Send, then receive, as the paradigms post them. (Over Open MPI's TCP transport the other
     // order moved 8 MiB at 0.45x the rate of a shaped link, the paradigms' order at 1x.)
     const auto once = [&](std::uint64_t bytes) {
-      Request r[2] = {t.isend(out.data(), bytes, peer, kTag), t.irecv(in.data(), bytes, peer, kTag)};
+      Request r[2] = {t.isend(out.data(), bytes, peer, kTagCalibrate),
+                      t.irecv(in.data(), bytes, peer, kTagCalibrate)};
       t.waitAll(r);
     };
     for (std::size_t s = 0; s < sizes.size(); ++s) {
@@ -181,7 +181,8 @@ double sharedRate(Transport& t, Buffer& out, Buffer& in, const std::vector<int>&
     if (at >= 0 && at < 2 * pairs) {
       const int peer = local[static_cast<std::size_t>(at ^ 1)];
       const double start = t.now();
-      Request r[2] = {t.isend(out.data(), bytes, peer, kTag), t.irecv(in.data(), bytes, peer, kTag)};
+      Request r[2] = {t.isend(out.data(), bytes, peer, kTagCalibrate),
+                      t.irecv(in.data(), bytes, peer, kTagCalibrate)};
       t.waitAll(r);
       took = t.now() - start;
     }
