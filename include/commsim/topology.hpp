@@ -37,9 +37,14 @@ struct Topology {
   Link nic;                // per NIC; latency host to host, switches excluded
   int nicsPerHost = 1;
   Fabric fabric;
+  // The compute rate of one device (`device:`), for training steps (commsim/workload.hpp): its
+  // peak FLOP/s and the fraction of it a training step sustains. 0: not stated.
+  double deviceFlops = 0;
+  double deviceEfficiency = 1;
 
   long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
   double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }
+  double computeRate() const { return deviceFlops * deviceEfficiency; }  // sustained FLOP/s
 };
 
 std::string_view fabricName(FabricKind kind);

@@ -27,6 +27,7 @@ void addPredictCommand(CLI::App& root, std::vector<Command>& commands);
 void addSimulateCommands(CLI::App& root, std::vector<Command>& commands);  // simulate, platform
 void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands);
 void addListCommand(CLI::App& root, std::vector<Command>& commands);
+void addTrainCommand(CLI::App& root, std::vector<Command>& commands);
 
 // The rank the launcher gave this process (Open MPI, PMIx, PMI, Slurm), 0 if none. Lets bad input
 // be reported once, by rank 0, before MPI is initialised.
