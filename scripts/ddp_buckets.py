@@ -35,6 +35,7 @@ def ddp_worker(rank, model_name, bucket_mb, port, out):
     model = build(model_name).to_empty(device="cpu")
     if hasattr(model, "config"):
         model.config.use_cache = False
+        model.tie_weights()  # to_empty gives tied weights storage of their own: tie them again
     ddp = torch.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=bucket_mb)
     _, _, _, sequence = MODELS[model_name]
     step = loss_of(model_name, ddp, 2, None if sequence is None else 16)

@@ -160,6 +160,7 @@ TEST(StepTimeline, FlopsBecomeSecondsAtTheRateTimesTheScale) {
   EXPECT_DOUBLE_EQ(c.tensorReadyS[0], 1.5);
   EXPECT_DOUBLE_EQ(c.tensorReadyS[1], 1.75);
   EXPECT_THROW(computeTimeline(w, 0, 1), UsageError);  // FLOPs need a rate
+  EXPECT_DOUBLE_EQ(computeTimeline(w, 0, 0).computeS, 0);  // unless there is no compute
   EXPECT_THROW(computeTimeline(w, 1e12, -1), UsageError);
 }
 

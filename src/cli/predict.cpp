@@ -223,7 +223,7 @@ int runPredictWorkload(const PredictArgs& a) {
     throw UsageError("compute-rate: " + std::to_string(a.workload.computeRate) +
                      " is not allowed (FLOP/s, a number > 0)");
   const double rate = a.workload.computeRate > 0 ? a.workload.computeRate : topo.computeRate();
-  if (w.needsRate() && !(rate > 0))
+  if (w.needsRate() && !(rate > 0) && a.workload.computeScale > 0)
     throw UsageError(a.topology + ": device: missing (required with --workload " + w.source +
                      ", which states FLOPs: device.flops and device.efficiency, or --compute-rate)");
   const ComputeTimeline compute = computeTimeline(w, rate, a.workload.computeScale);

@@ -71,10 +71,12 @@ std::vector<double> ComputeTimeline::bucketReadyS(std::span<const Bucket> bucket
 ComputeTimeline computeTimeline(const Workload& w, double flopsPerSecond, double scale) {
   if (!(scale >= 0) || !std::isfinite(scale))
     throw UsageError("compute-scale: " + std::to_string(scale) + " is not allowed (a number >= 0)");
-  if (w.needsRate() && (!(flopsPerSecond > 0) || !std::isfinite(flopsPerSecond)))
+  const bool rated = flopsPerSecond > 0 && std::isfinite(flopsPerSecond);
+  if (scale > 0 && w.needsRate() && !rated)
     throw UsageError(w.source + ": states compute in FLOPs, so a compute rate > 0 is needed "
                      "(--compute-rate FLOP/s, or a topology with device.flops)");
   const auto seconds = [&](double flops, double s) {
+    if (scale == 0) return 0.0;  // no compute: FLOPs need no rate
     return (s >= 0 ? s : flops / flopsPerSecond) * scale;
   };
   ComputeTimeline c;
