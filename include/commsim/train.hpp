@@ -45,13 +45,13 @@ struct TrainResult {
   bool ok() const;
 };
 
-// Runs `iterations` timed steps (after one untimed warm-up) of the workload's buckets on this
+// Runs `iterations` timed steps (after `warmups` untimed ones) of the workload's buckets on this
 // rank. Collective. Buffers: the gradient and the result, p elements each, and one bucket of
 // scratch (SPEC §8).
 TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                              const Layout& layout, DType dtype, std::uint64_t params,
                              const std::vector<Bucket>& buckets, const ComputeTimeline& compute,
                              int iterations, const ComputeWait& wait,
-                             ValueCheck check = ValueCheck::Exact);
+                             ValueCheck check = ValueCheck::Exact, int warmups = 1);
 
 }  // namespace commsim

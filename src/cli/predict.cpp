@@ -206,9 +206,7 @@ int runPredictWorkload(const PredictArgs& a) {
   const Format format = parseFormat(a.format);
   const Topology topo = loadTopology(a.topology);
   const Workload w = loadWorkload(a.workload.workload);
-  if (!a.params.empty())
-    throw UsageError("params: not allowed with --workload (the workload gives p: " +
-                     std::to_string(w.params()) + " elements)");
+  refuseParams(a.params, w);
   const std::vector<int> workers = parseWorkers(a.workers);
   if (workers.size() != 1)
     throw UsageError("workers: " + std::to_string(workers.size()) +
@@ -219,14 +217,8 @@ int runPredictWorkload(const PredictArgs& a) {
     throw UsageError("algorithm: " + std::to_string(algorithms.size()) +
                      " given; with --workload name exactly one (or use --bucket-sweep)");
   const std::uint64_t cap = a.workload.capBytes();
-  if (a.workload.computeRate < 0)
-    throw UsageError("compute-rate: " + std::to_string(a.workload.computeRate) +
-                     " is not allowed (FLOP/s, a number > 0)");
-  const double rate = a.workload.computeRate > 0 ? a.workload.computeRate : topo.computeRate();
-  if (w.needsRate() && !(rate > 0) && a.workload.computeScale > 0)
-    throw UsageError(a.topology + ": device: missing (required with --workload " + w.source +
-                     ", which states FLOPs: device.flops and device.efficiency, or --compute-rate)");
-  const ComputeTimeline compute = computeTimeline(w, rate, a.workload.computeScale);
+  const double rate = a.workload.rate(topo.computeRate());
+  const ComputeTimeline compute = topologyCompute(a.workload, w, topo);
   const PredictOptions options{a.gamma};
   if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");

@@ -65,10 +65,7 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
   const Workload w = loadWorkload(o.workload.workload);
   const std::uint64_t cap = o.workload.capBytes();
   const int iterations = parseRepetitions(o.iterations, "iterations", 1, "timed steps");
-  if (o.workload.computeRate < 0)
-    throw UsageError("compute-rate: " + std::to_string(o.workload.computeRate) +
-                     " is not allowed (FLOP/s, a number > 0)");
-  const double rate = o.workload.computeRate > 0 ? o.workload.computeRate : kDefaultComputeRate;
+  const double rate = o.workload.rate(kDefaultComputeRate);
   const ComputeTimeline compute = computeTimeline(w, rate, o.workload.computeScale);
   const std::vector<Bucket> buckets = formBuckets(w, cap);
   SelectionOptions so;

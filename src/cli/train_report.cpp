@@ -118,6 +118,27 @@ std::string trainText(const TrainReport& r, const std::string& title, const std:
 
 std::uint64_t WorkloadOptions::capBytes() const { return parseBucketCap(bucket, "bucket"); }
 
+double WorkloadOptions::rate(double fallback) const {
+  if (computeRate < 0)
+    throw UsageError("compute-rate: " + std::to_string(computeRate) +
+                     " is not allowed (FLOP/s, a number > 0)");
+  return computeRate > 0 ? computeRate : fallback;
+}
+
+ComputeTimeline topologyCompute(const WorkloadOptions& o, const Workload& w, const Topology& topo) {
+  const double rate = o.rate(topo.computeRate());
+  if (w.needsRate() && !(rate > 0) && o.computeScale > 0)
+    throw UsageError(topo.source + ": device: missing (required with --workload " + w.source +
+                     ", which states FLOPs: device.flops and device.efficiency, or --compute-rate)");
+  return computeTimeline(w, rate, o.computeScale);
+}
+
+void refuseParams(const std::vector<std::string>& params, const Workload& w) {
+  if (!params.empty())
+    throw UsageError("params: not allowed with --workload (the workload gives p: " +
+                     std::to_string(w.params()) + " elements)");
+}
+
 void addWorkloadOptions(CLI::App* app, WorkloadOptions& o, bool workloadRequired) {
   auto* opt = app->add_option("--workload", o.workload,
                               "Workload file: a model's gradient tensors in backward order "

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "commsim/topology.hpp"
 #include "commsim/workload.hpp"
 #include "output.hpp"
 
@@ -50,7 +51,15 @@ struct WorkloadOptions {
   double computeRate = 0;   // 0: the topology's device (predict) or the default (train)
   double computeScale = 1;
   std::uint64_t capBytes() const;
+  // --compute-rate if given, else `fallback`; UsageError for a negative rate.
+  double rate(double fallback) const;
 };
 void addWorkloadOptions(CLI::App* app, WorkloadOptions& o, bool workloadRequired);
+
+// predict and simulate: the compute timeline at --compute-rate or the topology's device rate;
+// UsageError naming the topology when FLOPs need a rate neither gives.
+ComputeTimeline topologyCompute(const WorkloadOptions& o, const Workload& w, const Topology& topo);
+// UsageError when --params was given beside --workload.
+void refuseParams(const std::vector<std::string>& params, const Workload& w);
 
 }  // namespace commsim::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <thread>
 
 #include "commsim/error.hpp"
@@ -29,6 +30,17 @@ void accumulate(Counters& into, const Counters& c) {
   into.bytesReceived += c.bytesReceived;
   into.minMessageBytes = std::min(into.minMessageBytes, c.minMessageBytes);
   into.maxMessageBytes = std::max(into.maxMessageBytes, c.maxMessageBytes);
+}
+
+// Lets modelled compute pass until `deadline` on the transport's clock, in slices each counted as
+// progress, so the watchdog (--timeout) never mistakes a long backward for a stalled peer.
+void computeUntil(Transport& t, const ComputeWait& wait, double deadline,
+                  std::string_view algorithm) {
+  constexpr double kSlice = 1.0;
+  for (double left = deadline - t.now(); left > 0; left = deadline - t.now()) {
+    progress::enter("train: emulated compute until the bucket is full", algorithm);
+    wait(std::min(left, kSlice));
+  }
 }
 
 // Every bucket's counters summed over ranks, in three collectives for all buckets.
@@ -62,7 +74,8 @@ void reduceCounters(Transport& t, std::vector<Counters>& counters) {
 TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace& memory,
                              const Layout& layout, DType dtype, std::uint64_t params,
                              const std::vector<Bucket>& buckets, const ComputeTimeline& compute,
-                             int iterations, const ComputeWait& wait, ValueCheck check) {
+                             int iterations, const ComputeWait& wait, ValueCheck check,
+                             int warmups) {
   COMMSIM_ENFORCE(iterations >= 1, "iterations " << iterations);
   const int rank = t.rank();
   const bool exact = check == ValueCheck::Exact;
@@ -71,7 +84,10 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
   std::uint64_t largest = 0;
   for (const Bucket& b : buckets) largest = std::max(largest, b.elements);
   progress::enter("train setup", paradigm.name());
-  StepBuffers buffers(memory, params, largest, dtype);
+  // Unchecked (SimGrid's shared buffers, whose contents mean nothing), every bucket may use the
+  // same memory: one bucket's worth, not the model's.
+  const std::uint64_t held = exact ? params : largest;
+  StepBuffers buffers(memory, held, largest, dtype);
   const std::vector<double> ready = compute.bucketReadyS(buckets);
 
   const std::size_t nb = buckets.size();
@@ -79,7 +95,7 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
   std::vector<double> spanSum(2 * nb, 0.0);
   std::vector<std::uint64_t> wrong(nb, 0);
   double stepSum = 0;
-  for (int it = -1; it < iterations; ++it) {  // iteration -1: the warm-up
+  for (int it = -warmups; it < iterations; ++it) {  // negative: the warm-ups
     if (exact) prepareStep(paradigm, layout, rank, buffers, params, dtype, lr);
     std::vector<Counters> local(nb);
     std::vector<double> spans(2 * nb + 1);
@@ -87,14 +103,13 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
     t.barrier();
     const double t0 = t.now();
     for (std::size_t b = 0; b < nb; ++b) {
-      progress::enter("train: emulated compute until the bucket is full", paradigm.name());
-      wait(t0 + ready[b] - t.now());
+      computeUntil(t, wait, t0 + ready[b], paradigm.name());
       progress::enter("train: bucket synchronisation", paradigm.name());
       const Bucket& bucket = buckets[b];
+      const std::uint64_t at = exact ? bucket.offset * s : 0;
       StepContext ctx{t, memory, layout, dtype, bucket.elements, lr,
-                      static_cast<std::byte*>(buffers.grad.data()) + bucket.offset * s,
-                      static_cast<std::byte*>(buffers.out.data()) + bucket.offset * s,
-                      buffers.scratch.data()};
+                      static_cast<std::byte*>(buffers.grad.data()) + at,
+                      static_cast<std::byte*>(buffers.out.data()) + at, buffers.scratch.data()};
       t.resetCounters();
       spans[2 * b] = t.now() - t0;
       paradigm.run(ctx);
@@ -103,7 +118,7 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
       local[b] = t.counters();
     }
     // A rank whose buckets all ended early still computes until backward ends.
-    wait(t0 + compute.computeS - t.now());
+    computeUntil(t, wait, t0 + compute.computeS, paradigm.name());
     spans[2 * nb] = t.now() - t0;
     progress::enter("train step check (counters and result)", paradigm.name(), true);
     t.allreduce(spans, ReduceOp::Max);
