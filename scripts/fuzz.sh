@@ -30,7 +30,7 @@ cmake --build "$build" >/dev/null
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for t in size_parse_fuzz topology_fuzz; do [ -x "$build/$t" ] && targets+=("$t"); done
+  for t in size_parse_fuzz topology_fuzz workload_fuzz; do [ -x "$build/$t" ] && targets+=("$t"); done
 fi
 mkdir -p "$build/artifacts"
 status=0

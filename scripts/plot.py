@@ -8,6 +8,12 @@
                                                    predict documents (docs/algorithms.md)
   plot.py validate VALIDATE.json [-o v.png]        predicted and simulated against measured, and
                                                    each error by size (docs/validation.md)
+  plot.py buckets SWEEP.json [-o buckets.png]      step time against bucket cap, one line per
+                                                   algorithm, from `predict --workload
+                                                   --bucket-sweep` (docs/train.md)
+  plot.py timeline STEP.json [-o timeline.png]     one training step: compute and each bucket's
+                                                   synchronisation, from `train` or `predict
+                                                   --workload`
 
 Both take --step avg (default: the average timed step, as the bench reports) or --step min (each
 row's fastest step, which load from other programs on the machine disturbs least).
@@ -68,7 +74,7 @@ def fail(message):
     sys.exit(2)
 
 
-def load(path, command="bench"):
+def load(path, command="bench", key="rows", what=None):
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -76,8 +82,9 @@ def load(path, command="bench"):
         fail(f"{path}: cannot read: {e.strerror}")
     except json.JSONDecodeError as e:
         fail(f"{path}: not JSON: {e}")
-    if doc.get("command") != command or not isinstance(doc.get("rows"), list):
-        fail(f"{path}: not a `commsim {command}` JSON document (written by --json FILE)")
+    commands = command if isinstance(command, tuple) else (command,)
+    if doc.get("command") not in commands or not isinstance(doc.get(key), list):
+        fail(f"{path}: not a {what or f'`commsim {command}`'} JSON document (written by --json FILE)")
     return doc
 
 
@@ -283,6 +290,60 @@ def plot_validate(args):
     print(args.output)
 
 
+def plot_buckets(args):
+    """Step time against the bucket cap, one line per algorithm; the cap "all" (one bucket) sits
+    at the model's size."""
+    doc = load(args.file, "predict", "sweep", "`commsim predict --workload --bucket-sweep`")
+    model = doc["params"] * doc["element_bytes"]
+    style = styles()
+    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    for name in [n for n in style if any(r["algorithm"] == n for r in doc["sweep"])]:
+        rows = [r for r in doc["sweep"] if r["algorithm"] == name]
+        caps = [model if r["bucket_bytes"] == "all" else r["bucket_bytes"] for r in rows]
+        colour, marker = style[name]
+        ax.plot(caps, [r["step_s"] * 1e3 for r in rows], color=colour, marker=marker, label=name)
+    best = doc["recommended"]
+    ax.axhline(doc["sweep"][0]["compute_s"] * 1e3, color="grey", linestyle=":",
+               label="compute alone")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("bucket cap (rightmost: one bucket of the whole model)")
+    ax.set_ylabel("predicted step time (ms)")
+    ax.set_title(f"{doc['workload']} on {doc['topology']['name']}, n = {doc['workers']}: "
+                 f"best {best['algorithm']} at {best['bucket_bytes']} B")
+    ax.legend()
+    fig.savefig(args.output, dpi=110)
+    print(args.output)
+
+
+def plot_timeline(args):
+    """One step: forward and backward compute on one lane, each bucket's synchronisation on the
+    other, from the document's start_s and end_s."""
+    doc = load(args.file, ("train", "predict"), "buckets",
+               "`commsim train` or `commsim predict --workload`")
+    step = doc["step"]
+    fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
+    ms = 1e3
+    ax.broken_barh([(0, doc["forward_s"] * ms)], (10, 8), color="tab:gray", label="forward")
+    ax.broken_barh([(doc["forward_s"] * ms, (step["compute_s"] - doc["forward_s"]) * ms)], (10, 8),
+                   color="tab:olive", label="backward")
+    colours = ["tab:blue", "tab:orange"]
+    for b in doc["buckets"]:
+        ax.broken_barh([(b["start_s"] * ms, (b["end_s"] - b["start_s"]) * ms)], (0, 8),
+                       color=colours[b["index"] % 2], edgecolor="white")
+    ax.axvline(step["compute_s"] * ms, color="black", linestyle="--", linewidth=1)
+    ax.set_yticks([4, 14], ["buckets", "compute"])
+    ax.set_xlabel("time from the step's start (ms)")
+    source = "measured" if doc["command"] == "train" else "predicted"
+    ax.set_title(f"{doc['workload']}, {doc['algorithm']}, n = {doc['workers']}, buckets of "
+                 f"{doc['bucket_bytes']} B ({source}): step {step['step_s'] * ms:.1f} ms, exposed "
+                 f"{step['exposed_comm_s'] * ms:.1f} ms, overlap {step['overlap']:.2f}", fontsize=9)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.savefig(args.output, dpi=110)
+    print(args.output)
+
+
 def main():
     global COMMSIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -303,14 +364,20 @@ def main():
     validate = sub.add_parser("validate", help="predicted and simulated against measured")
     validate.add_argument("files", nargs="+", metavar="VALIDATE.json")
     validate.add_argument("-o", "--output", default="validate.png")
-    for p in (busbw, time, crossover, validate):
+    buckets = sub.add_parser("buckets", help="step time against bucket cap (predict --bucket-sweep)")
+    buckets.add_argument("file", metavar="SWEEP.json")
+    buckets.add_argument("-o", "--output", default="buckets.png")
+    timeline = sub.add_parser("timeline", help="one training step's compute and buckets")
+    timeline.add_argument("file", metavar="STEP.json")
+    timeline.add_argument("-o", "--output", default="timeline.png")
+    for p in (busbw, time, crossover, validate, buckets, timeline):
         p.add_argument("--commsim", default=COMMSIM,
                        help="the commsim binary whose `list` names the algorithms "
                             "(default: $COMMSIM_BIN or build/commsim)")
     args = parser.parse_args()
     COMMSIM = args.commsim
     {"busbw": plot_busbw, "time": plot_time, "crossover": plot_crossover,
-     "validate": plot_validate}[args.chart](args)
+     "validate": plot_validate, "buckets": plot_buckets, "timeline": plot_timeline}[args.chart](args)
 
 
 if __name__ == "__main__":

@@ -297,6 +297,53 @@ std::vector<BadInput> calibrateCases() {
   return cases;
 }
 
+// Training steps (SPEC §11). Bad workload files themselves: tests/train_cli_test.cpp.
+std::vector<BadInput> trainCases() {
+  const std::string resnet = "{src}/workloads/resnet50.yaml";
+  std::vector<BadInput> cases = inProcess(
+      "train",
+      {
+          {"bucket_negative", {"--workload", resnet, "--algorithm", "ring-allreduce", "--bucket", "-1"},
+           "bucket: '-1' is not a whole number"},
+          {"bucket_unit", {"--workload", resnet, "--algorithm", "ring-allreduce", "--bucket", "25MB"},
+           "bucket: '25MB' has an unknown suffix"},
+          {"iterations_zero", {"--workload", resnet, "--algorithm", "ring-allreduce", "--iterations", "0"},
+           "iterations: '0' is not allowed"},
+          {"compute_scale_negative",
+           {"--workload", resnet, "--algorithm", "ring-allreduce", "--compute-scale", "-1"},
+           "compute-scale: -1"},
+          {"compute_rate_word",
+           {"--workload", resnet, "--algorithm", "ring-allreduce", "--compute-rate", "fast"},
+           "'fast' is not a finite number"},
+          {"algorithm_unknown", {"--workload", resnet, "--algorithm", "ring"},
+           "paradigm: 'ring' is not known"},
+          {"algorithm_all", {"--workload", resnet, "--algorithm", "all"}, "algorithm: 'all' names 8"},
+          {"workload_missing", {"--workload", "/nonexistent.yaml", "--algorithm", "direct"},
+           "/nonexistent.yaml: cannot read the workload file"},
+          {"workload_is_dir", {"--workload", "{src}/workloads", "--algorithm", "direct"},
+           "workloads: is a directory, not a workload file"},
+          {"one_rank", {"--workload", resnet, "--algorithm", "direct", "--local", "0"},
+           "train needs at least 2 ranks"},
+      });
+  cases.push_back({"predict_workload_with_params",
+                   {"predict", "--workload", resnet, "--topology", "{src}/topologies/dgx-h100.yaml",
+                    "-n", "8", "-p", "1M", "--algorithm", "ring-allreduce"},
+                   "params: not allowed with --workload"});
+  cases.push_back({"predict_workload_no_device",
+                   {"predict", "--workload", resnet, "--topology", "{src}/topologies/testnet.yaml",
+                    "-n", "4", "--algorithm", "ring-allreduce"},
+                   "testnet.yaml: device: missing"});
+  cases.push_back({"predict_sweep_without_workload",
+                   {"predict", "--topology", "{src}/topologies/testnet.yaml", "-n", "4",
+                    "--bucket-sweep"},
+                   "bucket-sweep: needs --workload FILE"});
+  cases.push_back({"predict_workload_two_algorithms",
+                   {"predict", "--workload", resnet, "--topology", "{src}/topologies/dgx-h100.yaml",
+                    "-n", "8", "--algorithm", "ring-allreduce,direct"},
+                   "algorithm: 2 given; with --workload name exactly one"});
+  return cases;
+}
+
 std::vector<BadInput> commandLineCases() {
   return {
       {"no_subcommand", {}, "subcommand", false},
@@ -311,6 +358,7 @@ INSTANTIATE_TEST_SUITE_P(Bench, BadInputTest, ::testing::ValuesIn(benchCases()),
 INSTANTIATE_TEST_SUITE_P(Predict, BadInputTest, ::testing::ValuesIn(predictCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Simulate, BadInputTest, ::testing::ValuesIn(simulateCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Calibrate, BadInputTest, ::testing::ValuesIn(calibrateCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Train, BadInputTest, ::testing::ValuesIn(trainCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CommandLine, BadInputTest, ::testing::ValuesIn(commandLineCases()), caseName);
 
 }  // namespace

@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, copy)");
+            "intra_host, nic, fabric, gamma, copy, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),

@@ -203,5 +203,36 @@ TEST(Simulate, BadInputIsRefusedBeforeAnySimulation) {
   }
 }
 
+// `simulate --workload`: the train code under SMPI, compute as simulated time. On an ideal network
+// the simulated step is the cost model's (predict --workload) and every bucket's counts are the
+// closed form.
+TEST(SimulateWorkload, ResNet50StepMatchesTheModelAndTheClosedForms) {
+  SKIP_WITHOUT_SIMGRID();
+  const std::string resnet = std::string(COMMSIM_SOURCE_DIR) + "/workloads/resnet50.yaml";
+  const std::vector<std::string> args{"--workload", resnet, "--topology", topology("dgx-h100-2node"),
+                                      "-n", "16", "--algorithm", "ring-allreduce"};
+  const auto sim = simulate(args);
+  std::vector<std::string> argv{"predict", "--format", "json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto p = runProcess(commsim(argv));
+  ASSERT_EQ(p.status, 0) << p.err;
+  const auto model = nlohmann::json::parse(p.out);
+  EXPECT_TRUE(sim.at("ok").get<bool>());
+  EXPECT_EQ(sim.at("params"), 25557032u);
+  ASSERT_EQ(sim.at("buckets").size(), model.at("buckets").size());
+  for (std::size_t i = 0; i < sim.at("buckets").size(); ++i) {
+    const auto& b = sim.at("buckets")[i];
+    const std::uint64_t n = 16, elements = b.at("elements");
+    EXPECT_EQ(b.at("messages"), 2 * n * (n - 1));
+    EXPECT_EQ(b.at("total_bytes"), 2 * (n - 1) * elements * 4);
+    EXPECT_NEAR(b.at("end_s").get<double>(), model.at("buckets")[i].at("end_s").get<double>(),
+                0.01 * model.at("buckets")[i].at("end_s").get<double>());
+  }
+  const double step = sim.at("step").at("step_s"), predicted = model.at("step").at("step_s");
+  EXPECT_NEAR(step, predicted, 0.01 * predicted);
+  EXPECT_DOUBLE_EQ(sim.at("step").at("compute_s").get<double>(),
+                   model.at("step").at("compute_s").get<double>());
+}
+
 }  // namespace
 }  // namespace commsim::test

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,5 +63,33 @@ struct Prediction {
 Prediction predict(const Topology& topology, const Paradigm& paradigm, int workers,
                    std::uint64_t params, std::size_t elementBytes,
                    const PredictOptions& options = {});
+
+// The time of one synchronisation of p elements, for many p at once (the buckets of a training
+// step, commsim/workload.hpp). Each distinct p is predicted as above and remembered; where that
+// would record more than kExactMessages messages in all (a ring of 1024 workers records 2 million
+// per size), the model is recorded once, at the largest p, and the time of a smaller p is its
+// latency term plus its bandwidth and reduction terms scaled by p / p_largest. Every message of
+// these algorithms carries a fixed share of p, so the scaling is exact when p divides evenly and
+// off by at most one element per message otherwise.
+class BucketCostModel {
+ public:
+  static constexpr std::uint64_t kExactMessages = 4'000'000;
+  BucketCostModel(const Topology& topology, const Paradigm& paradigm, int workers,
+                  std::size_t elementBytes, std::span<const std::uint64_t> sizes,
+                  const PredictOptions& options = {});
+  double seconds(std::uint64_t p);
+  bool scaled() const { return scaled_; }
+  const Prediction& largest() const { return largest_; }
+
+ private:
+  const Topology& topology_;
+  const Paradigm& paradigm_;
+  int workers_;
+  std::size_t elementBytes_;
+  PredictOptions options_;
+  bool scaled_ = false;
+  Prediction largest_;
+  std::map<std::uint64_t, double> cache_;
+};
 
 }  // namespace commsim

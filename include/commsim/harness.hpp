@@ -27,6 +27,8 @@ double updatedParameter(std::uint64_t i, double lr);
 // The three p-element buffers of one rank: 3*p*s bytes, the memory bound of SPEC §8.
 struct StepBuffers {
   StepBuffers(MemorySpace& memory, std::uint64_t count, DType dtype);
+  // A training step synchronises the gradient bucket by bucket: scratch holds one bucket.
+  StepBuffers(MemorySpace& memory, std::uint64_t count, std::uint64_t scratchCount, DType dtype);
   Buffer grad, out, scratch;
 };
 
@@ -37,6 +39,11 @@ void prepareStep(const Paradigm& paradigm, const Layout& layout, int rank, StepB
 // Counts wrong elements in this rank's checked range.
 std::uint64_t countWrong(const Paradigm& paradigm, const Layout& layout, int rank,
                          const StepBuffers& buffers, std::uint64_t count, DType dtype, double lr);
+// The same for elements [first, first+count) synchronised as one step of `count` elements (one
+// bucket of a training step).
+std::uint64_t countWrongIn(const Paradigm& paradigm, const Layout& layout, int rank,
+                           const StepBuffers& buffers, std::uint64_t first, std::uint64_t count,
+                           DType dtype, double lr);
 
 StepContext makeContext(Transport& transport, MemorySpace& memory, const Layout& layout,
                         StepBuffers& buffers, std::uint64_t count, DType dtype, double lr);

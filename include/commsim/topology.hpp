@@ -70,9 +70,14 @@ struct Topology {
   // What one pass of the algorithm's own over memory costs (copying a buffer, scaling it): seconds
   // per byte, every rank at once; 0 when the file does not give it (a network's costs dwarf it).
   double copySPerByte = 0;
+  // The compute rate of one device (`device:`), for training steps (commsim/workload.hpp): its
+  // peak FLOP/s and the fraction of it a training step sustains. 0: not stated.
+  double deviceFlops = 0;
+  double deviceEfficiency = 1;
 
   long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
   double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }
+  double computeRate() const { return deviceFlops * deviceEfficiency; }  // sustained FLOP/s
 };
 
 std::string_view fabricName(FabricKind kind);

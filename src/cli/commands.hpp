@@ -28,6 +28,7 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands);  // si
 void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands);
 void addListCommand(CLI::App& root, std::vector<Command>& commands);
 void addValidateCommand(CLI::App& root, std::vector<Command>& commands);
+void addTrainCommand(CLI::App& root, std::vector<Command>& commands);
 
 // The rank the launcher gave this process (Open MPI, PMIx, PMI, Slurm), 0 if none. Lets bad input
 // be reported once, by rank 0, before MPI is initialised.

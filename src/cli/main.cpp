@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   std::vector<cli::Command> commands;
   cli::addTableCommand(app, commands);
   cli::addBenchCommand(app, commands);
+  cli::addTrainCommand(app, commands);
   cli::addPredictCommand(app, commands);
   cli::addSimulateCommands(app, commands);
   cli::addCalibrateCommand(app, commands);

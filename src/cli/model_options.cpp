@@ -15,11 +15,12 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help) {
                   "Worker counts n, comma-separated, e.g. " + std::string(help.workersExample))
       ->required()
       ->delimiter(',');
-  app->add_option("-p,--params", a.params,
-                  "Gradient elements p, comma-separated: integers or K/M/G (powers of 1024)")
-      ->required()
-      ->delimiter(',');
-  app->add_option("--paradigm", a.paradigms,
+  auto* params = app->add_option(
+      "-p,--params", a.params,
+      "Gradient elements p, comma-separated: integers or K/M/G (powers of 1024)");
+  params->delimiter(',');
+  if (help.paramsRequired) params->required();
+  app->add_option("--paradigm,--algorithm", a.paradigms,
                   algorithmHelp(false) + " (default: the table's three)")
       ->delimiter(',');
   app->add_option("-d,--dtype", a.dtype, "Element type: " + std::string(help.dtypes))

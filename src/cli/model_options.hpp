@@ -35,6 +35,7 @@ struct ModelOptionHelp {
   std::string_view workersExample;   // e.g. "2,4,8"
   std::string_view dtypes;           // the element types the command takes
   std::string_view gamma;            // what the reduction cost does in this command
+  bool paramsRequired = true;        // predict: not with --workload, which gives p
 };
 
 void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);

@@ -14,12 +14,17 @@
 #include "commsim/size_parse.hpp"
 #include "commsim/topology.hpp"
 #include "output.hpp"
+#include "train_report.hpp"
+#include "commsim/workload.hpp"
 
 namespace commsim::cli {
 
 namespace {
 
-using PredictArgs = ModelArgs;
+struct PredictArgs : ModelArgs {
+  WorkloadOptions workload;
+  bool bucketSweep = false;
+};
 
 constexpr double kGiga = 1e9;  // GB/s in the output are 10^9 bytes per second, as in nccl-tests
 
@@ -92,24 +97,30 @@ Json row(const Topology& t, DType dtype, const Prediction& p) {
               {"formula", p.formula}};
 }
 
+Json topologyJson(const Topology& t) {
+  return Json{{"name", t.name},
+              {"file", t.source},
+              {"hosts", t.hosts},
+              {"devices_per_host", t.devicesPerHost},
+              {"slots", t.slots()},
+              {"intra_host_bandwidth_Bps", t.intraHost.bandwidthBps},
+              {"intra_host_latency_s", t.intraHost.latencyS},
+              {"nic_bandwidth_Bps", t.nic.bandwidthBps},
+              {"nic_latency_s", t.nic.latencyS},
+              {"nics_per_host", t.nicsPerHost},
+              {"fabric", fabricName(t.fabric.kind)},
+              {"oversubscription", t.fabric.oversubscription},
+              {"hosts_per_leaf", t.fabric.hostsPerLeaf},
+              {"switch_latency_s", t.fabric.switchLatencyS},
+              {"device_flops", t.deviceFlops},
+              {"device_efficiency", t.deviceEfficiency}};
+}
+
 Json document(const Topology& t, DType dtype, const PredictArgs& a, const std::vector<Json>& rows) {
   Json doc;
   doc["command"] = "predict";
   doc["model"] = "alpha-beta";
-  doc["topology"] = Json{{"name", t.name},
-                         {"file", t.source},
-                         {"hosts", t.hosts},
-                         {"devices_per_host", t.devicesPerHost},
-                         {"slots", t.slots()},
-                         {"intra_host_bandwidth_Bps", t.intraHost.bandwidthBps},
-                         {"intra_host_latency_s", t.intraHost.latencyS},
-                         {"nic_bandwidth_Bps", t.nic.bandwidthBps},
-                         {"nic_latency_s", t.nic.latencyS},
-                         {"nics_per_host", t.nicsPerHost},
-                         {"fabric", fabricName(t.fabric.kind)},
-                         {"oversubscription", t.fabric.oversubscription},
-                         {"hosts_per_leaf", t.fabric.hostsPerLeaf},
-                         {"switch_latency_s", t.fabric.switchLatencyS}};
+  doc["topology"] = topologyJson(t);
   doc["dtype"] = dtypeName(dtype);
   doc["element_bytes"] = elementBytes(dtype);
   doc["gamma_s_per_byte"] = a.gamma;
@@ -138,7 +149,168 @@ std::string text(const Topology& t, DType dtype, const PredictArgs& a,
   return out + table.render();
 }
 
+
+// One modelled training step: the compute timeline and the buckets queued on the network, each
+// taking the cost model's time for its size.
+TrainReport modelStep(const Workload& w, const Paradigm& paradigm, const Layout& layout,
+                      std::uint64_t cap, const ComputeTimeline& compute,
+                      BucketCostModel& costs) {
+  TrainReport rep;
+  rep.workload = &w;
+  rep.algorithm = std::string(paradigm.name());
+  rep.variant = paradigm.variant(layout);
+  rep.workers = layout.workers;
+  rep.bucketBytes = cap;
+  rep.forwardS = compute.forwardS;
+  const std::vector<Bucket> buckets = formBuckets(w, cap);
+  const std::size_t s = elementBytes(w.dtype);
+  std::vector<double> durations;
+  for (const Bucket& b : buckets) durations.push_back(costs.seconds(b.elements));
+  const std::vector<double> ready = compute.bucketReadyS(buckets);
+  const std::vector<BucketSpan> spans = queueBuckets(ready, durations);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const Expectation e = paradigm.expect(layout, buckets[i].elements, s);
+    TrainBucketRow row;
+    row.bucket = buckets[i];
+    row.bytes = buckets[i].elements * s;
+    row.messages = row.expectedMessages = e.messages;
+    row.totalBytes = row.expectedTotalBytes = e.totalBytes;
+    row.span = spans[i];
+    rep.rows.push_back(row);
+  }
+  rep.step = stepTimes(compute.computeS, spans);
+  return rep;
+}
+
+void emit(const PredictArgs& a, Format format, const Json& doc, const std::vector<Json>& rows,
+          const std::string& text) {
+  const std::string json = doc.dump(2) + "\n";
+  const std::string csv = toCsv(rows);
+  if (!a.jsonFile.empty()) writeFileAtomically(a.jsonFile, json);
+  if (!a.csvFile.empty()) writeFileAtomically(a.csvFile, csv);
+  switch (format) {
+    case Format::kJson: std::fputs(json.c_str(), stdout); break;
+    case Format::kCsv: std::fputs(csv.c_str(), stdout); break;
+    case Format::kText: std::fputs(text.c_str(), stdout); break;
+  }
+}
+
+// The caps --bucket-sweep tries: 1 MiB, 2 MiB, ... while smaller than the model, then all.
+std::vector<std::uint64_t> sweepCaps(std::uint64_t modelBytes) {
+  std::vector<std::uint64_t> caps;
+  for (std::uint64_t c = std::uint64_t{1} << 20; c < modelBytes; c *= 2) caps.push_back(c);
+  caps.push_back(kWholeModelBucket);
+  return caps;
+}
+
+int runPredictWorkload(const PredictArgs& given) {
+  const Format format = parseFormat(given.format);
+  const Topology topo = loadTopology(given.topology);
+  PredictArgs a = given;
+  a.gamma = modelGamma(given, topo);
+  const Workload w = loadWorkload(a.workload.workload);
+  refuseParams(a.params, w);
+  const std::vector<int> workers = parseWorkers(a.workers);
+  if (workers.size() != 1)
+    throw UsageError("workers: " + std::to_string(workers.size()) +
+                     " values given; with --workload name exactly one n");
+  const int n = workers.front();
+  const auto algorithms = modelAlgorithms(a);
+  if (!a.bucketSweep && algorithms.size() != 1)
+    throw UsageError("algorithm: " + std::to_string(algorithms.size()) +
+                     " given; with --workload name exactly one (or use --bucket-sweep)");
+  const std::uint64_t cap = a.workload.capBytes();
+  const double rate = a.workload.rate(topo.computeRate());
+  const ComputeTimeline compute = topologyCompute(a.workload, w, topo);
+  const PredictOptions options = modelOptions(a, topo);
+  if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
+  if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
+  const std::uint64_t modelBytes = w.params() * elementBytes(w.dtype);
+  const std::vector<std::uint64_t> caps =
+      a.bucketSweep ? sweepCaps(modelBytes) : std::vector<std::uint64_t>{cap};
+
+  Json header;
+  header["command"] = "predict";
+  header["model"] = "alpha-beta";
+  header["topology"] = topologyJson(topo);
+  header["gamma_s_per_byte"] = a.gamma;
+  std::vector<TrainReport> reports;
+  for (const auto& algorithm : algorithms) {
+    const Layout layout = modelLayout(topo, *algorithm, n);
+    // Every size any cap of the run will ask for, so the model knows which it must record.
+    std::vector<std::uint64_t> sizes;
+    for (std::uint64_t c : caps)
+      for (const Bucket& b : formBuckets(w, c))
+        sizes.push_back(b.elements);
+    BucketCostModel costs(topo, *algorithm, n, elementBytes(w.dtype), sizes, options);
+    for (std::uint64_t c : caps)
+      reports.push_back(modelStep(w, *algorithm, layout, c, compute, costs));
+  }
+  const double rateShown = w.needsRate() ? rate : 0;
+  for (auto& r : reports) {
+    r.computeRate = rateShown;
+    r.computeScale = a.workload.computeScale;
+  }
+  const std::string lines = "#   topology " + topo.name + " (" + topo.source + "): " + oneLine(topo) +
+                            "\n#   compute " + (rateShown > 0 ? fixed(rateShown / 1e12, 1) + " TFLOP/s sustained" : std::string("in seconds")) +
+                            ", scale " + fixed(a.workload.computeScale, 3) + "\n";
+  if (!a.bucketSweep) {
+    const TrainReport& r = reports.front();
+    emit(a, format, trainDocument(r, header), trainCsvRows(r),
+         trainText(r, "commsim predict --workload: a training step from the alpha-beta cost "
+                      "model, buckets queued on the network (docs/train.md)", lines));
+    return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  }
+
+  // The sweep: one row per algorithm and cap; the shortest step recommended.
+  const TrainReport* best = &reports.front();
+  std::vector<Json> rows;
+  TextTable table({{"algorithm", true}, {"bucket", true}, {"buckets"}, {"compute(ms)"},
+                   {"comm(ms)"}, {"exposed(ms)"}, {"step(ms)"}, {"overlap"}});
+  for (const TrainReport& r : reports) {
+    if (r.step.stepS < best->step.stepS) best = &r;
+    Json row{{"algorithm", r.algorithm},
+             {"workers", r.workers},
+             {"bucket_bytes", r.bucketBytes == kWholeModelBucket ? Json("all") : Json(r.bucketBytes)},
+             {"buckets", r.rows.size()},
+             {"compute_s", r.step.computeS},
+             {"comm_s", r.step.commS},
+             {"exposed_comm_s", r.step.exposedCommS},
+             {"step_s", r.step.stepS},
+             {"overlap", r.step.overlap}};
+    rows.push_back(row);
+    table.add({r.algorithm, r.bucketBytes == kWholeModelBucket ? "all" : humanBytes(r.bucketBytes),
+               std::to_string(r.rows.size()), fixed(r.step.computeS * 1e3, 3),
+               fixed(r.step.commS * 1e3, 3), fixed(r.step.exposedCommS * 1e3, 3),
+               fixed(r.step.stepS * 1e3, 3), fixed(r.step.overlap, 3)});
+  }
+  Json doc = header;
+  doc["workload"] = w.name;
+  doc["params"] = w.params();
+  doc["tensors"] = w.tensors.size();
+  doc["workers"] = n;
+  doc["element_bytes"] = elementBytes(w.dtype);
+  doc["sweep"] = rows;
+  doc["recommended"] = Json{{"algorithm", best->algorithm},
+                            {"bucket_bytes", best->bucketBytes == kWholeModelBucket
+                                                 ? Json("all")
+                                                 : Json(best->bucketBytes)},
+                            {"step_s", best->step.stepS}};
+  const std::string text =
+      "# commsim predict --workload --bucket-sweep: step time against bucket cap\n" + lines +
+      "#   workload " + w.name + ": " + std::to_string(w.params()) + " parameters, n = " +
+      std::to_string(n) + " workers\n#\n" + table.render() + "#\n# recommended: " +
+      best->algorithm + " with buckets of " + bucketCapText(best->bucketBytes) +
+      " bytes, step " + fixed(best->step.stepS * 1e3, 3) + " ms\n";
+  emit(a, format, doc, rows, text);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
 int runPredict(const PredictArgs& given) {
+  if (!given.workload.workload.empty()) return runPredictWorkload(given);
+  if (given.bucketSweep) throw UsageError("bucket-sweep: needs --workload FILE");
+  if (given.params.empty())
+    throw UsageError("--params is required (gradient elements p), unless --workload FILE gives them");
   // Everything is checked and computed before anything is printed or written (SPEC §7).
   const Format format = parseFormat(given.format);
   const Topology topo = loadTopology(given.topology);
@@ -161,15 +333,8 @@ int runPredict(const PredictArgs& given) {
 
   std::vector<Json> rows;
   for (const auto& p : predictions) rows.push_back(row(topo, dtype, p));
-  const std::string json = document(topo, dtype, a, rows).dump(2) + "\n";
-  const std::string csv = toCsv(rows);
-  if (!a.jsonFile.empty()) writeFileAtomically(a.jsonFile, json);
-  if (!a.csvFile.empty()) writeFileAtomically(a.csvFile, csv);
-  switch (format) {
-    case Format::kJson: std::fputs(json.c_str(), stdout); break;
-    case Format::kCsv: std::fputs(csv.c_str(), stdout); break;
-    case Format::kText: std::fputs(text(topo, dtype, a, predictions).c_str(), stdout); break;
-  }
+  emit(a, format, document(topo, dtype, a, rows), rows,
+       format == Format::kText ? text(topo, dtype, a, predictions) : "");
   return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
 }
 
@@ -181,7 +346,11 @@ void addPredictCommand(CLI::App& root, std::vector<Command>& commands) {
       "predict", "Predict the step with the alpha-beta cost model on a topology file (no MPI)");
   addModelOptions(app, *a,
                   {"topologies/dgx-h100.yaml", "2,4,8", "float32, float64, float16, bfloat16",
-                   "Reduction cost, seconds per byte reduced"});
+                   "Reduction cost, seconds per byte reduced", /*paramsRequired=*/false});
+  addWorkloadOptions(app, a->workload, /*workloadRequired=*/false);
+  app->add_flag("--bucket-sweep", a->bucketSweep,
+                "With --workload: try bucket caps from 1 MiB to the whole model (powers of two) "
+                "for each algorithm and recommend the shortest step");
   commands.push_back({app, [a](ProcessArgs) { return runPredict(*a); }});
 }
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,9 +27,11 @@
 #include "commsim/size_parse.hpp"
 #include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
+#include "commsim/workload.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "simulate.hpp"
+#include "train_report.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"
@@ -41,6 +44,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct SimulateArgs : ModelArgs {
+  WorkloadOptions workload;
   std::string network = "ideal";
   bool checkValues = false;
   std::string keep;
@@ -125,20 +129,17 @@ struct Scratch {
   }
 };
 
-Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
-                 const fs::path& platform, const Paradigm& algorithm, int n, std::uint64_t p,
-                 DType dtype, const PredictOptions& options) {
-  const Prediction model = predict(topo, algorithm, n, p, elementBytes(dtype), options);
-  const Layout layout = modelLayout(topo, algorithm, n);
+// Runs the simulator under smpirun for one layout of `algorithm`, its result JSON into `result`;
+// `extra` says what to run (--params P, or --train-plan FILE). Throws when it fails.
+ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
+                      const fs::path& platform, const Layout& layout, const std::string& name,
+                      const std::string& tag, const fs::path& result,
+                      const std::vector<std::string>& extra, DType dtype) {
   const long long ranks = layout.worldSize;
-  const std::string name(algorithm.name());
-  const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
   const fs::path hostfile = dir / (tag + ".hosts");
-  const fs::path result = dir / (tag + ".json");
   const fs::path log = dir / (tag + ".log");
   writeFile(hostfile, simgridHostfile(ranks));
   fs::remove(result);
-
   std::vector<std::string> argv = {smpirunPath(), "-np", std::to_string(ranks), "-platform",
                                     platform.string(), "-hostfile", hostfile.string(),
                                     "-no-privatize", "--cfg=smpi/tmpdir:" + dir.string(),
@@ -149,9 +150,9 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
                                     // ("global") maps 1 MiB pieces and runs out of mappings.
                                     "--cfg=smpi/shared-malloc:local"};
   for (auto& c : networkConfig(a.network, topo)) argv.push_back(c);
-  argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
-                           std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
-                           exactNumber(a.gamma), "--copy", exactNumber(topo.copySPerByte), "--json", result.string(),
+  argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--dtype",
+                           std::string(dtypeName(dtype)), "--gamma", exactNumber(a.gamma),
+                           "--copy", exactNumber(topo.copySPerByte), "--json", result.string(),
                            // The algorithm's options, and the placement predict assumed.
                            "--servers", std::to_string(a.algorithm.servers), "--segments",
                            std::to_string(a.algorithm.segments), "--ranks-per-host",
@@ -159,6 +160,7 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
                            std::to_string(layout.workersPerHost)});
   if (a.algorithm.colocated) argv.push_back("--colocated");
   if (a.checkValues) argv.push_back("--check-values");
+  argv.insert(argv.end(), extra.begin(), extra.end());
 
   ChildOptions child;
   child.timeoutS = parseTimeout(a.timeout);
@@ -170,6 +172,20 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
     throw Error("simulate: smpirun exited with status " + std::to_string(run.status) + " for " +
                 tag + "; its last lines (" + log.string() + "):\n" +
                 lastLines(readFile(log), 8));
+  return run;
+}
+
+Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
+                 const fs::path& platform, const Paradigm& algorithm, int n, std::uint64_t p,
+                 DType dtype, const PredictOptions& options) {
+  const Prediction model = predict(topo, algorithm, n, p, elementBytes(dtype), options);
+  const Layout layout = modelLayout(topo, algorithm, n);
+  const long long ranks = layout.worldSize;
+  const std::string name(algorithm.name());
+  const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
+  const fs::path result = dir / (tag + ".json");
+  const ChildRun run = runSimulator(a, topo, dir, platform, layout, name, tag, result,
+                                    {"--params", std::to_string(p)}, dtype);
   const Json sim = Json::parse(readFile(result));
   const Json& s = sim["row"];
 
@@ -235,11 +251,144 @@ std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<
   return os.str();
 }
 
+// The directory the runs write to (a temporary one unless --keep), with the platform in it.
+fs::path makeScratch(const SimulateArgs& a, Scratch& scratch, const std::string& platformXml) {
+  if (a.keep.empty()) {
+    std::string templ = (fs::temp_directory_path() / "commsim-simulate-XXXXXX").string();
+    if (!mkdtemp(templ.data())) throw Error("simulate: cannot create a scratch directory");
+    scratch.dir = templ;
+    scratch.remove = true;
+  } else {
+    std::error_code ec;
+    fs::create_directories(a.keep, ec);
+    if (ec || !fs::is_directory(a.keep))
+      throw UsageError("--keep: cannot create directory '" + a.keep + "'");
+    scratch.dir = fs::absolute(a.keep);
+  }
+  const fs::path platform = scratch.dir / "platform.xml";
+  writeFile(platform, platformXml);
+  return platform;
+}
+
+// `simulate --workload`: one training step of `commsim train` under SMPI, compute as simulated
+// time, one n and one algorithm (docs/train.md).
+int runSimulateWorkload(const SimulateArgs& a, const Topology& topo, Format format) {
+  const Workload w = loadWorkload(a.workload.workload);
+  refuseParams(a.params, w);
+  if (!hostSupports(w.dtype))
+    throw UsageError(w.source + ": dtype " + std::string(dtypeName(w.dtype)) +
+                     " is not supported by the simulator (allowed: float32, float64)");
+  if (a.workers.size() != 1)
+    throw UsageError("workers: " + std::to_string(a.workers.size()) +
+                     " values given; with --workload name exactly one n");
+  const std::uint64_t nv = parseSize(a.workers.front(), "--workers");
+  if (nv < 2 || nv > static_cast<std::uint64_t>(kMaxWorkers))
+    throw UsageError("--workers: '" + a.workers.front() + "' is out of range (allowed: 2 to " +
+                     std::to_string(kMaxWorkers) + ")");
+  const int n = static_cast<int>(nv);
+  const auto algorithms = modelAlgorithms(a);
+  if (algorithms.size() != 1)
+    throw UsageError("algorithm: " + std::to_string(algorithms.size()) +
+                     " given; with --workload name exactly one");
+  const Paradigm& algorithm = *algorithms.front();
+  if (a.checkValues)
+    throw UsageError("--check-values: not allowed with --workload (a model's buffers in every "
+                     "simulated rank; commsim train checks values)");
+  const std::uint64_t cap = a.workload.capBytes();
+  const double rate = a.workload.rate(topo.computeRate());
+  const ComputeTimeline compute = topologyCompute(a.workload, w, topo);
+  const std::vector<Bucket> buckets = formBuckets(w, cap);
+  networkConfig(a.network, topo);
+  parseTimeout(a.timeout);
+  predict(topo, algorithm, n, buckets.front().elements, elementBytes(w.dtype), modelOptions(a, topo));
+  const Layout layout = modelLayout(topo, algorithm, n);
+  const std::string platformXml = simgridPlatform(topo);
+  simulatorPath();
+  if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
+  if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
+
+  Scratch scratch;
+  const fs::path platform = makeScratch(a, scratch, platformXml);
+  const std::string name(algorithm.name());
+  const std::string tag = name + "-n" + std::to_string(n) + "-" + w.name;
+  const fs::path plan = scratch.dir / (tag + ".plan");
+  std::ostringstream os;
+  os.precision(17);
+  os << compute.forwardS << ' ' << compute.computeS << '\n';
+  const std::vector<double> ready = compute.bucketReadyS(buckets);
+  for (std::size_t i = 0; i < buckets.size(); ++i) os << buckets[i].elements << ' ' << ready[i] << '\n';
+  writeFile(plan, os.str());
+  const fs::path result = scratch.dir / (tag + ".json");
+  const ChildRun run = runSimulator(a, topo, scratch.dir, platform, layout, name, tag, result,
+                                    {"--train-plan", plan.string()}, w.dtype);
+  const Json sim = Json::parse(readFile(result));
+
+  TrainReport rep;
+  rep.workload = &w;
+  rep.algorithm = name;
+  rep.variant = sim["variant"].get<std::string>();
+  rep.workers = n;
+  rep.bucketBytes = cap;
+  rep.computeRate = w.needsRate() ? rate : 0;
+  rep.computeScale = a.workload.computeScale;
+  rep.forwardS = compute.forwardS;
+  std::vector<BucketSpan> spans;
+  const auto counted = [](const Json& v) {
+    return v.is_null() ? std::optional<std::uint64_t>() : v.get<std::uint64_t>();
+  };
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const Json& b = sim["buckets"][i];
+    TrainBucketRow row;
+    row.bucket = buckets[i];
+    row.bytes = buckets[i].elements * elementBytes(w.dtype);
+    row.messages = counted(b["messages"]);
+    row.expectedMessages = counted(b["expected_messages"]);
+    row.totalBytes = counted(b["total_bytes"]);
+    row.expectedTotalBytes = counted(b["expected_total_bytes"]);
+    row.span = {b["start_s"].get<double>(), b["end_s"].get<double>()};
+    row.ok = b["counts_ok"].get<bool>();
+    spans.push_back(row.span);
+    rep.rows.push_back(row);
+  }
+  rep.step = stepTimes(compute.computeS, spans);
+  rep.ok = sim["ok"].get<bool>();
+
+  Json header;
+  header["command"] = "simulate";
+  header["simulator"] = "SimGrid SMPI";
+  header["network"] = a.network;
+  header["topology"] = Json{{"name", topo.name}, {"file", topo.source}};
+  header["gamma_s_per_byte"] = a.gamma;
+  header["wall_s"] = run.wallS;
+  const std::string lines = "#   topology " + topo.name + " (" + topo.source + "), network " +
+                            a.network + "; simulated in " + fixed(run.wallS, 1) +
+                            " s; counts checked, values not (shared simulated buffers)\n";
+  const Json doc = trainDocument(rep, header);
+  const std::string json = doc.dump(2) + "\n";
+  const std::vector<Json> rows = trainCsvRows(rep);
+  if (!a.jsonFile.empty()) writeFileAtomically(a.jsonFile, json);
+  if (!a.csvFile.empty()) writeFileAtomically(a.csvFile, toCsv(rows));
+  switch (format) {
+    case Format::kJson: std::fputs(json.c_str(), stdout); break;
+    case Format::kCsv: std::fputs(toCsv(rows).c_str(), stdout); break;
+    case Format::kText:
+      std::fputs(trainText(rep, "commsim simulate --workload: a training step under SimGrid SMPI, "
+                                "compute as simulated time (docs/train.md)", lines).c_str(),
+                 stdout);
+      break;
+  }
+  std::fflush(stdout);
+  return rep.ok ? kExitOk : kExitCheckFailed;
+}
+
 int runSimulate(const SimulateArgs& given) {
   const Format format = parseFormat(given.format);
   const Topology topo = loadTopology(given.topology);
   SimulateArgs a = given;
   a.gamma = modelGamma(given, topo);
+  if (!a.workload.workload.empty()) return runSimulateWorkload(a, topo, format);
+  if (a.params.empty())
+    throw UsageError("--params is required (gradient elements p), unless --workload FILE gives them");
   const DType dtype = parseDType(a.dtype);
   if (!hostSupports(dtype))
     throw UsageError("dtype: " + a.dtype + " is not supported by the simulator (allowed: float32, float64)");
@@ -275,20 +424,7 @@ int runSimulate(const SimulateArgs& given) {
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
 
   Scratch scratch;
-  if (a.keep.empty()) {
-    std::string templ = (fs::temp_directory_path() / "commsim-simulate-XXXXXX").string();
-    if (!mkdtemp(templ.data())) throw Error("simulate: cannot create a scratch directory");
-    scratch.dir = templ;
-    scratch.remove = true;
-  } else {
-    std::error_code ec;
-    fs::create_directories(a.keep, ec);
-    if (ec || !fs::is_directory(a.keep))
-      throw UsageError("--keep: cannot create directory '" + a.keep + "'");
-    scratch.dir = fs::absolute(a.keep);
-  }
-  const fs::path platform = scratch.dir / "platform.xml";
-  writeFile(platform, platformXml);
+  const fs::path platform = makeScratch(a, scratch, platformXml);
 
   std::vector<Json> rows;
   bool ok = true;
@@ -353,7 +489,9 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
       "simulate", "Run the step under SimGrid SMPI on a topology's platform (simulated time)");
   addModelOptions(app, *a,
                   {"topologies/fat-tree-1024.yaml", "4,64,1024", "float32 or float64",
-                   "Reduction cost injected into the simulated clock, seconds per byte reduced"});
+                   "Reduction cost injected into the simulated clock, seconds per byte reduced",
+                   /*paramsRequired=*/false});
+  addWorkloadOptions(app, a->workload, /*workloadRequired=*/false);
   app->add_option("--network", a->network,
                   "ideal (links exactly as the platform states, as the closed forms assume) or "
                   "smpi (SimGrid's calibrated SMPI factors)")

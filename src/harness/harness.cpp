@@ -113,9 +113,13 @@ double updatedParameter(std::uint64_t i, double lr) {
 }
 
 StepBuffers::StepBuffers(MemorySpace& memory, std::uint64_t count, DType dtype)
+    : StepBuffers(memory, count, count, dtype) {}
+
+StepBuffers::StepBuffers(MemorySpace& memory, std::uint64_t count, std::uint64_t scratchCount,
+                         DType dtype)
     : grad(memory, count * elementBytes(dtype)),
       out(memory, count * elementBytes(dtype)),
-      scratch(memory, count * elementBytes(dtype)) {}
+      scratch(memory, scratchCount * elementBytes(dtype)) {}
 
 void prepareStep(const Paradigm& paradigm, const Layout& layout, int rank, StepBuffers& b,
                  std::uint64_t count, DType dtype, double /*lr*/) {
@@ -134,7 +138,14 @@ void prepareStep(const Paradigm& paradigm, const Layout& layout, int rank, StepB
 
 std::uint64_t countWrong(const Paradigm& paradigm, const Layout& layout, int rank,
                          const StepBuffers& b, std::uint64_t count, DType dtype, double lr) {
-  const auto [offset, n] = paradigm.checkedRange(layout, rank, count);
+  return countWrongIn(paradigm, layout, rank, b, 0, count, dtype, lr);
+}
+
+std::uint64_t countWrongIn(const Paradigm& paradigm, const Layout& layout, int rank,
+                           const StepBuffers& b, std::uint64_t first, std::uint64_t count,
+                           DType dtype, double lr) {
+  const auto [within, n] = paradigm.checkedRange(layout, rank, count);
+  const std::uint64_t offset = first + within;
   if (paradigm.outcome() == Outcome::Mean)
     return mismatches(b.out.space(), b.out.data(), offset, n, dtype, meanValue);
   return mismatches(b.out.space(), b.out.data(), offset, n, dtype,

@@ -233,4 +233,34 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   return r;
 }
 
+BucketCostModel::BucketCostModel(const Topology& topology, const Paradigm& paradigm, int workers,
+                                 std::size_t elementBytes, std::span<const std::uint64_t> sizes,
+                                 const PredictOptions& options)
+    : topology_(topology), paradigm_(paradigm), workers_(workers), elementBytes_(elementBytes),
+      options_(options) {
+  std::vector<std::uint64_t> distinct(sizes.begin(), sizes.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const std::uint64_t most = distinct.empty() ? 0 : distinct.back();
+  largest_ = predict(topology, paradigm, workers, most, elementBytes, options);
+  const Layout layout = modelLayout(topology, paradigm, workers);
+  const std::uint64_t messages = paradigm.expect(layout, most, elementBytes).messages;
+  scaled_ = messages > 0 && distinct.size() > kExactMessages / messages;
+  cache_.emplace(most, largest_.timeS);
+}
+
+double BucketCostModel::seconds(std::uint64_t p) {
+  if (const auto at = cache_.find(p); at != cache_.end()) return at->second;
+  double t = 0;
+  if (scaled_) {
+    const double share = largest_.params ? static_cast<double>(p) / static_cast<double>(largest_.params) : 0;
+    t = largest_.latencyTermS +
+        (largest_.bandwidthTermS + largest_.reduceTermS + largest_.localTermS) * share;
+  } else {
+    t = predict(topology_, paradigm_, workers_, p, elementBytes_, options_).timeS;
+  }
+  cache_.emplace(p, t);
+  return t;
+}
+
 }  // namespace commsim

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "commsim/error.hpp"
+#include "yaml_file.hpp"
 
 namespace commsim {
 
@@ -34,6 +35,7 @@ constexpr std::array<Unit, 4> kBandwidthUnits{{
 constexpr std::array<Unit, 4> kLatencyUnits{{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}}};
 constexpr std::array<Unit, 5> kCostPerByteUnits{
     {{"s/B", 1}, {"ms/B", 1e-3}, {"us/B", 1e-6}, {"ns/B", 1e-9}, {"ps/B", 1e-12}}};
+constexpr std::array<Unit, 3> kComputeUnits{{{"PFLOPS", 1e15}, {"TFLOPS", 1e12}, {"GFLOPS", 1e9}}};
 
 template <std::size_t N>
 std::string unitList(const std::array<Unit, N>& units) {
@@ -185,6 +187,24 @@ class Reader {
     return out;
   }
 
+  // device: {flops: '989 TFLOPS', efficiency: 0.4}
+  void device(const YAML::Node& parent, Topology& t) const {
+    const std::string path = "device";
+    const YAML::Node n = parent[path];
+    checkKeys(n, path, {"flops", "efficiency"});
+    const std::string flops = scalar(n, path, "flops", "e.g. '989 TFLOPS'");
+    t.deviceFlops = parseQuantity(flops, where(join(path, "flops")), kComputeUnits, "989 TFLOPS");
+    if (!(t.deviceFlops > 0)) commsim::fail(where(join(path, "flops")), flops, "must be greater than zero");
+    if (n["efficiency"]) {
+      const std::string text = scalar(n, path, "efficiency", "a fraction in (0, 1]");
+      double e = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), e);
+      if (ec != std::errc() || end != text.data() + text.size() || !(e > 0) || e > 1)
+        fail(join(path, "efficiency"), "'" + text + "' is not a fraction in (0, 1] (e.g. 0.4)");
+      t.deviceEfficiency = e;
+    }
+  }
+
   Fabric fabric(const YAML::Node& parent) const {
     const std::string path = "fabric";
     const YAML::Node n = parent[path];
@@ -250,18 +270,13 @@ double parseCostPerByte(std::string_view text, std::string_view where) {
 }
 
 Topology parseTopology(std::string_view yaml, const std::string& source) {
-  YAML::Node loaded;
-  try {
-    loaded = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    throw UsageError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
-  }
+  const YAML::Node loaded = parseYaml(yaml, source);
   // Const, so that looking up an absent key never adds it.
   const YAML::Node& root = loaded;
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma", "copy"});
+               "gamma", "copy", "device"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -284,21 +299,12 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
                                        r.where("gamma"));
   if (root["copy"])
     t.copySPerByte = parseCostPerByte(r.scalar(root, "", "copy", "e.g. '0.1 ns/B'"), r.where("copy"));
+  if (root["device"]) r.device(root, t);
   return t;
 }
 
 Topology loadTopology(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UsageError(path + ": is a directory, not a topology file; shipped ones are in topologies/");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError(path + ": cannot read the topology file (" + std::strerror(errno) +
-                     "); shipped ones are in topologies/");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseTopology(text.str(), path);
+  return parseTopology(readTextFile(path, "topology file", "topologies/"), path);
 }
 
 }  // namespace commsim

@@ -7,6 +7,8 @@
 // Buffers are SimGrid shared allocations unless --check-values asks for real ones (small runs):
 // then the inputs are written and the result is checked exactly, as `commsim table` does.
 #include <CLI/CLI.hpp>
+#include <simgrid/host.h>
+#include <smpi/smpi.h>
 
 #include <cmath>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
@@ -22,6 +25,7 @@
 #include "commsim/mpi_transport.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "commsim/train.hpp"
 #include "simulated_memory.hpp"
 
 namespace {
@@ -36,7 +40,80 @@ struct Options {
   double copy = 0;
   bool checkValues = false;
   std::string jsonFile;
+  std::string trainPlan;
 };
+
+void writeResult(const nlohmann::ordered_json& doc, const std::string& jsonFile) {
+  const std::string text = doc.dump(2) + "\n";
+  if (jsonFile.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    std::ofstream out(jsonFile, std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw commsim::Error("cannot write '" + jsonFile + "'");
+  }
+}
+
+// A training step's plan, as `commsim simulate --workload` writes it: the first line the forward
+// and the whole compute time in seconds, then one line per bucket, its elements and the time it
+// is full. The simulator needs no workload file (nor yaml-cpp): the buckets are formed once, by
+// the command, with the rule every command uses.
+struct TrainPlan {
+  std::vector<commsim::Bucket> buckets;
+  commsim::ComputeTimeline compute;
+  std::uint64_t params = 0;
+};
+
+TrainPlan readPlan(const std::string& path) {
+  std::ifstream in(path);
+  TrainPlan plan;
+  if (!(in >> plan.compute.forwardS >> plan.compute.computeS))
+    throw commsim::Error("train plan '" + path + "' cannot be read");
+  std::uint64_t elements = 0;
+  double ready = 0;
+  while (in >> elements >> ready) {
+    plan.buckets.push_back({plan.buckets.size(), 1, plan.params, elements});
+    plan.compute.tensorReadyS.push_back(ready);
+    plan.params += elements;
+  }
+  if (plan.buckets.empty()) throw commsim::Error("train plan '" + path + "' has no buckets");
+  return plan;
+}
+
+// Compute takes simulated time: this host's speed for that long (smpi_execute would use the
+// smpi/host-speed benchmark figure instead).
+void simulatedCompute(double seconds) {
+  if (seconds > 0) smpi_execute_flops(seconds * sg_host_get_speed(sg_host_self()));
+}
+
+// One simulated training step: the same code as `commsim train`, compute as simulated time.
+int simulateTraining(const Options& o, commsim::Transport& t, const commsim::Paradigm& paradigm,
+                     const commsim::Layout& layout, commsim::DType dtype,
+                     commsim::MemorySpace& memory) {
+  using namespace commsim;
+  const TrainPlan plan = readPlan(o.trainPlan);
+  // Simulated time is deterministic: one step, no warm-up.
+  const TrainResult r = runTrainingSteps(paradigm, t, memory, layout, dtype, plan.params,
+                                         plan.buckets, plan.compute, 1, simulatedCompute,
+                                         o.checkValues ? ValueCheck::Exact : ValueCheck::Skip, 0);
+  if (t.rank() != 0) return r.ok() ? kExitOk : kExitCheckFailed;
+  nlohmann::ordered_json doc;
+  doc["command"] = "smpi-train";
+  doc["workers"] = layout.workers;
+  doc["variant"] = paradigm.variant(layout);
+  doc["values_checked"] = r.valuesChecked;
+  doc["buckets"] = nlohmann::ordered_json::array();
+  for (const TrainBucketResult& b : r.buckets)
+    doc["buckets"].push_back(countsRow(paradigm, layout, b.counters, b.expected, b.countsMatch(1),
+                                       b.wrong));
+  for (std::size_t i = 0; i < r.buckets.size(); ++i) {
+    doc["buckets"][i]["start_s"] = r.buckets[i].span.startS;
+    doc["buckets"][i]["end_s"] = r.buckets[i].span.endS;
+  }
+  doc["ok"] = r.ok();
+  writeResult(doc, o.jsonFile);
+  return r.ok() ? kExitOk : kExitCheckFailed;
+}
 
 int simulate(const Options& o, commsim::Transport& t) {
   using namespace commsim;
@@ -57,6 +134,7 @@ int simulate(const Options& o, commsim::Transport& t) {
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
   sim::SimulatedMemory shared(o.gamma, o.copy);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
+  if (!o.trainPlan.empty()) return simulateTraining(o, t, *paradigm, layout, dtype, memory);
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
                                       kDefaultLearningRate,
                                       o.checkValues ? ValueCheck::Exact : ValueCheck::Skip);
@@ -74,14 +152,7 @@ int simulate(const Options& o, commsim::Transport& t) {
     auto row = stepRow(*paradigm, r, layout, count, elementBytes(dtype));
     row["values_checked"] = r.valuesChecked;
     doc["row"] = row;
-    const std::string text = doc.dump(2) + "\n";
-    if (o.jsonFile.empty()) {
-      std::cout << text << std::flush;
-    } else {
-      std::ofstream out(o.jsonFile, std::ios::trunc);
-      out << text;
-      if (!out.flush()) throw Error("cannot write '" + o.jsonFile + "'");
-    }
+    writeResult(doc, o.jsonFile);
   }
   return r.ok() ? kExitOk : kExitCheckFailed;
 }
@@ -109,6 +180,9 @@ int main(int argc, char** argv) {
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
+  app.add_option("--train-plan", o.trainPlan,
+                 "A training step's buckets and compute times (commsim simulate --workload): run "
+                 "the step instead of one synchronisation of --params");
 
   try {
     MpiSession session(&argc, &argv);
