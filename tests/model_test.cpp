@@ -361,6 +361,23 @@ TEST(CostModel, CopyCostPricesTheAlgorithmsOwnPasses) {
                    0.2e-9);
 }
 
+TEST(CostModel, MemoryPassesCostByTheirSize) {
+  // gamma 0.01 ns/B for passes up to 1 MB (in the caches), 0.1 ns/B above; the ring of 4 reduces
+  // p*s/4 per round, 3 rounds.
+  const Topology t = parseTopology(
+      "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n"
+      "gamma: {cost: 0.1 ns/B, pieces: [{up_to: 1000000, cost: 0.01 ns/B}]}\n", "g.yaml");
+  ASSERT_EQ(t.gammaPieces.size(), 1u);
+  PredictOptions o;
+  o.gammaSPerByte = t.gammaSPerByte;
+  o.gammaPieces = t.gammaPieces;
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, 1'000'000, kS, {}, o).reduceTermS, 3 * 1e6 * 0.01e-9, 1e-15);
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, 2'000'000, kS, {}, o).reduceTermS, 3 * 2e6 * 0.1e-9, 1e-15);
+  expectError("hosts: 1\ndevices_per_host: 1\ngamma: {cost: 1 ns/B, pieces: [{up_to: 0, cost: 1 ns/B}]}\n",
+              "x.yaml: gamma.pieces[0].up_to: '0' is not a positive whole number of bytes");
+  expectError("hosts: 1\ndevices_per_host: 1\ngamma: [1]\n", "x.yaml: gamma: must be a cost per byte");
+}
+
 TEST(CostModel, OneWorkerMovesNothing) {
   const Topology t = flatHost();
   for (const char* k : {"all-to-all", "ring-allreduce"}) {

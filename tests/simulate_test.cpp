@@ -122,7 +122,8 @@ TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
     out << "hosts: 1\ndevices_per_host: 4\n"
            "intra_host:\n  bandwidth: 8 GBps\n  latency: 2 us\n  shared_bandwidth: 12 GBps\n"
            "  pieces:\n    - {up_to: 65536, bandwidth: 2 GBps, latency: 1 us}\n"
-           "gamma: 0.1 ns/B\ncopy: 0.05 ns/B\n";
+           "gamma: {cost: 0.1 ns/B, pieces: [{up_to: 65536, cost: 0.02 ns/B}]}\n"
+           "copy: {cost: 0.05 ns/B, pieces: [{up_to: 1048576, cost: 0.01 ns/B}]}\n";
   }
   const auto doc = simulate({"--topology", file, "-n", "4", "-p", "4K,12K,4M", "--paradigm",
                              "ring-allreduce,all-to-all,halving-doubling"});

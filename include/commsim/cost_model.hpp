@@ -26,6 +26,8 @@ namespace commsim {
 struct PredictOptions {
   double gammaSPerByte = 0;  // reduction cost, seconds per byte reduced
   double copySPerByte = 0;   // a local pass (copy or scaling in memory), seconds per byte
+  std::vector<CostPiece> gammaPieces;  // smaller passes' costs (Topology::gammaPieces)
+  std::vector<CostPiece> copyPieces;
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free

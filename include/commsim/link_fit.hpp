@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "commsim/topology.hpp"
 
@@ -18,5 +19,16 @@ namespace commsim {
 // Throws Error when no bandwidth can be derived (every time equal).
 Link fitPiecewiseLink(std::span<const std::uint64_t> sizes, std::span<const double> times,
                       double tolerance = 0.05);
+
+// A memory pass's cost per byte by its size: `times[i]` one pass over sizes[i] bytes (ascending).
+// Each size's cost per byte holds from above the previous size up to it; neighbours within
+// `tolerance` of each other merge (the larger size's figure kept). The largest size's figure is
+// `top` and holds beyond it; the others are the pieces.
+struct CostCurve {
+  double top = 0;
+  std::vector<CostPiece> pieces;
+};
+CostCurve fitCostCurve(std::span<const std::uint64_t> sizes, std::span<const double> times,
+                       double tolerance = 0.1);
 
 }  // namespace commsim

@@ -24,6 +24,21 @@ struct LinkPiece {
   LinkCost cost;
 };
 
+// A cost per byte for passes of up to upToBytes bytes (larger than the previous piece's): a
+// memory pass's cost depends on its size, a pass that fits in the caches being several times
+// cheaper than one from DRAM.
+struct CostPiece {
+  std::uint64_t upToBytes = 0;
+  double sPerByte = 0;
+};
+
+// The cost per byte of a pass of `bytes`: the first piece holding it, else `top`.
+inline double costAt(double top, const std::vector<CostPiece>& pieces, std::uint64_t bytes) {
+  for (const CostPiece& p : pieces)
+    if (bytes <= p.upToBytes) return p.sPerByte;
+  return top;
+}
+
 // One direction of a full-duplex link.
 struct Link {
   double bandwidthBps = 0;  // bytes per second: messages beyond the last piece, or all of them
@@ -67,9 +82,11 @@ struct Topology {
   // The reduction cost γ measured on this machine (seconds per byte reduced, under the
   // concurrency the algorithms reduce with); negative when the file does not give it.
   double gammaSPerByte = -1;
+  std::vector<CostPiece> gammaPieces;  // smaller reductions, when the file gives them
   // What one pass of the algorithm's own over memory costs (copying a buffer, scaling it): seconds
   // per byte, every rank at once; 0 when the file does not give it (a network's costs dwarf it).
   double copySPerByte = 0;
+  std::vector<CostPiece> copyPieces;
   // The compute rate of one device (`device:`), for training steps (commsim/workload.hpp): its
   // peak FLOP/s and the fraction of it a training step sustains. 0: not stated.
   double deviceFlops = 0;

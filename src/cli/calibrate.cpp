@@ -248,8 +248,8 @@ struct TopologyText {
   std::string description;
   std::size_t hosts = 1;
   int devicesPerHost = 1;
-  double gamma = -1;  // s/byte; negative: not known, left out
-  double copy = -1;
+  std::optional<CostCurve> gamma;  // not known: left out
+  std::optional<CostCurve> copy;
   std::optional<Link> intraHost;
   std::optional<Link> nic;
   std::string nicComment;
@@ -273,6 +273,23 @@ void emitLink(YAML::Emitter& out, const char* key, const Link& l, const std::str
   out << YAML::EndMap;
 }
 
+std::string costText(double sPerByte) { return figure(sPerByte * 1e9, 6) + " ns/B"; }
+
+// `key: 0.1 ns/B`, or with pieces {cost, pieces: [{up_to, cost}]} (docs/topologies.md).
+void emitCost(YAML::Emitter& out, const char* key, const CostCurve& c) {
+  out << YAML::Key << key << YAML::Value;
+  if (c.pieces.empty()) {
+    out << costText(c.top);
+    return;
+  }
+  out << YAML::BeginMap << YAML::Key << "cost" << YAML::Value << costText(c.top);
+  out << YAML::Key << "pieces" << YAML::Value << YAML::BeginSeq;
+  for (const CostPiece& p : c.pieces)
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "up_to" << YAML::Value << p.upToBytes
+        << YAML::Key << "cost" << YAML::Value << costText(p.sPerByte) << YAML::EndMap;
+  out << YAML::EndSeq << YAML::EndMap;
+}
+
 // The file after its comment block (`comments`, every line starting with '#').
 std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   YAML::Emitter out;
@@ -281,8 +298,8 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   out << YAML::Key << "description" << YAML::Value << t.description;
   out << YAML::Key << "hosts" << YAML::Value << t.hosts;
   out << YAML::Key << "devices_per_host" << YAML::Value << t.devicesPerHost;
-  if (t.gamma >= 0) out << YAML::Key << "gamma" << YAML::Value << figure(t.gamma * 1e9, 6) + " ns/B";
-  if (t.copy >= 0) out << YAML::Key << "copy" << YAML::Value << figure(t.copy * 1e9, 6) + " ns/B";
+  if (t.gamma) emitCost(out, "gamma", *t.gamma);
+  if (t.copy) emitCost(out, "copy", *t.copy);
   if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
   if (t.nic) {
     emitLink(out, "nic", *t.nic, t.nicComment);
@@ -350,14 +367,24 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (intra)
     intra->fitted.sharedBandwidthBps =
         sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
+  // The passes at the probe sizes from 64 KiB: small ones stay in the caches.
   progress::enter("timing the reduction and a copy", "calibrate");
-  const std::uint64_t count = largest / elementBytes(DType::Float32);
-  const double gamma = passCost(t, memory, largest, iterations, [&] {
-    memory.add(x.data(), y.data(), count, DType::Float32);
-  });
-  const double copy = passCost(t, memory, largest, iterations, [&] {
-    memory.copy(x.data(), y.data(), largest);
-  });
+  std::vector<std::uint64_t> passSizes;
+  for (const std::uint64_t m : sizes)
+    if (m >= kLeastLargest) passSizes.push_back(m);
+  std::vector<double> addTimes, copyTimes;
+  for (const std::uint64_t m : passSizes) {
+    const std::uint64_t count = m / elementBytes(DType::Float32);
+    addTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [&] {
+      memory.add(x.data(), y.data(), count, DType::Float32);
+    }));
+    copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [&] {
+      memory.copy(x.data(), y.data(), m);
+    }));
+  }
+  const CostCurve gammaCurve = fitCostCurve(passSizes, addTimes);
+  const CostCurve copyCurve = fitCostCurve(passSizes, copyTimes);
+  const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
   Calibration c;
   if (t.rank() != 0) return c;
@@ -381,9 +408,14 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
-  os << "# Reduction, a float32 add of " << humanBytes(largest) << " in " << memory.name()
-     << " memory, every rank at once: gamma = " << figure(gamma, 4) << " s/byte; a copy of as\n"
-     << "# many bytes (the algorithms' own copies and scalings): " << figure(copy, 4) << " s/byte.\n"
+  os << "# Memory passes in " << memory.name() << " memory, every rank at once (the fastest of "
+     << iterations << "), per byte: a float32 add (gamma) and a copy (the algorithms' own copies\n"
+     << "# and scalings), by the pass's size:";
+  for (std::size_t i = 0; i < passSizes.size(); ++i)
+    os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
+       << figure(addTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+       << figure(copyTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+  os << "\n"
      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
      << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
   TopologyText file;
@@ -392,8 +424,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                      std::string(memory.name()) + " memory, " + std::to_string(t.size()) + " ranks)";
   file.hosts = distinct.size();
   file.devicesPerHost = perHost;
-  file.gamma = gamma;
-  file.copy = copy;
+  file.gamma = gammaCurve;
+  file.copy = copyCurve;
   if (intra) file.intraHost = intra->fitted;
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
@@ -407,6 +439,9 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (inter) c.json["links"].push_back(linkJson(*inter));
   c.json["gamma_s_per_byte"] = gamma;
   c.json["copy_s_per_byte"] = copy;
+  c.json["pass_sizes_bytes"] = passSizes;
+  c.json["add_time_s"] = addTimes;
+  c.json["copy_time_s"] = copyTimes;
   c.json["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
   c.json["topology"] = c.yaml;
   std::ostringstream sum;

@@ -40,10 +40,18 @@ double modelGamma(const ModelArgs& a, const Topology& topology) {
   return topology.gammaSPerByte >= 0 ? topology.gammaSPerByte : 0;
 }
 
+void resolveGamma(ModelArgs& a, const Topology& topology) {
+  a.gammaFromTopology = std::isnan(a.gamma);
+  a.gamma = modelGamma(a, topology);
+}
+
 PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
   PredictOptions o;
   o.gammaSPerByte = modelGamma(a, topology);
+  if (std::isnan(a.gamma) || a.gammaFromTopology)  // --gamma is one figure for every size
+    o.gammaPieces = topology.gammaPieces;
   o.copySPerByte = topology.copySPerByte;
+  o.copyPieces = topology.copyPieces;
   return o;
 }
 

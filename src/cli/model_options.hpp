@@ -25,6 +25,7 @@ struct ModelArgs {
   std::string dtype = "float32";
   AlgorithmOptions algorithm;
   double gamma = std::numeric_limits<double>::quiet_NaN();  // s/byte; NaN: not given (modelGamma)
+  bool gammaFromTopology = false;  // set by resolveGamma: the topology's curve applies
   std::string format = "text";
   std::string jsonFile;
   std::string csvFile;
@@ -42,7 +43,10 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
 
 // The reduction cost a command uses: --gamma when given, else the topology's `gamma`, else 0.
 double modelGamma(const ModelArgs& a, const Topology& topology);
-// The model's options: that gamma, and the topology's copy cost.
+// Sets a.gamma to modelGamma's figure, remembering whether it (and its pieces) came from the file.
+void resolveGamma(ModelArgs& a, const Topology& topology);
+// The model's options: that gamma (with the topology's pieces unless --gamma was given), and the
+// topology's copy cost.
 PredictOptions modelOptions(const ModelArgs& a, const Topology& topology);
 
 // The algorithms --paradigm names (the table's three when none), made with the algorithm options,

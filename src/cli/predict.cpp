@@ -207,7 +207,7 @@ int runPredictWorkload(const PredictArgs& given) {
   const Format format = parseFormat(given.format);
   const Topology topo = loadTopology(given.topology);
   PredictArgs a = given;
-  a.gamma = modelGamma(given, topo);
+  resolveGamma(a, topo);
   const Workload w = loadWorkload(a.workload.workload);
   refuseParams(a.params, w);
   const std::vector<int> workers = parseWorkers(a.workers);
@@ -315,7 +315,7 @@ int runPredict(const PredictArgs& given) {
   const Format format = parseFormat(given.format);
   const Topology topo = loadTopology(given.topology);
   PredictArgs a = given;
-  a.gamma = modelGamma(given, topo);
+  resolveGamma(a, topo);
   const DType dtype = parseDType(a.dtype);
   const std::vector<int> workers = parseWorkers(a.workers);
   std::vector<std::uint64_t> params;

@@ -109,6 +109,14 @@ std::string exactNumber(double v) {
   return text;
 }
 
+// Cost pieces as the simulator reads them: "up_to:seconds_per_byte;...".
+std::string pieceList(const std::vector<CostPiece>& pieces) {
+  std::string out;
+  for (const CostPiece& p : pieces)
+    out += (out.empty() ? "" : ";") + std::to_string(p.upToBytes) + ":" + exactNumber(p.sPerByte);
+  return out;
+}
+
 // A piecewise topology's factors replace the ideal network's 1s (simgridFactors).
 std::vector<std::string> networkConfig(const std::string& network, const Topology& topo) {
   if (network == "smpi") return {};
@@ -160,6 +168,10 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
                            std::to_string(layout.workersPerHost)});
   if (a.algorithm.colocated) argv.push_back("--colocated");
   if (a.checkValues) argv.push_back("--check-values");
+  // Only when there are pieces: smpirun, a shell script, drops empty arguments.
+  if (a.gammaFromTopology && !topo.gammaPieces.empty())
+    argv.insert(argv.end(), {"--gamma-pieces", pieceList(topo.gammaPieces)});
+  if (!topo.copyPieces.empty()) argv.insert(argv.end(), {"--copy-pieces", pieceList(topo.copyPieces)});
   argv.insert(argv.end(), extra.begin(), extra.end());
 
   ChildOptions child;
@@ -385,7 +397,7 @@ int runSimulate(const SimulateArgs& given) {
   const Format format = parseFormat(given.format);
   const Topology topo = loadTopology(given.topology);
   SimulateArgs a = given;
-  a.gamma = modelGamma(given, topo);
+  resolveGamma(a, topo);
   if (!a.workload.workload.empty()) return runSimulateWorkload(a, topo, format);
   if (a.params.empty())
     throw UsageError("--params is required (gradient elements p), unless --workload FILE gives them");

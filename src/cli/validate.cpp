@@ -234,7 +234,9 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     const Topology topo = given ? *given : parseTopology(yaml, "the calibration of this run");
     PredictOptions model;
     model.gammaSPerByte = std::max(0.0, topo.gammaSPerByte);
+    model.gammaPieces = topo.gammaPieces;
     model.copySPerByte = topo.copySPerByte;
+    model.copyPieces = topo.copyPieces;
     for (Point& p : points)
       p.predictedS = predict(topo, *p.paradigm, layout.workers, p.count, s, model).timeS;
 

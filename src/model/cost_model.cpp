@@ -207,10 +207,11 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     const Bottleneck b = net.slowest(flows, slots);
     r.bandwidthTermS += b.longest();
     for (std::size_t link = 0; link < secondsOn.size(); ++link) secondsOn[link] += b.seconds[link];
-    r.reduceTermS += static_cast<double>(schedule.reduceBytes[static_cast<std::size_t>(round)]) *
-                     options.gammaSPerByte;
-    r.localTermS += static_cast<double>(schedule.localBytes[static_cast<std::size_t>(round)]) *
-                    options.copySPerByte;
+    // Each at the cost per byte of a pass of its size (the caches hold small ones).
+    const std::uint64_t reduced = schedule.reduceBytes[static_cast<std::size_t>(round)];
+    const std::uint64_t copied = schedule.localBytes[static_cast<std::size_t>(round)];
+    r.reduceTermS += static_cast<double>(reduced) * costAt(options.gammaSPerByte, options.gammaPieces, reduced);
+    r.localTermS += static_cast<double>(copied) * costAt(options.copySPerByte, options.copyPieces, copied);
   }
   // The link named is the one that, over the whole step, would need the most time; on a tie the
   // narrower (a process's own NIC before its host's NICs shared with nobody else).

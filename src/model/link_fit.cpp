@@ -68,4 +68,22 @@ Link fitPiecewiseLink(std::span<const std::uint64_t> sizes, std::span<const doub
   return link;
 }
 
+CostCurve fitCostCurve(std::span<const std::uint64_t> sizes, std::span<const double> times,
+                       double tolerance) {
+  COMMSIM_ENFORCE(!sizes.empty() && sizes.size() == times.size(), "fitCostCurve: sizes");
+  std::vector<CostPiece> all;
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    all.push_back({sizes[i], times[i] / static_cast<double>(sizes[i])});
+  // From the largest down: a piece joins the one above while their costs stay within tolerance.
+  std::vector<CostPiece> kept{all.back()};
+  for (std::size_t i = all.size() - 1; i-- > 0;) {
+    if (std::abs(all[i].sPerByte / kept.back().sPerByte - 1) <= tolerance) continue;
+    kept.push_back(all[i]);
+  }
+  CostCurve c;
+  c.top = kept.front().sPerByte;
+  for (std::size_t i = kept.size(); i-- > 1;) c.pieces.push_back(kept[i]);
+  return c;
+}
+
 }  // namespace commsim

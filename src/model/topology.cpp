@@ -173,18 +173,47 @@ class Reader {
       const std::string item = path + "[" + std::to_string(i) + "]";
       const YAML::Node n = list[i];
       checkKeys(n, item, {"up_to", "bandwidth", "latency"});
-      const std::string text = scalar(n, item, "up_to", "the largest message of the piece, bytes");
-      std::uint64_t upTo = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), upTo);
-      if (ec != std::errc() || end != text.data() + text.size() || upTo == 0)
-        fail(join(item, "up_to"), "'" + text + "' is not a positive whole number of bytes");
-      if (!out.empty() && upTo <= out.back().upToBytes)
-        fail(join(item, "up_to"), "'" + text + "' is not above the previous piece's " +
-                                      std::to_string(out.back().upToBytes) +
-                                      " (pieces ascend by message size)");
-      out.push_back({upTo, cost(n, item)});
+      out.push_back({upToBytes(n, item, out.empty() ? 0 : out.back().upToBytes), cost(n, item)});
     }
     return out;
+  }
+
+  // `gamma: 0.1 ns/B`, or by pass size: {cost: 0.1 ns/B, pieces: [{up_to: BYTES, cost: ...}]}.
+  void costCurve(const YAML::Node& root, const std::string& key, double& top,
+                 std::vector<CostPiece>& pieces) const {
+    const YAML::Node n = root[key];
+    const std::string example = "e.g. '0.1 ns/B', or {cost: 0.1 ns/B, pieces: [{up_to: 65536, cost: 0.02 ns/B}]}";
+    if (n.IsScalar()) {
+      top = parseCostPerByte(n.Scalar(), where(key));
+      return;
+    }
+    if (!n.IsMap()) fail(key, "must be a cost per byte (" + example + ")");
+    checkKeys(n, key, {"cost", "pieces"});
+    top = parseCostPerByte(scalar(n, key, "cost", example), where(join(key, "cost")));
+    if (!n["pieces"]) return;
+    const std::string path = join(key, "pieces");
+    const YAML::Node list = n["pieces"];
+    if (!list.IsSequence() || list.size() == 0) fail(path, "must be a list of {up_to, cost} (at least one)");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      checkKeys(list[i], item, {"up_to", "cost"});
+      const std::uint64_t upTo = upToBytes(list[i], item, pieces.empty() ? 0 : pieces.back().upToBytes);
+      pieces.push_back({upTo, parseCostPerByte(scalar(list[i], item, "cost", "e.g. '0.02 ns/B'"),
+                                               where(join(item, "cost")))});
+    }
+  }
+
+  // A piece's up_to: a positive whole number of bytes above the previous piece's (0: none).
+  std::uint64_t upToBytes(const YAML::Node& n, const std::string& item, std::uint64_t previous) const {
+    const std::string text = scalar(n, item, "up_to", "the largest size of the piece, bytes");
+    std::uint64_t upTo = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), upTo);
+    if (ec != std::errc() || end != text.data() + text.size() || upTo == 0)
+      fail(join(item, "up_to"), "'" + text + "' is not a positive whole number of bytes");
+    if (previous > 0 && upTo <= previous)
+      fail(join(item, "up_to"), "'" + text + "' is not above the previous piece's " +
+                                    std::to_string(previous) + " (pieces ascend by size)");
+    return upTo;
   }
 
   // device: {flops: '989 TFLOPS', efficiency: 0.4}
@@ -294,11 +323,8 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
     if (root["nic"]["count"]) t.nicsPerHost = r.positiveInt(root["nic"], "nic", "count");
   }
   if (t.hosts > 1 || root["fabric"]) t.fabric = r.fabric(root);
-  if (root["gamma"])
-    t.gammaSPerByte = parseCostPerByte(r.scalar(root, "", "gamma", "e.g. '0.25 ns/B'"),
-                                       r.where("gamma"));
-  if (root["copy"])
-    t.copySPerByte = parseCostPerByte(r.scalar(root, "", "copy", "e.g. '0.1 ns/B'"), r.where("copy"));
+  if (root["gamma"]) r.costCurve(root, "gamma", t.gammaSPerByte, t.gammaPieces);
+  if (root["copy"]) r.costCurve(root, "copy", t.copySPerByte, t.copyPieces);
   if (root["device"]) r.device(root, t);
   return t;
 }

@@ -22,7 +22,7 @@ void SimulatedMemory::spend(double seconds) {
 }
 
 void SimulatedMemory::reduce(std::size_t count, DType t) const {
-  spend(gamma_ * static_cast<double>(count) * static_cast<double>(elementBytes(t)));
+  spend(gamma_.of(count * elementBytes(t)));
 }
 
 void SimulatedMemory::add(void*, const void*, std::size_t count, DType t) { reduce(count, t); }

@@ -5,7 +5,11 @@
 // simulated clock instead of running the loop.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "commsim/memory.hpp"
+#include "commsim/topology.hpp"
 
 namespace commsim::sim {
 
@@ -14,22 +18,27 @@ namespace commsim::sim {
 // seconds per byte of the code's own copies and scalings (copy(), divide()).
 class SimulatedMemory final : public MemorySpace {
  public:
-  SimulatedMemory(double gammaSPerByte, double copySPerByte)
-      : gamma_(gammaSPerByte), copy_(copySPerByte) {}
+  // A cost per byte: `top`, or the first piece holding the pass's size (commsim/topology.hpp).
+  struct Cost {
+    double top = 0;
+    std::vector<CostPiece> pieces;
+    double of(std::size_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
+  };
+  SimulatedMemory(Cost gamma, Cost copy) : gamma_(std::move(gamma)), copy_(std::move(copy)) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
   void* allocate(std::size_t bytes) override;
   void release(void* ptr) noexcept override;
   // The buffers are shared and their contents meaningless: copies only take their time.
-  void copy(void*, const void*, std::size_t bytes) override { spend(copy_ * static_cast<double>(bytes)); }
+  void copy(void*, const void*, std::size_t bytes) override { spend(copy_.of(bytes)); }
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void* dst, const void* src, std::size_t count, DType t) override;
   // One fused pass, as host and device memory do it: a reduction, no copy.
   void sum(void*, const void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
   void divide(void*, std::size_t count, DType t, double) override {
-    spend(copy_ * static_cast<double>(count * elementBytes(t)));
+    spend(copy_.of(count * elementBytes(t)));
   }
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;
@@ -38,8 +47,8 @@ class SimulatedMemory final : public MemorySpace {
  private:
   void reduce(std::size_t count, DType t) const;
   static void spend(double seconds);  // simulated time, on this rank's host
-  double gamma_;
-  double copy_;
+  Cost gamma_;
+  Cost copy_;
 };
 
 }  // namespace commsim::sim

@@ -38,10 +38,27 @@ struct Options {
   int workersPerHost = 0;
   double gamma = 0;
   double copy = 0;
+  std::string gammaPieces;  // "up_to:seconds_per_byte;..." (Topology::gammaPieces)
+  std::string copyPieces;
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
 };
+
+// "65536:2e-11;1048576:5e-11" (what `commsim simulate` passes) -> pieces.
+std::vector<commsim::CostPiece> parsePieces(const std::string& text, const char* option) {
+  std::vector<commsim::CostPiece> out;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ';');) {
+    commsim::CostPiece p;
+    char colon = 0;
+    std::istringstream one(item);
+    if (!(one >> p.upToBytes >> colon >> p.sPerByte) || colon != ':' || !(p.sPerByte >= 0))
+      throw commsim::UsageError(std::string(option) + ": '" + item + "' is not up_to:seconds_per_byte");
+    out.push_back(p);
+  }
+  return out;
+}
 
 void writeResult(const nlohmann::ordered_json& doc, const std::string& jsonFile) {
   const std::string text = doc.dump(2) + "\n";
@@ -132,7 +149,8 @@ int simulate(const Options& o, commsim::Transport& t) {
 
   if (!(o.copy >= 0) || !std::isfinite(o.copy))
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
-  sim::SimulatedMemory shared(o.gamma, o.copy);
+  sim::SimulatedMemory shared({o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")},
+                             {o.copy, parsePieces(o.copyPieces, "copy-pieces")});
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   if (!o.trainPlan.empty()) return simulateTraining(o, t, *paradigm, layout, dtype, memory);
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
@@ -177,6 +195,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--gamma", o.gamma, "Reduction cost injected, simulated seconds per byte reduced")->capture_default_str();
   app.add_option("--copy", o.copy, "Cost of a local copy or scaling pass injected, simulated seconds per byte")->capture_default_str();
+  app.add_option("--gamma-pieces", o.gammaPieces, "Smaller reductions' costs: up_to:seconds_per_byte;...");
+  app.add_option("--copy-pieces", o.copyPieces, "Smaller copies' costs: up_to:seconds_per_byte;...");
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
