@@ -33,6 +33,7 @@
 #include "commsim/topology.hpp"
 #include "launch.hpp"
 #include "output.hpp"
+#include "trace_options.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"
@@ -49,6 +50,7 @@ struct SimulateArgs : ModelArgs {
   bool checkValues = false;
   std::string keep;
   std::string timeout = "600";  // seconds one smpirun may take (0: no limit)
+  TraceOptions trace;
 };
 
 constexpr double kGiga = 1e9;
@@ -188,6 +190,7 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   const fs::path hostfile = dir / (tag + ".hosts");
   const fs::path result = dir / (tag + ".json");
   const fs::path log = dir / (tag + ".log");
+  const fs::path trace = dir / (tag + ".trace.json");
   writeFile(hostfile, simgridHostfile(ranks));
   fs::remove(result);
 
@@ -211,6 +214,9 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
                            std::to_string(layout.workersPerHost)});
   if (a.algorithm.colocated) argv.push_back("--colocated");
   if (a.checkValues) argv.push_back("--check-values");
+  if (a.trace.on())
+    argv.insert(argv.end(), {"--trace", trace.string(), "--trace-limit",
+                             std::to_string(parseTraceLimit(a.trace.limit))});
 
   const Run run = runLogged(argv, log, parseTimeout(a.timeout));
   if (run.timedOut)
@@ -247,9 +253,66 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   row["bottleneck"] = model.bottleneck;
   row["ranks"] = ranks;
   row["network"] = a.network;
+  if (a.trace.on()) row["trace_file"] = trace.string();
   row["wall_s"] = run.wallS;
   row["peak_rss_bytes"] = static_cast<std::uint64_t>(run.peakRssKiB) * 1024;
   return row;
+}
+
+// The runs' traces on one timeline, one after another: each run's times shifted past the previous
+// run's end, its step numbered by its row, its message ids kept apart from the other runs'.
+std::string mergeTraces(const std::vector<Json>& rows, TraceSummary& summary, std::size_t limit) {
+  constexpr double kGapUs = 10;
+  Json events = Json::array();
+  std::vector<bool> named;
+  double shift = 0;
+  std::uint64_t idBase = 0;
+  for (std::size_t step = 0; step < rows.size(); ++step) {
+    const Json run = Json::parse(readFile(rows[step]["trace_file"].get<std::string>()));
+    double end = 0;
+    std::uint64_t ids = 0;
+    for (Json e : run["traceEvents"]) {
+      const std::string ph = e["ph"];
+      if (ph == "M") {
+        const auto pid = e["pid"].get<std::size_t>();
+        if (pid >= named.size()) named.resize(pid + 1, false);
+        if (e["name"] == "process_name") {
+          if (named[pid]) continue;
+          named[pid] = true;
+        } else if (e["name"] == "process_sort_index" && named[pid] && step > 0) {
+          continue;
+        }
+        events.push_back(e);
+        continue;
+      }
+      const double ts = e["ts"].get<double>();
+      end = std::max(end, ts + e.value("dur", 0.0));
+      e["ts"] = ts + shift;
+      if (ph == "X") e["args"]["step"] = step;
+      if (e.contains("id")) {
+        ids = std::max(ids, e["id"].get<std::uint64_t>() + 1);
+        e["id"] = e["id"].get<std::uint64_t>() + idBase;
+      }
+      events.push_back(e);
+    }
+    const Json& other = run["otherData"];
+    summary.events += other["events"].get<std::uint64_t>();
+    summary.dropped += other["dropped_events"].get<std::uint64_t>();
+    shift += end + kGapUs;
+    idBase += ids;
+  }
+  Json doc;
+  doc["traceEvents"] = events;
+  doc["displayTimeUnit"] = "ns";
+  doc["otherData"] = {{"generator", "commsim"},
+                      {"clock", "one clock for every rank (SimGrid's simulated clock); runs placed "
+                                "one after another"},
+                      {"clock_error_us", 0.0},
+                      {"event_limit_per_rank", limit},
+                      {"events", summary.events},
+                      {"dropped_events", summary.dropped},
+                      {"truncated", summary.truncated()}};
+  return doc.dump() + "\n";
 }
 
 std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<Json>& rows) {
@@ -321,6 +384,7 @@ int runSimulate(const SimulateArgs& a) {
   const fs::path simulator = simulatorPath();
   if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
+  const std::size_t traceLimit = a.trace.validate();
 
   Scratch scratch;
   if (a.keep.empty()) {
@@ -361,6 +425,13 @@ int runSimulate(const SimulateArgs& a) {
   doc["dtype"] = dtypeName(dtype);
   doc["element_bytes"] = elementBytes(dtype);
   doc["gamma_s_per_byte"] = a.gamma;
+  if (a.trace.on()) {
+    TraceSummary summary;
+    writeFileAtomically(a.trace.file, mergeTraces(rows, summary, traceLimit));
+    if (summary.truncated())
+      std::fprintf(stderr, "commsim: %s\n", truncationNote(summary, traceLimit).c_str());
+    for (Json& row : rows) row.erase("trace_file");  // scratch, removed with it
+  }
   doc["rows"] = rows;
   doc["ok"] = ok;
   const std::string json = doc.dump(2) + "\n";
@@ -411,6 +482,7 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
                   "Seconds one smpirun (one n, p, paradigm) may take before it is ended and the "
                   "command exits with status 2; 0 = no limit")
       ->capture_default_str();
+  a->trace.add(app, /*withAll=*/false);
   commands.push_back({app, [a](ProcessArgs) { return runSimulate(*a); }});
 
   auto topology = std::make_shared<std::string>();

@@ -14,6 +14,7 @@
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
+#include "trace_options.hpp"
 
 namespace commsim::cli {
 
@@ -22,6 +23,7 @@ namespace {
 struct TableOptions {
   std::string params = "1M";
   OutputOptions output;
+  TraceOptions trace;
   SelectionOptions selection;
 };
 
@@ -86,6 +88,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   Selection selection = resolveSelection(o.selection, /*allowBaselines=*/false);
   const DType dtype = selection.dtype;
   const Format format = o.output.validate();
+  o.trace.validate();
   validateBackend(o.selection.backend);
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
@@ -96,6 +99,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, count, dtype);
+    TraceSession trace(o.trace, t);
 
     Json doc = documentHeader("table", t, memory, layout, dtype);
     doc["params"] = count;
@@ -110,6 +114,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;
+    trace.finish();
     if (t.rank() == 0)
       o.output.emit(format, doc, rows,
                     format == Format::kText
@@ -129,6 +134,7 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
                   "Gradient elements p: an integer or K/M/G (powers of 1024)")
       ->capture_default_str();
   o->output.add(app);
+  o->trace.add(app, /*withAll=*/false);
   addSelectionOptions(app, o->selection, /*allowBaselines=*/false);
   commands.push_back({app, [o](ProcessArgs args) { return runTable(*o, args); }});
 }

@@ -9,6 +9,7 @@
 
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
+#include "commsim/trace.hpp"
 
 namespace commsim {
 
@@ -172,6 +173,7 @@ StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, Memory
   StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, lr);
 
   transport.resetCounters();
+  if (Tracer* tracer = transport.tracer()) tracer->beginStep(paradigm.name());
   progress::enter("step start barrier", paradigm.name(), true);
   transport.barrier();
   progress::enter("step", paradigm.name());

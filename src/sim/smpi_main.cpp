@@ -18,10 +18,12 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
+#include "commsim/files.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/mpi_transport.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "commsim/trace.hpp"
 #include "simulated_memory.hpp"
 
 namespace {
@@ -35,7 +37,17 @@ struct Options {
   double gamma = 0;
   bool checkValues = false;
   std::string jsonFile;
+  std::string traceFile;
+  std::size_t traceLimit = commsim::Tracer::kDefaultLimit;
 };
+
+// The simulated host this rank runs on, as SMPI names it.
+std::string processorName() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  COMMSIM_MPI_CHECK(MPI_Get_processor_name(name, &length));
+  return commsim::printable(std::string(name, static_cast<std::size_t>(length)));
+}
 
 int simulate(const Options& o, commsim::Transport& t) {
   using namespace commsim;
@@ -54,9 +66,20 @@ int simulate(const Options& o, commsim::Transport& t) {
 
   sim::SimulatedMemory shared(o.gamma);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
+  std::unique_ptr<Tracer> tracer;
+  if (!o.traceFile.empty()) {
+    tracer = std::make_unique<Tracer>(t.rank(), t.size(), o.traceLimit);
+    estimateClockOffsets(t, *tracer);  // nothing to do: every simulated rank reads one clock
+    t.setTracer(tracer.get());
+  }
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
                                       kDefaultLearningRate,
                                       o.checkValues ? ValueCheck::Exact : ValueCheck::Skip);
+  if (tracer) {
+    t.setTracer(nullptr);
+    const std::string trace = gatherTrace(t, *tracer, processorName());
+    if (t.rank() == 0) writeFileAtomically(o.traceFile, trace);
+  }
   if (t.rank() == 0) {
     nlohmann::ordered_json doc;
     doc["command"] = "smpi";
@@ -105,6 +128,9 @@ int main(int argc, char** argv) {
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
+  app.add_option("--trace", o.traceFile, "Write the step's timeline (Chrome trace JSON) here");
+  app.add_option("--trace-limit", o.traceLimit, "Most send/receive events each rank keeps")
+      ->check(CLI::PositiveNumber);
 
   try {
     MpiSession session(&argc, &argv);
