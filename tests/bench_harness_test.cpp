@@ -122,7 +122,7 @@ TEST(BenchmarkStep, AConsistentlySlowRankIsNamedAndFlagged) {
   EXPECT_GE(r.time.p50, 5e-3);
 }
 
-// perRank[r * steps + i]: rank r's time of step i.
+// perRank[r * steps + i]: rank r's time of step i; here each rank's own part is all of it.
 TEST(SummariseSteps, NearestRankPercentilesAndTheStragglerRule) {
   // 2 ranks, 10 steps; step i's time is i+1 ms on rank 0 and rank 1 is slower in 8 steps.
   std::vector<double> perRank(20);
@@ -130,7 +130,7 @@ TEST(SummariseSteps, NearestRankPercentilesAndTheStragglerRule) {
     perRank[static_cast<std::size_t>(i)] = (i + 1) * 1e-3;
     perRank[static_cast<std::size_t>(10 + i)] = (i + 1) * 1e-3 + (i < 8 ? 0.5e-3 : -0.5e-3);
   }
-  Timing t = summariseSteps(perRank, 2);
+  Timing t = summariseSteps(perRank, perRank, 2);
   ASSERT_EQ(t.perStep.size(), 10u);
   EXPECT_DOUBLE_EQ(t.perStep[0], 1.5e-3);
   EXPECT_DOUBLE_EQ(t.perStep[9], 10e-3);  // rank 0's
@@ -143,16 +143,25 @@ TEST(SummariseSteps, NearestRankPercentilesAndTheStragglerRule) {
   EXPECT_TRUE(t.straggler);  // 8 of 10 >= 75%
   // 7 of 10: not consistently.
   perRank[10 + 7] = 7e-3;
-  t = summariseSteps(perRank, 2);
+  t = summariseSteps(perRank, perRank, 2);
   EXPECT_EQ(t.slowestSteps, 7);
   EXPECT_FALSE(t.straggler);
   // 100 steps: p99 is the 99th sorted, not the largest.
   std::vector<double> hundred(100);
   for (int i = 0; i < 100; ++i) hundred[static_cast<std::size_t>(i)] = 100 - i;
-  t = summariseSteps(hundred, 1);
+  t = summariseSteps(hundred, hundred, 1);
   EXPECT_DOUBLE_EQ(t.p99, 99);
   EXPECT_DOUBLE_EQ(t.p50, 50);
   EXPECT_TRUE(t.straggler) << "a lone rank is always the slowest";
+}
+
+// The step's time is the rank that finished last; the slowest rank is the one whose own part
+// (outside waits) was longest, which the others waited for.
+TEST(SummariseSteps, TheSlowestRankIsTheOneTheOthersWaitedFor) {
+  // 3 ranks, 1 step: rank 2 finishes last (5 ms) but spent 4 of them waiting; rank 1 worked 3 ms.
+  const Timing t = summariseSteps({4e-3, 4.5e-3, 5e-3}, {0.5e-3, 3e-3, 1e-3}, 3);
+  EXPECT_DOUBLE_EQ(t.perStep.at(0), 5e-3);
+  EXPECT_EQ(t.slowestRank.at(0), 1);
 }
 
 // Right on its first step, one extra message on every later one: caught by the count over the

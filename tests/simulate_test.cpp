@@ -112,6 +112,28 @@ TEST(Simulate, TraceHoldsEveryCountedMessageInSimulatedTime) {
   }
 }
 
+// Injected time is simulated seconds: --gamma's reductions as the closed form counts them, and
+// --delay-rank's delay once per step on the ring's critical path.
+TEST(Simulate, InjectedTimeTakesSimulatedSeconds) {
+  SKIP_WITHOUT_SIMGRID();
+  const std::vector<std::string> ring = {"--topology", topology("local"), "-n", "4", "-p", "1M",
+                                         "--paradigm", "ring-allreduce"};
+  const auto plain = simulate(ring);
+  auto args = ring;
+  args.insert(args.end(), {"--gamma", "1e-9"});
+  const auto gamma = simulate(args);
+  args = ring;
+  args.insert(args.end(), {"--delay-rank", "1:0.001"});
+  const auto delayed = simulate(args);
+  ASSERT_TRUE(plain.contains("rows") && gamma.contains("rows") && delayed.contains("rows"));
+  const double t0 = plain.at("rows")[0].at("time_s"), tg = gamma.at("rows")[0].at("time_s");
+  const double model = gamma.at("rows")[0].at("model_time_s");
+  // (n-1)/n * p*s bytes reduced at 1 ns each: 3.1 ms beside a 0.6 ms step.
+  EXPECT_NEAR(tg, model, 0.01 * model);
+  EXPECT_GT(tg, t0 + 3e-3);
+  EXPECT_NEAR(delayed.at("rows")[0].at("time_s").get<double>(), t0 + 1e-3, 1e-5);
+}
+
 TEST(Simulate, CheckedValuesAndParameterServerVariants) {
   SKIP_WITHOUT_SIMGRID();
   for (const std::vector<std::string>& variant :

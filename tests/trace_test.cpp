@@ -114,6 +114,44 @@ TEST(Trace, BenchTracesTheCheckedStepsOnlyUnlessAskedForAll) {
   expectTraceOfRows(readTrace(all), docAll.at("rows"), 3, docAll.at("workers"), 4);
 }
 
+// --delay-rank R:SECONDS: rank R posts its first message of every step that much after the first
+// rank to post (on the aligned clocks of the trace), and bench names it the consistently slowest.
+TEST(Stragglers, ADelayedRankStartsLateAndIsNamed) {
+  constexpr double kDelay = 0.02;
+  const std::string path = tracePath("delay");
+  const auto doc = runJson(4, {"table", "--format", "json", "-p", "10000", "--paradigm", "all",
+                               "--delay-rank", "2:0.02", "--trace", path});
+  ASSERT_FALSE(doc.is_null());
+  for (const auto& row : doc.at("rows")) EXPECT_GE(row.at("time_s").get<double>(), kDelay) << row.dump();
+  const auto trace = readTrace(path);
+  ASSERT_FALSE(trace.is_null());
+  expectTraceOfRows(trace, doc.at("rows"), 4, doc.at("workers"));
+  const double slack = trace.at("otherData").at("clock_error_us").get<double>() * 1e-6;
+  std::map<int, std::map<int, double>> first;  // step -> rank -> first post, seconds
+  for (const auto& e : spans(trace)) {
+    const double ts = e.at("ts").get<double>() * 1e-6;
+    auto [it, fresh] = first[e.at("args").at("step").get<int>()].try_emplace(e.at("pid").get<int>(), ts);
+    it->second = std::min(it->second, ts);
+  }
+  // Some other rank posts at the start of each step; those waiting on rank 2 may post later.
+  for (const auto& [step, ranks] : first) {
+    if (!ranks.count(2)) continue;  // rank 2 takes no part in this step
+    double earliest = ranks.at(2);
+    for (const auto& [rank, ts] : ranks) earliest = std::min(earliest, ts);
+    EXPECT_GE(ranks.at(2) - earliest, kDelay - slack) << "step " << step;
+  }
+
+  const auto bench = runJson(4, {"bench", "--format", "json", "-b", "64K", "-e", "64K", "-n", "10",
+                                 "-w", "1", "--paradigm", "ring-allreduce,all-to-all",
+                                 "--delay-rank", "2:0.005"});
+  ASSERT_FALSE(bench.is_null());
+  for (const auto& row : bench.at("rows")) {
+    EXPECT_EQ(row.at("slowest_rank").get<int>(), 2) << row.dump();
+    EXPECT_TRUE(row.at("straggler").get<bool>()) << row.dump();
+    EXPECT_GE(row.at("time_p50_s").get<double>(), 0.005) << row.dump();
+  }
+}
+
 // scripts/plot_trace.py draws the swimlane PNG of a trace; a file that is no trace is refused.
 TEST(Plots, TraceSwimlanePng) {
   if (std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") != 0)

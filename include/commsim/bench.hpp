@@ -18,6 +18,7 @@ struct BenchSettings {
   // With a tracer on the transport: trace the warm-up and timed steps too, not only the checked
   // ones (which keeps a sweep's trace small and its timed steps untouched).
   bool traceAll = false;
+  StepDelay delay;  // --delay-rank, in every checked, warm-up and timed step
 };
 
 // Times of the timed steps. Each step's time is the slowest rank's (SPEC §3): every rank starts
@@ -30,8 +31,9 @@ struct Timing {
   // Nearest-rank percentiles of perStep: the smallest time at least p% of the steps do not exceed.
   double p50 = 0;
   double p99 = 0;
-  // Per timed step, the rank whose time was the step's time (the last to finish; the lowest rank
-  // on a tie).
+  // Per timed step, the slowest rank: the one whose own part of the step (its time outside the
+  // transport's waits: posting, copies, reductions, any --delay-rank) was longest, the lowest
+  // rank on a tie. The others spend that difference waiting for it.
   std::vector<int> slowestRank;
   // The rank slowest most often, and in how many steps.
   int mostOftenSlowest = -1;
@@ -45,8 +47,9 @@ inline constexpr double kStragglerShare = 0.75;
 inline constexpr int kStragglerMinSteps = 10;
 
 // The statistics above from every rank's time of every step: perRank[r * steps + i] is rank r's
-// time of step i.
-Timing summariseSteps(const std::vector<double>& perRank, int ranks);
+// time of step i, ownPart[r * steps + i] the part of it rank r spent outside waits.
+Timing summariseSteps(const std::vector<double>& perRank, const std::vector<double>& ownPart,
+                      int ranks);
 
 struct BenchResult {
   Counters counters;  // one step's, summed over ranks: the first checked step's, or the timed

@@ -121,6 +121,10 @@ class Transport {
   // costs one test of this pointer per operation).
   void setTracer(Tracer* tracer) { tracer_ = tracer; }
   Tracer* tracer() const { return tracer_; }
+  // While on, adds the time this rank spends in waits to waitSeconds(): what is left of a step is
+  // the rank's own part (bench names the rank whose own part is longest, a straggler).
+  void setTimingWaits(bool on) { timingWaits_ = on; }
+  double waitSeconds() const { return waitSeconds_; }
 
  protected:
   virtual Request postSend(const void* buf, std::size_t bytes, int peer, int tag) = 0;
@@ -132,6 +136,8 @@ class Transport {
   Counters counters_;
   bool counting_ = true;
   Tracer* tracer_ = nullptr;
+  bool timingWaits_ = false;
+  double waitSeconds_ = 0;
 };
 
 }  // namespace commsim

@@ -316,7 +316,8 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
   const Format format = o.output.validate();
   o.trace.validate();
   validateBackend(o.selection.backend);
-  const BenchSettings settings{warmup, iterations, checks, kDefaultLearningRate, o.trace.all};
+  const BenchSettings settings{warmup, iterations, checks, kDefaultLearningRate, o.trace.all,
+                               o.trace.delay()};
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");
@@ -327,7 +328,9 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
                                  {"iters", static_cast<std::uint64_t>(iterations)},
                                  {"warmup-iters", static_cast<std::uint64_t>(warmup)},
                                  {"check-iters", static_cast<std::uint64_t>(checks)}});
+    for (const auto& v : o.trace.agreed()) agreed.push_back(v);
     ensureRanksAgree(t, agreed);
+    ensureDelayedRankExists(settings.delay, t.size());
     const Layout layout = selection.layoutFor(t);
     const std::vector<Case> cases = selection.cases(t, memory, layout);
     Json skipped = Json::array();

@@ -108,6 +108,14 @@ std::vector<std::string> networkConfig(const std::string& network) {
   throw UsageError("network: '" + network + "' is not known (allowed: ideal, smpi)");
 }
 
+// A double as text that reads back to the same value (std::to_string's 6 decimals made a
+// realistic --gamma of 1e-9 s/byte 0).
+std::string exactDecimal(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 struct Run {
   bool timedOut = false;
   int status = -1;
@@ -200,13 +208,14 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
                                     // Only injected reduction costs take simulated time, so a run
                                     // is deterministic; MPI_Wtime costs nothing.
                                     "--cfg=smpi/simulate-computation:no", "--cfg=smpi/wtime:0",
+                                    std::string("--cfg=smpi/host-speed:") + kSimulatedHostSpeed,
                                     // One shared block per allocation site: SMPI's default
                                     // ("global") maps 1 MiB pieces and runs out of mappings.
                                     "--cfg=smpi/shared-malloc:local"};
   for (auto& c : networkConfig(a.network)) argv.push_back(c);
   argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--params",
                            std::to_string(p), "--dtype", std::string(dtypeName(dtype)), "--gamma",
-                           std::to_string(a.gamma), "--json", result.string(),
+                           exactDecimal(a.gamma), "--json", result.string(),
                            // The algorithm's options, and the placement predict assumed.
                            "--servers", std::to_string(a.algorithm.servers), "--segments",
                            std::to_string(a.algorithm.segments), "--ranks-per-host",
@@ -217,6 +226,7 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", trace.string(), "--trace-limit",
                              std::to_string(parseTraceLimit(a.trace.limit))});
+  if (!a.trace.delayRank.empty()) argv.insert(argv.end(), {"--delay-rank", a.trace.delayRank});
 
   const Run run = runLogged(argv, log, parseTimeout(a.timeout));
   if (run.timedOut)
@@ -374,6 +384,7 @@ int runSimulate(const SimulateArgs& a) {
       for (const auto& k : algorithms) {
         predict(topo, *k, n, p, elementBytes(dtype), options);
         const auto ranks = static_cast<std::uint64_t>(modelLayout(topo, *k, n).worldSize);
+        ensureDelayedRankExists(a.trace.delay(), static_cast<int>(ranks));
         if (a.checkValues && (p > kMaxCheckedBytes / 3 / elementBytes(dtype) / ranks))
           throw UsageError("--check-values: " + std::to_string(ranks) + " ranks of p = " +
                            std::to_string(p) + " need more than " +

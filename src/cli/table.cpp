@@ -89,13 +89,16 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   const DType dtype = selection.dtype;
   const Format format = o.output.validate();
   o.trace.validate();
+  const StepDelay delay = o.trace.delay();
   validateBackend(o.selection.backend);
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "table");
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {"params", count});
+    for (const auto& v : o.trace.agreed()) agreed.push_back(v);
     ensureRanksAgree(t, agreed);
+    ensureDelayedRankExists(delay, t.size());
     const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, count, dtype);
@@ -108,7 +111,8 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     std::vector<Json> rows;
     for (const auto& entry : selection.entries) {
       const Paradigm& p = *entry.paradigm;
-      const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype);
+      const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype, kDefaultLearningRate,
+                                          ValueCheck::Exact, delay);
       ok = ok && r.ok();
       rows.push_back(stepRow(p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());

@@ -1,5 +1,6 @@
 #include "trace_options.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "commsim/error.hpp"
@@ -20,6 +21,15 @@ void TraceOptions::add(CLI::App* app, bool withAll) {
   if (withAll)
     app->add_flag("--trace-all", all,
                   "Trace the warm-up and timed steps too, not only the checked step of each size");
+  app->add_option("--delay-rank", delayRank,
+                  "R:SECONDS: rank R starts its part of every step SECONDS late (a straggler to "
+                  "study; simulated time under simulate)");
+}
+
+std::vector<std::pair<const char*, std::uint64_t>> TraceOptions::agreed() const {
+  const StepDelay d = delay();
+  return {{"delay-rank", static_cast<std::uint64_t>(d.rank + 1)},
+          {"delay-rank seconds (ns)", static_cast<std::uint64_t>(std::llround(d.seconds * 1e9))}};
 }
 
 std::size_t parseTraceLimit(const std::string& text) {
@@ -33,6 +43,7 @@ std::size_t parseTraceLimit(const std::string& text) {
 
 std::size_t TraceOptions::validate() const {
   const std::size_t n = parseTraceLimit(limit);
+  delay();
   if (on()) ensureWritable(file, "--trace");
   return n;
 }

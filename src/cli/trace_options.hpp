@@ -1,5 +1,6 @@
 // --trace FILE, --trace-limit N (and on bench --trace-all): the timeline of a command's steps
-// (SPEC §12, commsim/trace.hpp, docs/trace.md).
+// (SPEC §12, commsim/trace.hpp, docs/trace.md); and --delay-rank R:SECONDS, a straggler to watch
+// in it.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,7 +8,10 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "commsim/harness.hpp"
 #include "commsim/trace.hpp"
 #include "commsim/transport.hpp"
 
@@ -17,12 +21,16 @@ struct TraceOptions {
   std::string file;
   std::string limit = std::to_string(Tracer::kDefaultLimit);
   bool all = false;  // bench: every step, not only the checked ones
+  std::string delayRank;  // "R:SECONDS", empty: none
 
   // withAll: also --trace-all (bench).
   void add(CLI::App* app, bool withAll);
   // Refuses, before any work, a file that cannot be written or a bad limit; returns the limit.
   std::size_t validate() const;
   bool on() const { return !file.empty(); }
+  StepDelay delay() const { return delayRank.empty() ? StepDelay{} : parseStepDelay(delayRank); }
+  // The delay as values every rank must agree on, for ensureRanksAgree.
+  std::vector<std::pair<const char*, std::uint64_t>> agreed() const;
 };
 
 // The --trace-limit value: digits, optionally K/M/G, from 1 to kMaxTraceLimit.

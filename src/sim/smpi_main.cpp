@@ -39,6 +39,7 @@ struct Options {
   std::string jsonFile;
   std::string traceFile;
   std::size_t traceLimit = commsim::Tracer::kDefaultLimit;
+  std::string delayRank;
 };
 
 // The simulated host this rank runs on, as SMPI names it.
@@ -63,6 +64,8 @@ int simulate(const Options& o, commsim::Transport& t) {
   // Every simulated rank runs on this one machine: the placement is the one `simulate` modelled.
   layout.workersPerHost = o.workersPerHost;
   paradigm->validate(layout);
+  const StepDelay delay = o.delayRank.empty() ? StepDelay{} : parseStepDelay(o.delayRank);
+  ensureDelayedRankExists(delay, t.size());
 
   sim::SimulatedMemory shared(o.gamma);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
@@ -74,7 +77,7 @@ int simulate(const Options& o, commsim::Transport& t) {
   }
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
                                       kDefaultLearningRate,
-                                      o.checkValues ? ValueCheck::Exact : ValueCheck::Skip);
+                                      o.checkValues ? ValueCheck::Exact : ValueCheck::Skip, delay);
   if (tracer) {
     t.setTracer(nullptr);
     const std::string trace = gatherTrace(t, *tracer, processorName());
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
   app.add_option("-d,--dtype", o.dtype, "float32 or float64")->capture_default_str();
   app.add_option("--servers", o.algorithm.servers, "parameter-server: k sharded dedicated server ranks")
       ->check(CLI::PositiveNumber);
+  app.add_option("--delay-rank", o.delayRank, "R:SECONDS: rank R starts every step late (simulated)");
   app.add_flag("--colocated", o.algorithm.colocated, "parameter-server: on worker 0");
   app.add_option("--segments", o.algorithm.segments, "binary-tree: K segments")->check(CLI::PositiveNumber);
   app.add_option("--ranks-per-host", o.algorithm.ranksPerHost, "hierarchical-ring: G (0: as placed)")

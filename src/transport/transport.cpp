@@ -48,11 +48,13 @@ Request Transport::irecv(void* buf, std::size_t bytes, int peer, int tag) {
 }
 
 void Transport::waitAll(std::span<Request> requests) {
+  const double begin = timingWaits_ ? now() : 0;
   {
     const progress::Waiting waiting;  // a completed wait is progress for the watchdog
     complete(requests);
   }
-  const double completed = tracer_ ? now() : 0;
+  const double completed = tracer_ || timingWaits_ ? now() : 0;
+  if (timingWaits_) waitSeconds_ += completed - begin;
   for (Request& r : requests) {
     if (!r.active()) continue;
     if (counting_ && r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
