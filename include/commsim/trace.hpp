@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -52,17 +53,26 @@ class Tracer {
   }
   void waited() { ++round_; }
 
-  // On rank 0: what to add to each rank's times to put them on rank 0's clock, and the most
-  // any of them may be wrong by (estimateClockOffsets). Empty: every rank's clock is rank 0's.
-  void setClockOffsets(std::vector<double> offsets, double errorBound) {
-    offsets_ = std::move(offsets);
-    offsetError_ = errorBound;
+  // On rank 0: one reading of every rank's clock (`local`) with the time on rank 0's clock it
+  // was taken at (`reference`), and the most any of them may be off (estimateClockOffsets). The
+  // first two samples map each rank's times onto rank 0's clock: one gives an offset, two a line
+  // through both (clocks of different processes also run at slightly different rates). None:
+  // every rank's clock is rank 0's.
+  struct ClockSample {
+    double local = 0;
+    double reference = 0;
+  };
+  void addClockSamples(std::vector<ClockSample> perRank, double errorBound) {
+    if (clockSamples_.size() < 2) clockSamples_.push_back(std::move(perRank));
+    offsetError_ = std::max(offsetError_, errorBound);
   }
+  // Rank `rank`'s time t on rank 0's clock.
+  double onReferenceClock(int rank, double t) const;
 
   int rank() const { return rank_; }
   std::size_t limit() const { return limit_; }
   std::uint64_t dropped() const { return dropped_; }
-  const std::vector<double>& clockOffsets() const { return offsets_; }
+  bool clocksAligned() const { return !clockSamples_.empty(); }
   double clockError() const { return offsetError_; }
   const std::vector<TraceEvent>& events() const { return events_; }
   const std::vector<std::string>& steps() const { return steps_; }
@@ -75,18 +85,19 @@ class Tracer {
   std::vector<std::uint32_t> sent_, received_;  // per peer, sequence numbers handed out
   std::uint64_t dropped_ = 0;
   std::int32_t round_ = 0;
-  std::vector<double> offsets_;
+  std::vector<std::vector<ClockSample>> clockSamples_;  // [sample][rank]
   double offsetError_ = 0;
 };
 
-// Collective. Estimates every rank's clock offset to rank 0 and stores them in rank 0's `tracer`.
+// Collective. Samples every rank's clock against rank 0's and adds the sample to rank 0's
+// `tracer`; called at the start and again at the end of a traced run.
 // Each of `rounds` samples brackets every rank's reading of its clock between two readings of
 // rank 0's (a barrier, which no rank leaves before rank 0 entered it, then an allgather of the
 // readings, which rank 0 does not leave before every rank entered it); the sample with the
 // narrowest bracket gives offset = bracket midpoint - the rank's reading, wrong by at most half
 // the bracket. Ranks that share one clock (Transport::sharedClock: threads, SMPI's simulated
 // clock) need none.
-void estimateClockOffsets(Transport& transport, Tracer& tracer, int rounds = 20);
+void estimateClockOffsets(Transport& transport, Tracer& tracer, int rounds = 50);
 
 // What the trace file says about the run besides its events.
 struct TraceSummary {

@@ -377,6 +377,7 @@ int runSimulate(const SimulateArgs& a) {
   const auto algorithms = modelAlgorithms(a);
   networkConfig(a.network);
   parseTimeout(a.timeout);
+  const std::size_t traceLimit = a.trace.validate();
   const PredictOptions options{a.gamma};
   // Every combination is checked (fit, options, memory) before the first simulation starts.
   for (int n : workers)
@@ -395,7 +396,6 @@ int runSimulate(const SimulateArgs& a) {
   const fs::path simulator = simulatorPath();
   if (!a.jsonFile.empty()) ensureWritable(a.jsonFile, "--json");
   if (!a.csvFile.empty()) ensureWritable(a.csvFile, "--csv");
-  const std::size_t traceLimit = a.trace.validate();
 
   Scratch scratch;
   if (a.keep.empty()) {

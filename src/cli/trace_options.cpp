@@ -64,6 +64,7 @@ TraceSession::~TraceSession() {
 void TraceSession::finish() {
   if (!tracer_) return;
   transport_.setTracer(nullptr);
+  estimateClockOffsets(transport_, *tracer_);  // again: the clocks' rates differ too
   TraceSummary summary;
   const std::string doc = gatherTrace(transport_, *tracer_, hostName(), &summary);
   if (transport_.rank() != 0) return;

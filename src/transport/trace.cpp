@@ -42,10 +42,20 @@ std::int64_t Tracer::posted(bool send, std::uint64_t bytes, int peer, int tag, d
   return static_cast<std::int64_t>(events_.size() - 1);
 }
 
+double Tracer::onReferenceClock(int rank, double t) const {
+  if (clockSamples_.empty()) return t;
+  const auto r = static_cast<std::size_t>(rank);
+  const ClockSample& a = clockSamples_.front()[r];
+  if (clockSamples_.size() == 1 || clockSamples_.back()[r].local == a.local)
+    return t + (a.reference - a.local);
+  const ClockSample& b = clockSamples_.back()[r];
+  return a.reference + (t - a.local) * (b.reference - a.reference) / (b.local - a.local);
+}
+
 void estimateClockOffsets(Transport& t, Tracer& tracer, int rounds) {
   if (t.sharedClock()) return;
   const auto n = static_cast<std::size_t>(t.size());
-  std::vector<double> best(n, 0.0);
+  std::vector<Tracer::ClockSample> best(n);
   double bestWidth = std::numeric_limits<double>::infinity();
   std::vector<std::uint64_t> readings(n);
   for (int k = 0; k < rounds; ++k) {
@@ -57,12 +67,10 @@ void estimateClockOffsets(Transport& t, Tracer& tracer, int rounds) {
     if (t.rank() != 0 || after - before >= bestWidth) continue;
     bestWidth = after - before;
     for (std::size_t r = 0; r < n; ++r)
-      best[r] = (before + after) / 2 - std::bit_cast<double>(readings[r]);
+      best[r] = {std::bit_cast<double>(readings[r]), (before + after) / 2};
+    best[0].reference = best[0].local;  // rank 0's own clock
   }
-  if (t.rank() == 0) {
-    best[0] = 0;  // rank 0's own clock
-    tracer.setClockOffsets(std::move(best), bestWidth / 2);
-  }
+  if (t.rank() == 0) tracer.addClockSamples(std::move(best), bestWidth / 2);
 }
 
 namespace {
@@ -144,14 +152,12 @@ std::string gatherTrace(Transport& t, const Tracer& tracer, const std::string& h
   if (t.rank() != 0) return {};
 
   std::vector<RankTrace> ranks = unpack(words, t.size());
-  const std::vector<double>& offsets = tracer.clockOffsets();
   double origin = std::numeric_limits<double>::infinity();
   TraceSummary sum;
   for (std::size_t r = 0; r < ranks.size(); ++r) {
-    const double offset = offsets.empty() ? 0 : offsets[r];
     for (TraceEvent& e : ranks[r].events) {
-      e.start += offset;
-      e.end += offset;
+      e.start = tracer.onReferenceClock(static_cast<int>(r), e.start);
+      e.end = tracer.onReferenceClock(static_cast<int>(r), e.end);
       origin = std::min(origin, e.start);
     }
     sum.events += ranks[r].events.size();
@@ -217,7 +223,7 @@ std::string gatherTrace(Transport& t, const Tracer& tracer, const std::string& h
   appendf(out,
           R"(,"clock":"%s","clock_error_us":%.3f,"event_limit_per_rank":%zu,"events":%llu,)"
           R"("dropped_events":%llu,"truncated":%s})",
-          offsets.empty() ? "one clock for every rank" : "each rank aligned to rank 0's clock",
+          tracer.clocksAligned() ? "each rank aligned to rank 0's clock" : "one clock for every rank",
           tracer.clockError() * 1e6, tracer.limit(), static_cast<unsigned long long>(sum.events),
           static_cast<unsigned long long>(sum.dropped), sum.truncated() ? "true" : "false");
   out += "\n}\n";
