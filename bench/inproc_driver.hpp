@@ -11,6 +11,7 @@
 
 #include "commsim/harness.hpp"
 #include "commsim/inproc.hpp"
+#include "commsim/trace.hpp"
 
 namespace commsim::benchdrive {
 
@@ -20,8 +21,9 @@ struct DriveResult {
 };
 
 // p = bytes / 4 float32 elements, n workers (plus the dedicated servers the paradigm needs).
+// tracing: every rank records its messages into a Tracer (--trace), each step a traced step.
 inline DriveResult drive(benchmark::State& state, const Paradigm& paradigm, int workers,
-                         std::uint64_t bytes, bool counting = true) {
+                         std::uint64_t bytes, bool counting = true, bool tracing = false) {
   const DType dtype = DType::Float32;
   const std::uint64_t count = bytes / elementBytes(dtype);
   const Layout layout = layoutFor(workers + paradigm.dedicatedServers(), {&paradigm});
@@ -33,11 +35,14 @@ inline DriveResult drive(benchmark::State& state, const Paradigm& paradigm, int 
         makeContext(t, hostMemory(), layout, buffers, count, dtype, kDefaultLearningRate);
     t.setCounting(counting);
     t.resetCounters();
+    Tracer tracer(t.rank(), t.size());
+    if (tracing) t.setTracer(&tracer);
     std::uint64_t steps = 0;
     for (;;) {
       std::uint64_t more[] = {t.rank() == 0 && state.KeepRunning() ? 1u : 0u};
       t.allreduce(more, ReduceOp::Max);
       if (!more[0]) break;
+      if (tracing) tracer.beginStep(paradigm.name());
       t.barrier();
       const auto start = std::chrono::steady_clock::now();
       paradigm.run(ctx);
@@ -47,6 +52,7 @@ inline DriveResult drive(benchmark::State& state, const Paradigm& paradigm, int 
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       ++steps;
     }
+    t.setTracer(nullptr);
     const Counters total = t.globalCounters();
     if (t.rank() == 0) {
       result.counters = total;

@@ -70,20 +70,26 @@ STEP = {"avg": "average step", "min": "fastest step"}
 
 
 def fail(message):
-    print(f"plot.py: {message}", file=sys.stderr)
+    """One line on stderr, named after the script that runs (plot.py, plot_trace.py), exit 2."""
+    print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
     sys.exit(2)
 
 
-def load(path, command="bench", key="rows", what=None):
+def read_json(path):
     try:
         with open(path) as f:
-            doc = json.load(f)
+            return json.load(f)
     except OSError as e:
         fail(f"{path}: cannot read: {e.strerror}")
     except json.JSONDecodeError as e:
         fail(f"{path}: not JSON: {e}")
+
+
+def load(path, command="bench", key="rows", what=None):
+    doc = read_json(path)
     commands = command if isinstance(command, tuple) else (command,)
-    if doc.get("command") not in commands or not isinstance(doc.get(key), list):
+    if not isinstance(doc, dict) or doc.get("command") not in commands \
+            or not isinstance(doc.get(key), list):
         fail(f"{path}: not a {what or f'`commsim {command}`'} JSON document (written by --json FILE)")
     return doc
 

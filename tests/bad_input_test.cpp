@@ -135,6 +135,14 @@ std::vector<BadInput> tableCases() {
       {"json_no_dir", {"--json", "/nonexistent-dir/x.json"}, "--json: cannot write", false},
       {"json_is_dir", {"--json", "{dir}"}, "it is a directory", false},
       {"csv_no_dir", {"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
+      {"trace_no_dir", {"--trace", "{dir}/missing/t.json"}, "--trace: cannot write"},
+      {"trace_is_dir", {"--trace", "{dir}"}, "--trace: cannot write", false},
+      {"trace_limit_zero", {"--trace", "{dir}/t.json", "--trace-limit", "0"},
+       "trace-limit: '0' is not allowed (allowed: events per rank, 1 to"},
+      {"trace_limit_word", {"--trace", "{dir}/t.json", "--trace-limit", "many"},
+       "trace-limit: 'many' is not allowed"},
+      {"trace_limit_huge", {"--trace", "{dir}/t.json", "--trace-limit", "1G"},
+       "trace-limit: '1G' is not allowed"},
       // the command line itself
       {"unknown_option", {"--bogus"}, "bogus"},
       {"extra_argument", {"surplus"}, "surplus"},
@@ -193,6 +201,7 @@ std::vector<BadInput> benchCases() {
       {"json_no_dir", {"--json", "/nonexistent-dir/x.json"}, "--json: cannot write", false},
       {"csv_no_dir", {"--csv", "/nonexistent-dir/x.csv"}, "--csv: cannot write"},
       {"unknown_option", {"--bogus"}, "bogus"},
+      {"trace_no_dir", {"--trace", "{dir}/missing/t.json"}, "--trace: cannot write"},
   };
   auto out = inProcess("bench", cases);
   out.push_back({"bench_one_mpi_rank", {"bench", "-e", "64"}, "needs at least 2 ranks"});
@@ -261,6 +270,9 @@ std::vector<BadInput> simulateCases() {
        "timeout: 'soon' is not a number of seconds (allowed: 0 = off"},
       {"simulate_timeout_negative", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "--timeout", "-1"},
        "timeout: '-1'"},
+      {"simulate_trace_no_dir", {"simulate", "--topology", testnet, "-n", "2", "-p", "1M", "--trace",
+                                 "{dir}/missing/t.json"},
+       "--trace: cannot write"},
       {"platform_no_topology", {"platform"}, "--topology is required", false},
       {"platform_hostfile_ranks", {"platform", "--topology", testnet, "--hostfile-ranks", "99"},
        "--hostfile-ranks: 99 is out of range", false},

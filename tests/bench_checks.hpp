@@ -39,7 +39,8 @@ inline std::map<std::string, std::vector<std::uint64_t>> expectBenchMatchesFormu
     for (const char* field :
          {"size_bytes", "count", "paradigm", "messages", "message_bytes_min", "message_bytes_max",
           "total_bytes", "expected_messages", "expected_total_bytes", "ok", "wrong", "time_s",
-          "time_avg_s", "time_min_s", "time_max_s", "algbw_GBps", "busbw_GBps", "iterations"})
+          "time_avg_s", "time_min_s", "time_max_s", "time_p50_s", "time_p99_s", "slowest_rank",
+          "slowest_rank_iterations", "straggler", "algbw_GBps", "busbw_GBps", "iterations"})
       EXPECT_TRUE(row.contains(field)) << field;
     const auto size = row.at("size_bytes").get<std::uint64_t>();
     const auto count = row.at("count").get<std::uint64_t>();
@@ -47,6 +48,14 @@ inline std::map<std::string, std::vector<std::uint64_t>> expectBenchMatchesFormu
     const double lo = row.at("time_min_s"), avg = row.at("time_avg_s"), hi = row.at("time_max_s");
     EXPECT_LE(lo, avg);
     EXPECT_LE(avg, hi);
+    const double p50 = row.at("time_p50_s"), p99 = row.at("time_p99_s");
+    EXPECT_LE(lo, p50);
+    EXPECT_LE(p50, p99);
+    EXPECT_LE(p99, hi);
+    EXPECT_GE(row.at("slowest_rank").get<int>(), 0);
+    EXPECT_LT(row.at("slowest_rank").get<int>(), worldSize);
+    EXPECT_GE(row.at("slowest_rank_iterations").get<int>(), 1);
+    EXPECT_LE(row.at("slowest_rank_iterations").get<int>(), row.at("iterations").get<int>());
     EXPECT_EQ(row.at("time_s").get<double>(), avg);
     const std::string name = row.at("paradigm");
     if (name == "mpi-allreduce") {  // the library's messages: not counted, nothing of ours sent

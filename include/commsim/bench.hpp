@@ -15,16 +15,41 @@ struct BenchSettings {
   int iterations = 20;  // timed steps
   int checks = 1;       // checked steps (fresh inputs, exact result), before the warm-up
   double lr = kDefaultLearningRate;
+  // With a tracer on the transport: trace the warm-up and timed steps too, not only the checked
+  // ones (which keeps a sweep's trace small and its timed steps untouched).
+  bool traceAll = false;
+  StepDelay delay;  // --delay-rank, in every checked, warm-up and timed step
 };
 
 // Times of the timed steps. Each step's time is the slowest rank's (SPEC §3): every rank starts
-// after a barrier, and the per-step times are reduced with max once, after the loop.
+// after a barrier, and every rank's per-step times are gathered once, after the loop.
 struct Timing {
   std::vector<double> perStep;
   double avg = 0;
   double min = 0;
   double max = 0;
+  // Nearest-rank percentiles of perStep: the smallest time at least p% of the steps do not exceed.
+  double p50 = 0;
+  double p99 = 0;
+  // Per timed step, the slowest rank: the one whose own part of the step (its time outside the
+  // transport's waits: posting, copies, reductions, any --delay-rank) was longest, the lowest
+  // rank on a tie. The others spend that difference waiting for it.
+  std::vector<int> slowestRank;
+  // The rank slowest most often, and in how many steps.
+  int mostOftenSlowest = -1;
+  int slowestSteps = 0;
+  // Whether that rank was consistently slowest: in at least kStragglerShare of the steps, and
+  // at least kStragglerMinSteps steps were timed (docs/bench.md, docs/trace.md).
+  bool straggler = false;
 };
+
+inline constexpr double kStragglerShare = 0.75;
+inline constexpr int kStragglerMinSteps = 10;
+
+// The statistics above from every rank's time of every step: perRank[r * steps + i] is rank r's
+// time of step i, ownPart[r * steps + i] the part of it rank r spent outside waits.
+Timing summariseSteps(const std::vector<double>& perRank, const std::vector<double>& ownPart,
+                      int ranks);
 
 struct BenchResult {
   Counters counters;  // one step's, summed over ranks: the first checked step's, or the timed

@@ -64,6 +64,19 @@ struct StepResult {
   bool ok() const { return countsMatch() && wrong == 0; }
 };
 
+// --delay-rank R:SECONDS: rank R starts its part of every step this much later, a straggler on
+// purpose (docs/trace.md). Real time on real ranks; simulated time under SMPI.
+struct StepDelay {
+  int rank = -1;  // none
+  double seconds = 0;
+};
+// Parses "R:SECONDS" (R a rank, SECONDS a decimal from 0 to 3600); throws UsageError naming it.
+StepDelay parseStepDelay(const std::string& text);
+// Throws UsageError, alike on every rank, when the delayed rank is not one of `worldSize` ranks.
+void ensureDelayedRankExists(const StepDelay& delay, int worldSize);
+// One step of `paradigm` on this rank: the delay first, when this is the delayed rank.
+void runStep(const Paradigm& paradigm, StepContext& ctx, const StepDelay& delay);
+
 // Skip: no inputs written, no result read. For buffers whose contents mean nothing (SimGrid's
 // shared allocations, where every simulated rank's buffer is the same memory); counts are still
 // checked.
@@ -71,13 +84,14 @@ enum class ValueCheck { Exact, Skip };
 
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, std::uint64_t count, DType dtype,
-                          double lr = kDefaultLearningRate, ValueCheck check = ValueCheck::Exact);
+                          double lr = kDefaultLearningRate, ValueCheck check = ValueCheck::Exact,
+                          const StepDelay& delay = {});
 // The same on buffers the caller keeps (at least `count` elements each), so a sweep allocates
 // once for its largest size.
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, StepBuffers& buffers, std::uint64_t count,
                           DType dtype, double lr = kDefaultLearningRate,
-                          ValueCheck check = ValueCheck::Exact);
+                          ValueCheck check = ValueCheck::Exact, const StepDelay& delay = {});
 
 // Layout for a run of these paradigms on `worldSize` ranks: the dedicated servers any of them
 // needs come last and the rest are workers. Throws UsageError when fewer than one worker remains.

@@ -34,6 +34,10 @@ class MpiTransport final : public Transport {
   void allreduce(std::span<double> values, ReduceOp op) override;
   void allreduce(std::span<std::uint64_t> values, ReduceOp op) override;
   void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) override;
+  void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override;
+#ifdef COMMSIM_SMPI
+  bool sharedClock() const override { return true; }  // every simulated rank reads SimGrid's clock
+#endif
 
  protected:
   Request postSend(const void* buf, std::size_t bytes, int peer, int tag) override;

@@ -24,6 +24,11 @@ struct SmpiFactors {
   std::string latency;
 };
 SmpiFactors simgridFactors(const Topology& topology);
+
+// The speed of every simulated host. Hosts compute only what is injected (smpi_execute: the
+// reductions' --gamma, --delay-rank), which SMPI converts to flops at its smpi/host-speed, so
+// smpirun must be given this same speed for an injected second to take one simulated second.
+inline constexpr const char* kSimulatedHostSpeed = "1Gf";
 // An SMPI hostfile placing `ranks` ranks on slots 0..ranks-1.
 std::string simgridHostfile(long long ranks);
 std::string slotHostName(long long slot);

@@ -10,8 +10,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace commsim {
+
+class Tracer;
 
 // What one rank handed to the transport during a step.
 struct Counters {
@@ -33,6 +36,7 @@ class RequestState {
   virtual ~RequestState() = default;
   bool isReceive = false;
   std::uint64_t receivedBytes = 0;  // set by the transport when a receive completes
+  std::int64_t traceIndex = -1;     // its event in the transport's tracer, if traced
 };
 
 class Request {
@@ -94,10 +98,16 @@ class Transport {
   virtual void allreduce(std::span<std::uint64_t> values, ReduceOp op) = 0;
   // out[r * in.size() + i] = in[i] of rank r.
   virtual void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) = 0;
+  // Rank 0's `out` becomes every rank's `in`, in rank order; ranks may give different sizes.
+  // `out` is left empty on the other ranks.
+  virtual void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) = 0;
 
   // The clock steps are timed with, in seconds from an arbitrary origin. MPI's is MPI_Wtime,
   // which under SimGrid's SMPI is the simulated clock.
   virtual double now() const;
+  // Whether every rank reads one and the same clock (threads of one process; SMPI's simulated
+  // clock), so timelines need no offsets between ranks.
+  virtual bool sharedClock() const { return false; }
 
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }
@@ -107,6 +117,14 @@ class Transport {
   bool counting() const { return counting_; }
   // Sums (min/max for the message sizes) this rank's counters over all ranks.
   Counters globalCounters();
+  // Records every message on the data plane into `tracer` while set (null: tracing off, which
+  // costs one test of this pointer per operation).
+  void setTracer(Tracer* tracer) { tracer_ = tracer; }
+  Tracer* tracer() const { return tracer_; }
+  // While on, adds the time this rank spends in waits to waitSeconds(): what is left of a step is
+  // the rank's own part (bench names the rank whose own part is longest, a straggler).
+  void setTimingWaits(bool on) { timingWaits_ = on; }
+  double waitSeconds() const { return waitSeconds_; }
 
  protected:
   virtual Request postSend(const void* buf, std::size_t bytes, int peer, int tag) = 0;
@@ -117,6 +135,9 @@ class Transport {
  private:
   Counters counters_;
   bool counting_ = true;
+  Tracer* tracer_ = nullptr;
+  bool timingWaits_ = false;
+  double waitSeconds_ = 0;
 };
 
 }  // namespace commsim

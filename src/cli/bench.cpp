@@ -19,6 +19,7 @@
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
+#include "trace_options.hpp"
 
 namespace commsim::cli {
 
@@ -32,6 +33,7 @@ struct BenchOptions {
   SweepOptions sweep{"8", "32M", "2", "5", "20"};
   std::string checks = "1";
   OutputOptions output;
+  TraceOptions trace;
   SelectionOptions selection;
 };
 
@@ -75,6 +77,11 @@ Json benchRow(const Paradigm& p, const BenchResult& r, const Layout& layout, std
   row["time_avg_s"] = r.time.avg;
   row["time_min_s"] = r.time.min;
   row["time_max_s"] = r.time.max;
+  row["time_p50_s"] = r.time.p50;
+  row["time_p99_s"] = r.time.p99;
+  row["slowest_rank"] = r.time.mostOftenSlowest;
+  row["slowest_rank_iterations"] = r.time.slowestSteps;
+  row["straggler"] = r.time.straggler;
   addBandwidth(row, p, layout, count, s, r.time.avg);
   row["iterations"] = settings.iterations;
   row["warmup_iterations"] = settings.warmup;
@@ -122,6 +129,14 @@ Json baselineRatios(const std::vector<Json>& rows) {
 
 std::string ratioText(double r) { return fixed(r, 2) + "x"; }
 
+// "r3 18/20": the rank slowest most often and in how many timed steps, with "!" when it was
+// consistently the slowest (a straggler, Timing::straggler).
+std::string slowestText(const Json& row, int iterations) {
+  return "r" + std::to_string(row["slowest_rank"].get<int>()) + " " +
+         std::to_string(row["slowest_rank_iterations"].get<int>()) + "/" +
+         std::to_string(iterations) + (row["straggler"].get<bool>() ? " !" : "");
+}
+
 std::string renderText(const Json& doc, const std::string& ranks, const std::string& forms) {
   std::ostringstream os;
   const int s = doc["element_bytes"];
@@ -134,8 +149,10 @@ std::string renderText(const Json& doc, const std::string& ranks, const std::str
      << " bytes, factor " << doc["step_factor"].get<std::uint64_t>() << "; per size and paradigm "
      << doc["check_iterations"].get<int>() << " checked, " << doc["warmup_iterations"].get<int>()
      << " warm-up and " << doc["iterations"].get<int>() << " timed steps\n"
-     << "#   time: the slowest rank's, per step; algbw = p*s/time; busbw = busiest endpoint's "
-        "bytes/time\n"
+     << "#   time: the slowest rank's, per step; p50, p99: nearest-rank percentiles of the timed "
+        "steps; slowest: the rank\n#   slowest most often (r, steps), ! when in at least "
+     << static_cast<int>(kStragglerShare * 100) << "% of at least " << kStragglerMinSteps
+     << " steps; algbw = p*s/time; busbw = busiest endpoint's bytes/time\n"
      << forms << "#\n";
   TextTable table({{"size (B)"},
                    {"count"},
@@ -144,6 +161,9 @@ std::string renderText(const Json& doc, const std::string& ranks, const std::str
                    {"time avg (us)"},
                    {"min (us)"},
                    {"max (us)"},
+                   {"p50 (us)"},
+                   {"p99 (us)"},
+                   {"slowest", true},
                    {"algbw (GB/s)"},
                    {"busbw (GB/s)"},
                    {"messages"},
@@ -167,6 +187,9 @@ std::string renderText(const Json& doc, const std::string& ranks, const std::str
                fixed(r["time_avg_s"].get<double>() * 1e6, 2),
                fixed(r["time_min_s"].get<double>() * 1e6, 2),
                fixed(r["time_max_s"].get<double>() * 1e6, 2),
+               fixed(r["time_p50_s"].get<double>() * 1e6, 2),
+               fixed(r["time_p99_s"].get<double>() * 1e6, 2),
+               slowestText(r, doc["iterations"].get<int>()),
                fixed(r["algbw_GBps"].get<double>(), 3), fixed(r["busbw_GBps"].get<double>(), 3),
                counted ? std::to_string(r["messages"].get<std::uint64_t>()) : "-",
                counted ? std::to_string(r["total_bytes"].get<std::uint64_t>()) : "-", check,
@@ -279,15 +302,19 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
   const std::vector<std::uint64_t>& counts = sweep.counts;
   const int checks = parseRepetitions(o.checks, "check-iters", 0, "checked steps");
   const Format format = o.output.validate();
+  o.trace.validate();
   validateBackend(o.selection.backend);
-  const BenchSettings settings{sweep.warmup, sweep.iterations, checks, kDefaultLearningRate};
+  const BenchSettings settings{sweep.warmup, sweep.iterations, checks, kDefaultLearningRate,
+                               o.trace.all, o.trace.delay()};
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");
     auto agreed = selection.agreed();
     for (const auto& v : sweep.agreed()) agreed.push_back(v);
     agreed.push_back({"check-iters", static_cast<std::uint64_t>(checks)});
+    for (const auto& v : o.trace.agreed()) agreed.push_back(v);
     ensureRanksAgree(t, agreed);
+    ensureDelayedRankExists(settings.delay, t.size());
     const Layout layout = selection.layoutFor(t);
     const std::vector<Case> cases = selection.cases(t, memory, layout);
     Json skipped = Json::array();
@@ -302,6 +329,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, counts.back(), dtype, "maxbytes");
     StepBuffers buffers(memory, counts.back(), dtype);
+    TraceSession trace(o.trace, t);
 
     bool ok = true;
     std::vector<Json> rows;
@@ -319,6 +347,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
       }
     }
 
+    trace.finish();
     const std::uint64_t mine[] = {peakResidentBytes()};
     std::vector<std::uint64_t> rss(static_cast<std::size_t>(t.size()));
     t.allgather(mine, rss);
@@ -361,6 +390,7 @@ void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
                   "ones; 0 checks only the counts")
       ->capture_default_str();
   o->output.add(app);
+  o->trace.add(app, /*withAll=*/true);
   addSelectionOptions(app, o->selection, /*allowBaselines=*/true);
   const CLI::Option* chosen = app->get_option("--paradigm");
   commands.push_back({app, [o, chosen](ProcessArgs args) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "commsim/files.hpp"
+
 namespace commsim::cli {
 
 using Json = nlohmann::ordered_json;
@@ -29,12 +31,6 @@ struct OutputOptions {
   void emit(Format format, const Json& doc, const std::vector<Json>& rows,
             const std::string& text) const;
 };
-
-// Fails with UsageError, before any work, when `path` cannot be created (no directory, no
-// permission), so a long run does not end without its output.
-void ensureWritable(const std::string& path, std::string_view option);
-// Writes through a temporary file renamed into place: the file is whole or absent.
-void writeFileAtomically(const std::string& path, const std::string& content);
 
 // CSV with a header of the rows' keys (the first row's order); nested values are written as JSON.
 std::string toCsv(const std::vector<Json>& rows);

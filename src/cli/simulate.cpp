@@ -32,6 +32,7 @@
 #include "output.hpp"
 #include "simulate.hpp"
 #include "train_report.hpp"
+#include "trace_options.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"
@@ -49,6 +50,7 @@ struct SimulateArgs : ModelArgs {
   bool checkValues = false;
   std::string keep;
   std::string timeout = "600";  // seconds one smpirun may take (0: no limit)
+  TraceOptions trace;
 };
 
 constexpr double kGiga = 1e9;
@@ -137,6 +139,9 @@ struct Scratch {
   }
 };
 
+// Where one run's trace goes (simulate --trace joins them).
+fs::path traceFileOf(const fs::path& dir, const std::string& tag) { return dir / (tag + ".trace.json"); }
+
 // Runs the simulator under smpirun for one layout of `algorithm`, its result JSON into `result`;
 // `extra` says what to run (--params P, or --train-plan FILE). Throws when it fails.
 ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
@@ -154,6 +159,7 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
                                     // Only injected reduction costs take simulated time, so a run
                                     // is deterministic; MPI_Wtime costs nothing.
                                     "--cfg=smpi/simulate-computation:no", "--cfg=smpi/wtime:0",
+                                    std::string("--cfg=smpi/host-speed:") + kSimulatedHostSpeed,
                                     // One shared block per allocation site: SMPI's default
                                     // ("global") maps 1 MiB pieces and runs out of mappings.
                                     "--cfg=smpi/shared-malloc:local"};
@@ -172,6 +178,10 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   if (a.gammaFromTopology && !topo.gammaPieces.empty())
     argv.insert(argv.end(), {"--gamma-pieces", pieceList(topo.gammaPieces)});
   if (!topo.copyPieces.empty()) argv.insert(argv.end(), {"--copy-pieces", pieceList(topo.copyPieces)});
+  if (a.trace.on())
+    argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",
+                             std::to_string(parseTraceLimit(a.trace.limit))});
+  if (!a.trace.delayRank.empty()) argv.insert(argv.end(), {"--delay-rank", a.trace.delayRank});
   argv.insert(argv.end(), extra.begin(), extra.end());
 
   ChildOptions child;
@@ -225,9 +235,66 @@ Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& di
   row["bottleneck"] = model.bottleneck;
   row["ranks"] = ranks;
   row["network"] = a.network;
+  if (a.trace.on()) row["trace_file"] = traceFileOf(dir, tag).string();
   row["wall_s"] = run.wallS;
   row["peak_rss_bytes"] = static_cast<std::uint64_t>(run.peakRssKiB) * 1024;
   return row;
+}
+
+// The runs' traces on one timeline, one after another: each run's times shifted past the previous
+// run's end, its step numbered by its row, its message ids kept apart from the other runs'.
+std::string mergeTraces(const std::vector<Json>& rows, TraceSummary& summary, std::size_t limit) {
+  constexpr double kGapUs = 10;
+  Json events = Json::array();
+  std::vector<bool> named;
+  double shift = 0;
+  std::uint64_t idBase = 0;
+  for (std::size_t step = 0; step < rows.size(); ++step) {
+    const Json run = Json::parse(readFile(rows[step]["trace_file"].get<std::string>()));
+    double end = 0;
+    std::uint64_t ids = 0;
+    for (Json e : run["traceEvents"]) {
+      const std::string ph = e["ph"];
+      if (ph == "M") {
+        const auto pid = e["pid"].get<std::size_t>();
+        if (pid >= named.size()) named.resize(pid + 1, false);
+        if (e["name"] == "process_name") {
+          if (named[pid]) continue;
+          named[pid] = true;
+        } else if (e["name"] == "process_sort_index" && named[pid] && step > 0) {
+          continue;
+        }
+        events.push_back(e);
+        continue;
+      }
+      const double ts = e["ts"].get<double>();
+      end = std::max(end, ts + e.value("dur", 0.0));
+      e["ts"] = ts + shift;
+      if (ph == "X") e["args"]["step"] = step;
+      if (e.contains("id")) {
+        ids = std::max(ids, e["id"].get<std::uint64_t>() + 1);
+        e["id"] = e["id"].get<std::uint64_t>() + idBase;
+      }
+      events.push_back(e);
+    }
+    const Json& other = run["otherData"];
+    summary.events += other["events"].get<std::uint64_t>();
+    summary.dropped += other["dropped_events"].get<std::uint64_t>();
+    shift += end + kGapUs;
+    idBase += ids;
+  }
+  Json doc;
+  doc["traceEvents"] = events;
+  doc["displayTimeUnit"] = "ns";
+  doc["otherData"] = {{"generator", "commsim"},
+                      {"clock", "one clock for every rank (SimGrid's simulated clock); runs placed "
+                                "one after another"},
+                      {"clock_error_us", 0.0},
+                      {"event_limit_per_rank", limit},
+                      {"events", summary.events},
+                      {"dropped_events", summary.dropped},
+                      {"truncated", summary.truncated()}};
+  return doc.dump() + "\n";
 }
 
 std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<Json>& rows) {
@@ -417,6 +484,7 @@ int runSimulate(const SimulateArgs& given) {
   const auto algorithms = modelAlgorithms(a);
   networkConfig(a.network, topo);
   parseTimeout(a.timeout);
+  const std::size_t traceLimit = a.trace.validate();
   const PredictOptions options = modelOptions(a, topo);
   // Every combination is checked (fit, options, memory) before the first simulation starts.
   for (int n : workers)
@@ -424,6 +492,7 @@ int runSimulate(const SimulateArgs& given) {
       for (const auto& k : algorithms) {
         predict(topo, *k, n, p, elementBytes(dtype), options);
         const auto ranks = static_cast<std::uint64_t>(modelLayout(topo, *k, n).worldSize);
+        ensureDelayedRankExists(a.trace.delay(), static_cast<int>(ranks));
         if (a.checkValues && (p > kMaxCheckedBytes / 3 / elementBytes(dtype) / ranks))
           throw UsageError("--check-values: " + std::to_string(ranks) + " ranks of p = " +
                            std::to_string(p) + " need more than " +
@@ -461,6 +530,13 @@ int runSimulate(const SimulateArgs& given) {
   doc["dtype"] = dtypeName(dtype);
   doc["element_bytes"] = elementBytes(dtype);
   doc["gamma_s_per_byte"] = a.gamma;
+  if (a.trace.on()) {
+    TraceSummary summary;
+    writeFileAtomically(a.trace.file, mergeTraces(rows, summary, traceLimit));
+    if (summary.truncated())
+      std::fprintf(stderr, "commsim: %s\n", truncationNote(summary, traceLimit).c_str());
+    for (Json& row : rows) row.erase("trace_file");  // scratch, removed with it
+  }
   doc["rows"] = rows;
   doc["ok"] = ok;
   const std::string json = doc.dump(2) + "\n";
@@ -515,6 +591,7 @@ void addSimulateCommands(CLI::App& root, std::vector<Command>& commands) {
                   "Seconds one smpirun (one n, p, paradigm) may take before it is ended and the "
                   "command exits with status 2; 0 = no limit")
       ->capture_default_str();
+  a->trace.add(app, /*withAll=*/false);
   commands.push_back({app, [a](ProcessArgs) { return runSimulate(*a); }});
 
   auto topology = std::make_shared<std::string>();

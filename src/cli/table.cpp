@@ -14,6 +14,7 @@
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
+#include "trace_options.hpp"
 
 namespace commsim::cli {
 
@@ -22,6 +23,7 @@ namespace {
 struct TableOptions {
   std::string params = "1M";
   OutputOptions output;
+  TraceOptions trace;
   SelectionOptions selection;
 };
 
@@ -86,16 +88,21 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   Selection selection = resolveSelection(o.selection, /*allowBaselines=*/false);
   const DType dtype = selection.dtype;
   const Format format = o.output.validate();
+  o.trace.validate();
+  const StepDelay delay = o.trace.delay();
   validateBackend(o.selection.backend);
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "table");
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {"params", count});
+    for (const auto& v : o.trace.agreed()) agreed.push_back(v);
     ensureRanksAgree(t, agreed);
+    ensureDelayedRankExists(delay, t.size());
     const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, count, dtype);
+    TraceSession trace(o.trace, t);
 
     Json doc = documentHeader("table", t, memory, layout, dtype);
     doc["params"] = count;
@@ -104,12 +111,14 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     std::vector<Json> rows;
     for (const auto& entry : selection.entries) {
       const Paradigm& p = *entry.paradigm;
-      const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype);
+      const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype, kDefaultLearningRate,
+                                          ValueCheck::Exact, delay);
       ok = ok && r.ok();
       rows.push_back(stepRow(p, r, layout, count, elementBytes(dtype)));
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;
+    trace.finish();
     if (t.rank() == 0)
       o.output.emit(format, doc, rows,
                     format == Format::kText
@@ -129,6 +138,7 @@ void addTableCommand(CLI::App& root, std::vector<Command>& commands) {
                   "Gradient elements p: an integer or K/M/G (powers of 1024)")
       ->capture_default_str();
   o->output.add(app);
+  o->trace.add(app, /*withAll=*/false);
   addSelectionOptions(app, o->selection, /*allowBaselines=*/false);
   commands.push_back({app, [o](ProcessArgs args) { return runTable(*o, args); }});
 }

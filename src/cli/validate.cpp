@@ -190,7 +190,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
   const bool fastestStep = o.step == "min";
   const Format format = o.output.validate();
   validateBackend(o.selection.backend);
-  const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate};
+  const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate, false, {}};
   const std::uint64_t calibrated = std::max(kLeastCalibrated, counts.back() * s);
 
   return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {

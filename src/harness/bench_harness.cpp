@@ -1,27 +1,18 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <numeric>
 #include <string>
 
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
+#include "commsim/trace.hpp"
 
 namespace commsim {
 
 namespace {
-
-Timing summarise(std::vector<double> perStep) {
-  Timing t;
-  if (!perStep.empty()) {
-    t.avg = std::accumulate(perStep.begin(), perStep.end(), 0.0) / static_cast<double>(perStep.size());
-    const auto [lo, hi] = std::minmax_element(perStep.begin(), perStep.end());
-    t.min = *lo;
-    t.max = *hi;
-  }
-  t.perStep = std::move(perStep);
-  return t;
-}
 
 // The counts of one step from those of `steps` identical ones (exact when they match a formula).
 Counters oneStep(Counters total, std::uint64_t steps) {
@@ -33,7 +24,62 @@ Counters oneStep(Counters total, std::uint64_t steps) {
   return total;
 }
 
+// Every rank's values, rank after rank.
+std::vector<double> gatherTimes(Transport& transport, const std::vector<double>& mine) {
+  std::vector<std::uint64_t> words(mine.size());
+  std::vector<std::uint64_t> all(mine.size() * static_cast<std::size_t>(transport.size()));
+  std::transform(mine.begin(), mine.end(), words.begin(),
+                 [](double t) { return std::bit_cast<std::uint64_t>(t); });
+  transport.allgather(words, all);
+  std::vector<double> out(all.size());
+  std::transform(all.begin(), all.end(), out.begin(),
+                 [](std::uint64_t w) { return std::bit_cast<double>(w); });
+  return out;
+}
+
+double nearestRank(const std::vector<double>& sorted, double percent) {
+  const auto n = static_cast<double>(sorted.size());
+  const auto rank = static_cast<std::size_t>(std::ceil(percent / 100 * n));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
 }  // namespace
+
+Timing summariseSteps(const std::vector<double>& perRank, const std::vector<double>& ownPart,
+                      int ranks) {
+  COMMSIM_ENFORCE(ranks > 0 && perRank.size() % static_cast<std::size_t>(ranks) == 0 &&
+                      ownPart.size() == perRank.size(),
+                  perRank.size() << " times and " << ownPart.size() << " own parts for " << ranks
+                                 << " ranks");
+  const std::size_t steps = perRank.size() / static_cast<std::size_t>(ranks);
+  Timing t;
+  if (steps == 0) return t;
+  std::vector<int> slowestCount(static_cast<std::size_t>(ranks), 0);
+  for (std::size_t i = 0; i < steps; ++i) {
+    const auto at = [&](int r) { return static_cast<std::size_t>(r) * steps + i; };
+    int last = 0, slowest = 0;
+    for (int r = 1; r < ranks; ++r) {
+      if (perRank[at(r)] > perRank[at(last)]) last = r;
+      if (ownPart[at(r)] > ownPart[at(slowest)]) slowest = r;
+    }
+    t.perStep.push_back(perRank[at(last)]);
+    t.slowestRank.push_back(slowest);
+    ++slowestCount[static_cast<std::size_t>(slowest)];
+  }
+  t.avg = std::accumulate(t.perStep.begin(), t.perStep.end(), 0.0) / static_cast<double>(steps);
+  std::vector<double> sorted = t.perStep;
+  std::sort(sorted.begin(), sorted.end());
+  t.min = sorted.front();
+  t.max = sorted.back();
+  t.p50 = nearestRank(sorted, 50);
+  t.p99 = nearestRank(sorted, 99);
+  const auto most = std::max_element(slowestCount.begin(), slowestCount.end());
+  t.mostOftenSlowest = static_cast<int>(most - slowestCount.begin());
+  t.slowestSteps = *most;
+  t.straggler = static_cast<int>(steps) >= kStragglerMinSteps &&
+                *most >= kStragglerShare * static_cast<double>(steps);
+  return t;
+}
 
 BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, StepBuffers& buffers, std::uint64_t count,
@@ -45,8 +91,8 @@ BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, Memory
   result.expected = paradigm.expect(layout, count, elementBytes(dtype));
   result.countsOk = true;
   for (int i = 0; i < settings.checks; ++i) {
-    const StepResult r =
-        runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype, settings.lr);
+    const StepResult r = runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype,
+                                        settings.lr, ValueCheck::Exact, settings.delay);
     if (i == 0) result.counters = r.counters;
     result.countsOk = result.countsOk && r.countsMatch();
     result.wrong += r.wrong;
@@ -57,27 +103,39 @@ BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, Memory
   if (settings.checks == 0)
     prepareStep(paradigm, layout, transport.rank(), buffers, count, dtype, settings.lr);
   StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, settings.lr);
+  Tracer* const tracer = settings.traceAll ? transport.tracer() : nullptr;
+  Tracer* const untraced = settings.traceAll ? nullptr : transport.tracer();
+  if (untraced) transport.setTracer(nullptr);
   for (int i = 0; i < settings.warmup; ++i) {
-    paradigm.run(ctx);
+    if (tracer) tracer->beginStep(paradigm.name());
+    runStep(paradigm, ctx, settings.delay);
     memory.synchronize();
   }
 
   transport.resetCounters();
   std::vector<double> times(static_cast<std::size_t>(settings.iterations));
-  for (double& time : times) {
+  std::vector<double> own(times.size());
+  transport.setTimingWaits(true);
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    if (tracer) tracer->beginStep(paradigm.name());
     transport.barrier();
+    const double waited = transport.waitSeconds();
     const double start = transport.now();
-    paradigm.run(ctx);
+    runStep(paradigm, ctx, settings.delay);
     memory.synchronize();
-    time = transport.now() - start;
+    times[i] = transport.now() - start;
+    own[i] = times[i] - (transport.waitSeconds() - waited);
   }
+  transport.setTimingWaits(false);
+  if (untraced) transport.setTracer(untraced);
   const Counters timed = transport.globalCounters();
-  transport.allreduce(times, ReduceOp::Max);
+  const std::vector<double> perRank = gatherTimes(transport, times);
+  const std::vector<double> ownPart = gatherTimes(transport, own);
 
   const auto steps = static_cast<std::uint64_t>(settings.iterations);
   result.countsOk = result.countsOk && countsMatch(timed, result.expected, steps);
   if (settings.checks == 0) result.counters = oneStep(timed, steps);
-  result.time = summarise(std::move(times));
+  result.time = summariseSteps(perRank, ownPart, transport.size());
   return result;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -9,6 +11,11 @@
 
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
+#include "commsim/trace.hpp"
+
+#ifdef COMMSIM_SMPI
+#include <smpi/smpi.h>
+#endif
 
 namespace commsim {
 
@@ -166,28 +173,70 @@ bool countsMatch(const Counters& c, const Expectation& e, std::uint64_t steps) {
          c.bytesReceived == c.bytesSent;
 }
 
+StepDelay parseStepDelay(const std::string& text) {
+  constexpr double kMostSeconds = 3600;
+  const auto bad = [&] {
+    return UsageError("delay-rank: '" + printable(text) + "' is not allowed (allowed: RANK:SECONDS, "
+                      "a rank and a delay of 0 to 3600 seconds as digits with an optional "
+                      "fraction, e.g. 2:0.001)");
+  };
+  const std::size_t colon = text.find(':');
+  if (colon == std::string::npos) throw bad();
+  const std::string rank = text.substr(0, colon), seconds = text.substr(colon + 1);
+  const auto digits = [](const std::string& d) {
+    return !d.empty() && d.find_first_not_of("0123456789") == std::string::npos;
+  };
+  const std::size_t dot = seconds.find('.');
+  const std::string whole = seconds.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "0" : seconds.substr(dot + 1);
+  if (!digits(rank) || rank.size() > 7 || !digits(whole) || whole.size() > 4 || !digits(fraction))
+    throw bad();
+  StepDelay d{std::stoi(rank), std::stod(whole + "." + fraction)};
+  if (d.seconds > kMostSeconds) throw bad();
+  return d;
+}
+
+void ensureDelayedRankExists(const StepDelay& delay, int worldSize) {
+  if (delay.rank >= worldSize)
+    throw UsageError("delay-rank: rank " + std::to_string(delay.rank) + " is not in this run (allowed: 0 to " +
+                     std::to_string(worldSize - 1) + ")");
+}
+
+void runStep(const Paradigm& paradigm, StepContext& ctx, const StepDelay& delay) {
+  if (delay.rank == ctx.transport.rank() && delay.seconds > 0) {
+#ifdef COMMSIM_SMPI
+    smpi_execute(delay.seconds);  // simulated time, as the simulated reductions take it
+#else
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay.seconds));
+#endif
+  }
+  paradigm.run(ctx);
+}
+
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, std::uint64_t count, DType dtype, double lr,
-                          ValueCheck check) {
+                          ValueCheck check, const StepDelay& delay) {
   progress::enter("step setup", paradigm.name());
   StepBuffers buffers(memory, count, dtype);
-  return runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype, lr, check);
+  return runCheckedStep(paradigm, transport, memory, layout, buffers, count, dtype, lr, check,
+                        delay);
 }
 
 StepResult runCheckedStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, StepBuffers& buffers, std::uint64_t count,
-                          DType dtype, double lr, ValueCheck check) {
+                          DType dtype, double lr, ValueCheck check, const StepDelay& delay) {
   const int rank = transport.rank();
   const bool exact = check == ValueCheck::Exact;
   if (exact) prepareStep(paradigm, layout, rank, buffers, count, dtype, lr);
   StepContext ctx = makeContext(transport, memory, layout, buffers, count, dtype, lr);
 
   transport.resetCounters();
+  if (Tracer* tracer = transport.tracer()) tracer->beginStep(paradigm.name());
   progress::enter("step start barrier", paradigm.name(), true);
   transport.barrier();
   progress::enter("step", paradigm.name());
   const double start = transport.now();
-  paradigm.run(ctx);
+  runStep(paradigm, ctx, delay);
   memory.synchronize();
   const double elapsed = transport.now() - start;
 

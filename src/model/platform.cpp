@@ -34,8 +34,7 @@ const char* kHeader =
     "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
     "<platform version=\"4.1\">\n";
 
-// Hosts compute only what is injected (smpi_execute), so their speed does not matter.
-constexpr const char* kSpeed = "1Gf";
+constexpr const char* kSpeed = kSimulatedHostSpeed;
 
 // XML comments may not contain "--".
 std::string commentSafe(std::string text) {

@@ -51,6 +51,7 @@ class RecordingTransport final : public Transport {
   void allreduce(std::span<double>, ReduceOp) override { refuse(); }
   void allreduce(std::span<std::uint64_t>, ReduceOp) override { refuse(); }
   void allgather(std::span<const std::uint64_t>, std::span<std::uint64_t>) override { refuse(); }
+  void gather(std::span<const std::uint64_t>, std::vector<std::uint64_t>&) override { refuse(); }
 
  protected:
   Request postSend(const void*, std::size_t bytes, int peer, int tag) override {
@@ -81,7 +82,7 @@ class RecordingTransport final : public Transport {
     return Request(std::make_unique<RecordingState>(log.ops.size() - 1));
   }
   [[noreturn]] static void refuse() {
-    throw Error("an algorithm's step used the control plane (barrier, allreduce, allgather), "
+    throw Error("an algorithm's step used the control plane (barrier, allreduce, allgather, gather), "
                 "which the cost model cannot record");
   }
   int ranks_;

@@ -21,11 +21,13 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
+#include "commsim/files.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/mpi_transport.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
 #include "commsim/train.hpp"
+#include "commsim/trace.hpp"
 #include "simulated_memory.hpp"
 
 namespace {
@@ -43,6 +45,9 @@ struct Options {
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
+  std::string traceFile;
+  std::size_t traceLimit = commsim::Tracer::kDefaultLimit;
+  std::string delayRank;
 };
 
 // "65536:2e-11;1048576:5e-11" (what `commsim simulate` passes) -> pieces.
@@ -132,6 +137,14 @@ int simulateTraining(const Options& o, commsim::Transport& t, const commsim::Par
   return r.ok() ? kExitOk : kExitCheckFailed;
 }
 
+// The simulated host this rank runs on, as SMPI names it.
+std::string processorName() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  COMMSIM_MPI_CHECK(MPI_Get_processor_name(name, &length));
+  return commsim::printable(std::string(name, static_cast<std::size_t>(length)));
+}
+
 int simulate(const Options& o, commsim::Transport& t) {
   using namespace commsim;
   const std::uint64_t count = parseSize(o.params, "params");
@@ -146,16 +159,29 @@ int simulate(const Options& o, commsim::Transport& t) {
   // Every simulated rank runs on this one machine: the placement is the one `simulate` modelled.
   layout.workersPerHost = o.workersPerHost;
   paradigm->validate(layout);
+  const StepDelay delay = o.delayRank.empty() ? StepDelay{} : parseStepDelay(o.delayRank);
+  ensureDelayedRankExists(delay, t.size());
 
   if (!(o.copy >= 0) || !std::isfinite(o.copy))
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
   sim::SimulatedMemory shared({o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")},
                              {o.copy, parsePieces(o.copyPieces, "copy-pieces")});
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
+  std::unique_ptr<Tracer> tracer;
+  if (!o.traceFile.empty()) {
+    tracer = std::make_unique<Tracer>(t.rank(), t.size(), o.traceLimit);
+    estimateClockOffsets(t, *tracer);  // nothing to do: every simulated rank reads one clock
+    t.setTracer(tracer.get());
+  }
   if (!o.trainPlan.empty()) return simulateTraining(o, t, *paradigm, layout, dtype, memory);
   const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
                                       kDefaultLearningRate,
-                                      o.checkValues ? ValueCheck::Exact : ValueCheck::Skip);
+                                      o.checkValues ? ValueCheck::Exact : ValueCheck::Skip, delay);
+  if (tracer) {
+    t.setTracer(nullptr);
+    const std::string trace = gatherTrace(t, *tracer, processorName());
+    if (t.rank() == 0) writeFileAtomically(o.traceFile, trace);
+  }
   if (t.rank() == 0) {
     nlohmann::ordered_json doc;
     doc["command"] = "smpi";
@@ -187,6 +213,7 @@ int main(int argc, char** argv) {
   app.add_option("-d,--dtype", o.dtype, "float32 or float64")->capture_default_str();
   app.add_option("--servers", o.algorithm.servers, "parameter-server: k sharded dedicated server ranks")
       ->check(CLI::PositiveNumber);
+  app.add_option("--delay-rank", o.delayRank, "R:SECONDS: rank R starts every step late (simulated)");
   app.add_flag("--colocated", o.algorithm.colocated, "parameter-server: on worker 0");
   app.add_option("--segments", o.algorithm.segments, "binary-tree: K segments")->check(CLI::PositiveNumber);
   app.add_option("--ranks-per-host", o.algorithm.ranksPerHost, "hierarchical-ring: G (0: as placed)")
@@ -203,6 +230,9 @@ int main(int argc, char** argv) {
   app.add_option("--train-plan", o.trainPlan,
                  "A training step's buckets and compute times (commsim simulate --workload): run "
                  "the step instead of one synchronisation of --params");
+  app.add_option("--trace", o.traceFile, "Write the step's timeline (Chrome trace JSON) here");
+  app.add_option("--trace-limit", o.traceLimit, "Most send/receive events each rank keeps")
+      ->check(CLI::PositiveNumber);
 
   try {
     MpiSession session(&argc, &argv);

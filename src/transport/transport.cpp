@@ -6,6 +6,7 @@
 
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
+#include "commsim/trace.hpp"
 
 namespace commsim {
 
@@ -29,29 +30,38 @@ double Transport::now() const {
 Request Transport::isend(const void* buf, std::size_t bytes, int peer, int tag) {
   COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
                   "rank " << rank() << " cannot send to peer " << peer);
+  const double posted = tracer_ ? now() : 0;
   Request r = postSend(buf, bytes, peer, tag);
   if (counting_) counters_.recordSend(bytes);
+  if (tracer_) r.state()->traceIndex = tracer_->posted(true, bytes, peer, tag, posted);
   return r;
 }
 
 Request Transport::irecv(void* buf, std::size_t bytes, int peer, int tag) {
   COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
                   "rank " << rank() << " cannot receive from peer " << peer);
+  const double posted = tracer_ ? now() : 0;
   Request r = postRecv(buf, bytes, peer, tag);
   r.state()->isReceive = true;
+  if (tracer_) r.state()->traceIndex = tracer_->posted(false, bytes, peer, tag, posted);
   return r;
 }
 
 void Transport::waitAll(std::span<Request> requests) {
+  const double begin = timingWaits_ ? now() : 0;
   {
     const progress::Waiting waiting;  // a completed wait is progress for the watchdog
     complete(requests);
   }
+  const double completed = tracer_ || timingWaits_ ? now() : 0;
+  if (timingWaits_) waitSeconds_ += completed - begin;
   for (Request& r : requests) {
     if (!r.active()) continue;
     if (counting_ && r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
+    if (tracer_) tracer_->completed(r.state()->traceIndex, completed);
     r.clear();
   }
+  if (tracer_) tracer_->waited();
 }
 
 Counters Transport::globalCounters() {

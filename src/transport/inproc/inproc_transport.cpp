@@ -146,6 +146,19 @@ class InprocTransport final : public Transport {
     world_.rendezvous(lock, [] {});
   }
 
+  void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override {
+    out.clear();
+    std::unique_lock lock(world_.mutex);
+    world_.checkAborted();
+    world_.slots[rank_].assign(in.begin(), in.end());
+    world_.rendezvous(lock, [] {});
+    if (rank_ == 0)
+      for (const auto& slot : world_.slots) out.insert(out.end(), slot.begin(), slot.end());
+    world_.rendezvous(lock, [] {});
+  }
+
+  bool sharedClock() const override { return true; }
+
  protected:
   Request postSend(const void* buf, std::size_t bytes, int peer, int tag) override {
     auto op = std::make_unique<Operation>(world_);

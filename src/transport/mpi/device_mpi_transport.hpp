@@ -36,6 +36,9 @@ class DeviceMpiTransport final : public Transport {
   void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) override {
     mpi_.allgather(in, out);
   }
+  void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override {
+    mpi_.gather(in, out);
+  }
 
   // A pinned host buffer of at least `bytes`, back in the pool when the last holder lets go.
   struct Pinned {

@@ -120,6 +120,26 @@ void MpiTransport::allgather(std::span<const std::uint64_t> in, std::span<std::u
                                   static_cast<int>(in.size()), MPI_UINT64_T, comm_));
 }
 
+void MpiTransport::gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) {
+  out.clear();
+  COMMSIM_ENFORCE(in.size() <= static_cast<std::size_t>(INT_MAX),
+                  in.size() << " words are too many for one MPI_Gatherv");
+  const int mine = static_cast<int>(in.size());
+  std::vector<int> counts(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  COMMSIM_MPI_CHECK(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm_));
+  std::vector<int> displs(counts.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    COMMSIM_ENFORCE(total <= static_cast<std::size_t>(INT_MAX),
+                    "gathering more than INT_MAX words at rank " << r);
+    displs[r] = static_cast<int>(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  out.resize(total);
+  COMMSIM_MPI_CHECK(MPI_Gatherv(in.data(), mine, MPI_UINT64_T, out.data(), counts.data(),
+                                displs.data(), MPI_UINT64_T, 0, comm_));
+}
+
 Request MpiTransport::postSend(const void* buf, std::size_t bytes, int peer, int tag) {
   auto r = std::make_unique<MpiRequest>();
   const Wire w = wireFor(bytes);

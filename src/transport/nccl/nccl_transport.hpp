@@ -38,6 +38,9 @@ class NcclTransport final : public Transport {
   void allgather(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) override {
     control_.allgather(in, out);
   }
+  void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override {
+    control_.gather(in, out);
+  }
 
   // ncclAllReduce (sum) over `comm` (this transport's communicator when null), complete when it
   // returns.
