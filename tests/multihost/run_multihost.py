@@ -311,6 +311,13 @@ def predicted_by_commsim(args, topology, paradigm):
     return first_json(r.stdout)["rows"][0]["time_s"]
 
 
+def payload_rate(args):
+    """The shaped link's payload rate, bytes/s: htb meters whole Ethernet frames; a TCP segment of
+    MTU bytes carries MTU - 52 payload bytes (IP 20, TCP 20 + 12 timestamp option) in MTU + 14
+    frame bytes."""
+    return parse_rate(args.rate) / 8 * (args.mtu - 52) / (args.mtu + 14)
+
+
 def shaped(net, tmp, args, checks, report):
     """Shaped links: times against SPEC section 4 (with the link's own figures, and with what
     commsim calibrate measured), busbw against the link rate."""
@@ -318,9 +325,7 @@ def shaped(net, tmp, args, checks, report):
     n = args.workers
     payload = args.params * 4
     rate_bps = parse_rate(args.rate)
-    # htb meters whole Ethernet frames; a TCP segment of MTU bytes carries MTU - 52 payload bytes
-    # (IP 20, TCP 20 + 12 timestamp option) in MTU + 14 frame bytes.
-    bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
+    bw = payload_rate(args)
     report["link"] = {"rate": args.rate, "rate_Bps": rate_bps / 8, "payload_Bps": bw,
                       "mtu": args.mtu, "alpha_s": args.alpha}
     calibrated = calibrate(net, tmp, args, checks, report, bw)
@@ -367,9 +372,7 @@ def validate(net, tmp, args, checks, report):
     measured at 8 MiB, predicted on the calibrated topology and simulated on it; the median
     |error| of each is held to args.validate_tolerance."""
     net.shape(args.rate)
-    rate_bps = parse_rate(args.rate)
-    bw = rate_bps / 8 * (args.mtu - 52) / (args.mtu + 14)
-    topology = calibrate(net, tmp, args, checks, report, bw)
+    topology = calibrate(net, tmp, args, checks, report, payload_rate(args))
     out = os.path.join(tmp, "validate.json")
     rc, stdout, err = mpirun(net, tmp, args.workers,
                              # 8 MiB: every algorithm's messages (>= 2 MiB) in the
