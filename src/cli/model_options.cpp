@@ -1,5 +1,6 @@
 #include "model_options.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "launch.hpp"
@@ -45,13 +46,21 @@ void resolveGamma(ModelArgs& a, const Topology& topology) {
   a.gamma = modelGamma(a, topology);
 }
 
-PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
+PredictOptions topologyOptions(const Topology& topology) {
   PredictOptions o;
-  o.gammaSPerByte = modelGamma(a, topology);
-  if (std::isnan(a.gamma) || a.gammaFromTopology)  // --gamma is one figure for every size
-    o.gammaPieces = topology.gammaPieces;
+  o.gammaSPerByte = std::max(0.0, topology.gammaSPerByte);
+  o.gammaPieces = topology.gammaPieces;
   o.copySPerByte = topology.copySPerByte;
   o.copyPieces = topology.copyPieces;
+  return o;
+}
+
+PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
+  PredictOptions o = topologyOptions(topology);
+  if (!std::isnan(a.gamma) && !a.gammaFromTopology) {  // --gamma: one figure for every size
+    o.gammaSPerByte = a.gamma;
+    o.gammaPieces.clear();
+  }
   return o;
 }
 

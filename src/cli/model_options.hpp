@@ -45,6 +45,9 @@ void addModelOptions(CLI::App* app, ModelArgs& a, const ModelOptionHelp& help);
 double modelGamma(const ModelArgs& a, const Topology& topology);
 // Sets a.gamma to modelGamma's figure, remembering whether it (and its pieces) came from the file.
 void resolveGamma(ModelArgs& a, const Topology& topology);
+// The model's options as the topology file gives them: gamma (0 when absent) and the copy cost,
+// each with its pieces.
+PredictOptions topologyOptions(const Topology& topology);
 // The model's options: that gamma (with the topology's pieces unless --gamma was given), and the
 // topology's copy cost.
 PredictOptions modelOptions(const ModelArgs& a, const Topology& topology);

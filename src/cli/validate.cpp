@@ -27,6 +27,7 @@
 #include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
 #include "launch.hpp"
+#include "model_options.hpp"
 #include "output.hpp"
 #include "selection.hpp"
 #include "simulate.hpp"
@@ -232,11 +233,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     // Rank 0 alone from here: the model and the simulator, nothing of MPI.
     progress::enter("predicting and simulating", "validate");
     const Topology topo = given ? *given : parseTopology(yaml, "the calibration of this run");
-    PredictOptions model;
-    model.gammaSPerByte = std::max(0.0, topo.gammaSPerByte);
-    model.gammaPieces = topo.gammaPieces;
-    model.copySPerByte = topo.copySPerByte;
-    model.copyPieces = topo.copyPieces;
+    const PredictOptions model = topologyOptions(topo);
     for (Point& p : points)
       p.predictedS = predict(topo, *p.paradigm, layout.workers, p.count, s, model).timeS;
 
