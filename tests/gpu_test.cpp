@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -198,7 +199,43 @@ TEST(DeviceMemory, CopiesRoundTripAndReportsFreeMemory) {
   EXPECT_EQ(in, out);
 }
 
+// Modelled compute (commsim train): occupy() returns at once and the kernel ends no sooner than
+// asked, and not long after.
+TEST(DeviceMemory, OccupyReturnsAtOnceAndSpinsForTheTimeAsked) {
+  SKIP_WITHOUT_GPU();
+  auto memory = makeDeviceMemory(0);
+  memory->occupy(0.001);  // the first launch loads the module: not timed
+  memory->finishOccupying();
+  const auto start = std::chrono::steady_clock::now();
+  memory->occupy(0.2);
+  const std::chrono::duration<double> launched = std::chrono::steady_clock::now() - start;
+  memory->finishOccupying();
+  const std::chrono::duration<double> ended = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(launched.count(), 0.05);
+  EXPECT_GE(ended.count(), 0.2);
+  EXPECT_LT(ended.count(), 0.3);
+  std::printf("occupy(0.2 s): returned after %.6f s, ended after %.6f s\n", launched.count(),
+              ended.count());
+}
+
 // ---- processes: a GPU backend under a real mpirun
+
+TEST(MpiDeviceMemory, TrainStepComputesOnTheGpuBesideItsBuckets) {
+  SKIP_WITHOUT_GPU();
+  auto argv = mpirun(2);
+  for (const auto& a : commsim({"train", "--memory", "device", "--workload",
+                                COMMSIM_SOURCE_DIR "/workloads/resnet50.yaml", "--algorithm",
+                                "ring-allreduce", "--iterations", "2", "--format", "json"}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 240);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(doc.at("ok").get<bool>()) << r.out;
+  const auto& step = doc.at("step");
+  EXPECT_GE(step.at("step_s").get<double>(), step.at("compute_s").get<double>()) << r.out;
+  std::printf("%s\n", step.dump().c_str());
+}
 
 TEST(NcclOneRank, StartsChecksEveryParadigmAndTheBaselineAndEnds) {
   SKIP_WITHOUT_GPU();

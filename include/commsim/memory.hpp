@@ -45,6 +45,14 @@ class MemorySpace {
   // Waits until all work issued to this space has finished (a no-op on the host).
   virtual void synchronize() = 0;
 
+  // Modelled compute (commsim train): keeps this space's processors busy for `seconds` from now
+  // and returns at once, so the host stays free to drive communication, as an accelerator's host
+  // is. A GPU runs a kernel that spins on its clock, on a compute stream of its own, beside the
+  // transport's work; elsewhere nothing runs (the host's compute is emulated by waiting).
+  virtual void occupy(double seconds) { (void)seconds; }
+  // Waits until what occupy() started has ended.
+  virtual void finishOccupying() {}
+
   // Bytes this rank may still allocate here, its share where ranks share the memory (a GPU);
   // 0 when unknown. Host memory is checked per host by the harness instead.
   virtual std::uint64_t availableBytes() const { return 0; }

@@ -102,6 +102,7 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
     progress::enter("train step start barrier", paradigm.name(), true);
     t.barrier();
     const double t0 = t.now();
+    memory.occupy(compute.computeS);  // a GPU's compute stream: busy through backward
     for (std::size_t b = 0; b < nb; ++b) {
       computeUntil(t, wait, t0 + ready[b], paradigm.name());
       progress::enter("train: bucket synchronisation", paradigm.name());
@@ -119,6 +120,7 @@ TrainResult runTrainingSteps(const Paradigm& paradigm, Transport& t, MemorySpace
     }
     // A rank whose buckets all ended early still computes until backward ends.
     computeUntil(t, wait, t0 + compute.computeS, paradigm.name());
+    memory.finishOccupying();
     spans[2 * nb] = t.now() - t0;
     progress::enter("train step check (counters and result)", paradigm.name(), true);
     t.allreduce(spans, ReduceOp::Max);

@@ -178,6 +178,20 @@ void dispatch(DType t, F&& f) {
   }
 }
 
+// Modelled compute: each thread spins until `ns` have passed on the GPU's global timer (ns since
+// an epoch, the same on every SM), from the moment the kernel was launched by the host.
+__global__ void spinUntil(unsigned long long start, unsigned long long ns) {
+  for (;;) {
+    unsigned long long now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    if (now - start >= ns) break;
+  }
+}
+
+__global__ void readGlobalTimer(unsigned long long* out) {
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(*out));
+}
+
 }  // namespace
 
 DeviceMemory::DeviceMemory(int device) : device_(device) {
@@ -195,12 +209,14 @@ DeviceMemory::DeviceMemory(int device) : device_(device) {
   description_ = os.str();
   // Non-blocking: no implicit ordering with the legacy default stream that libraries may use.
   COMMSIM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  COMMSIM_CUDA_CHECK(cudaStreamCreateWithFlags(&computeStream_, cudaStreamNonBlocking));
 }
 
 DeviceMemory::~DeviceMemory() {
-  if (stream_) {
-    cudaStreamSynchronize(stream_);  // errors were reported where they happened
-    cudaStreamDestroy(stream_);
+  for (cudaStream_t s : {computeStream_, stream_}) {
+    if (!s) continue;
+    cudaStreamSynchronize(s);  // errors were reported where they happened
+    cudaStreamDestroy(s);
   }
 }
 
@@ -271,6 +287,27 @@ void DeviceMemory::sgdStep(void* w, const void* gsum, std::size_t count, DType t
 }
 
 void DeviceMemory::synchronize() { COMMSIM_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+void DeviceMemory::occupy(double seconds) {
+  if (seconds <= 0) return;
+  // The spin starts when its first block does, so each block spins to one shared end: the
+  // timer read by a one-thread kernel just before, on the same stream. One block of 128 threads
+  // per SM, like a compute kernel's grid, leaves room beside it for the transport's kernels.
+  unsigned long long* start = nullptr;
+  COMMSIM_CUDA_CHECK(cudaMallocAsync(&start, sizeof *start, computeStream_));
+  readGlobalTimer<<<1, 1, 0, computeStream_>>>(start);
+  COMMSIM_CUDA_CHECK(cudaGetLastError());
+  unsigned long long origin = 0;
+  COMMSIM_CUDA_CHECK(cudaMemcpyAsync(&origin, start, sizeof origin, cudaMemcpyDeviceToHost,
+                                     computeStream_));
+  COMMSIM_CUDA_CHECK(cudaFreeAsync(start, computeStream_));
+  COMMSIM_CUDA_CHECK(cudaStreamSynchronize(computeStream_));
+  spinUntil<<<multiprocessors_, 128, 0, computeStream_>>>(
+      origin, static_cast<unsigned long long>(seconds * 1e9));
+  COMMSIM_CUDA_CHECK(cudaGetLastError());
+}
+
+void DeviceMemory::finishOccupying() { COMMSIM_CUDA_CHECK(cudaStreamSynchronize(computeStream_)); }
 
 std::uint64_t DeviceMemory::availableBytes() const {
   std::size_t freeBytes = 0, total = 0;

@@ -39,6 +39,8 @@ class DeviceMemory final : public MemorySpace {
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;
   void synchronize() override;
+  void occupy(double seconds) override;
+  void finishOccupying() override;
   std::uint64_t availableBytes() const override;
 
   int device() const { return device_; }
@@ -53,6 +55,7 @@ class DeviceMemory final : public MemorySpace {
  private:
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t computeStream_ = nullptr;  // occupy()'s: modelled compute beside communication
   int multiprocessors_ = 1;
   std::uint64_t pciId_ = 0;
   std::string description_;
