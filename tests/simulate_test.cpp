@@ -165,6 +165,26 @@ TEST(Simulate, FlatRingAgreesWithTheClosedFormAtLargeP) {
   EXPECT_LT(std::abs(sim / closed - 1), 0.10) << "simulated " << sim << " s, closed form " << closed;
 }
 
+TEST(Simulate, MessagesBeyondTwoGiBAreOneMessageAtTheWholeSizesTime) {
+  SKIP_WITHOUT_SIMGRID();
+  // 2 ranks, p = 600M float64: each ring and halving-doubling message is 2.4 GB, past SMPI's int
+  // sizes (it aborted); they travel as 1 GiB pieces and count, and cost, as one message.
+  const std::uint64_t p = 600000000, s = 8;
+  const auto doc = simulate({"--topology", topology("flat-1024"), "-n", "2", "-p",
+                             std::to_string(p), "-d", "float64", "--paradigm",
+                             "ring-allreduce,halving-doubling"});
+  ASSERT_EQ(doc.at("rows").size(), 2u) << doc.dump();
+  for (const auto& row : doc.at("rows")) {
+    EXPECT_EQ(row.at("messages").get<std::uint64_t>(), 4u) << row.dump();
+    EXPECT_EQ(row.at("total_bytes").get<std::uint64_t>(), 2 * p * s) << row.dump();
+    EXPECT_EQ(row.at("message_bytes_max").get<std::uint64_t>(), p / 2 * s) << row.dump();
+    EXPECT_TRUE(row.at("counts_ok").get<bool>()) << row.dump();
+    const double sim = row.at("time_s"), model = row.at("model_time_s");
+    EXPECT_LT(std::abs(sim / model - 1), 1e-3) << row.at("paradigm") << ": simulated " << sim
+                                               << " s, predicted " << model << " s";
+  }
+}
+
 TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
   SKIP_WITHOUT_SIMGRID();
   // A calibrated host (SPEC §13): a slower piece for messages up to 64 KiB, the host's memory

@@ -1,10 +1,13 @@
 // Point-to-point MPI. One message is one MPI_Isend. Messages beyond INT_MAX bytes use a derived
-// datatype, so they stay one message.
+// datatype, so they stay one message; under SimGrid's SMPI, which keeps a message's size in an
+// int, they go as consecutive pieces of 1 GiB instead (below), still one message to the counts.
 #include "commsim/mpi_transport.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,12 +29,32 @@ struct MpiRequest final : RequestState {
   MPI_Request request = MPI_REQUEST_NULL;
   MPI_Datatype type = MPI_DATATYPE_NULL;  // a derived type to free, for large messages
   std::size_t postedBytes = 0;
+  std::vector<MPI_Request> pieces;        // SMPI: the pieces after the first of a large message
   ~MpiRequest() override {
-    if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);  // only on an error path
+    // Only on an error path.
+    if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);
+    for (MPI_Request& piece : pieces)
+      if (piece != MPI_REQUEST_NULL) MPI_Request_free(&piece);
     if (type != MPI_DATATYPE_NULL) MPI_Type_free(&type);
   }
 };
 
+#ifdef COMMSIM_SMPI
+constexpr std::size_t kSmpiPiece = std::size_t{1} << 30;
+
+// SMPI: a message of `bytes` as consecutive MPI messages of at most 1 GiB to one peer and tag
+// (MPI matches them in the order posted). They start together and share the route's bandwidth,
+// so the simulated time is the whole message's but for a few nanoseconds.
+void postPieces(MpiRequest& r, std::size_t bytes, const std::function<void(std::size_t at, int n,
+                                                                            MPI_Request*)>& post) {
+  for (std::size_t at = 0; at == 0 || at < bytes; at += kSmpiPiece) {
+    const int n = static_cast<int>(std::min(kSmpiPiece, bytes - at));
+    post(at, n, at == 0 ? &r.request : &r.pieces.emplace_back(MPI_REQUEST_NULL));
+  }
+}
+#endif
+
+#ifndef COMMSIM_SMPI
 // The (count, datatype) pair describing `bytes` contiguous bytes as one message.
 struct Wire {
   int count;
@@ -56,6 +79,7 @@ Wire wireFor(std::size_t bytes) {
   COMMSIM_MPI_CHECK(MPI_Type_free(&block));
   return {1, whole, true};
 }
+#endif
 
 // Payload bytes a completed receive got.
 std::uint64_t receivedBytes(const MPI_Status& status, const MpiRequest& r) {
@@ -142,18 +166,32 @@ void MpiTransport::gather(std::span<const std::uint64_t> in, std::vector<std::ui
 
 Request MpiTransport::postSend(const void* buf, std::size_t bytes, int peer, int tag) {
   auto r = std::make_unique<MpiRequest>();
+#ifdef COMMSIM_SMPI
+  postPieces(*r, bytes, [&](std::size_t at, int n, MPI_Request* request) {
+    COMMSIM_MPI_CHECK(MPI_Isend(static_cast<const std::byte*>(buf) + at, n, MPI_BYTE, peer, tag,
+                                comm_, request));
+  });
+#else
   const Wire w = wireFor(bytes);
   if (w.derived) r->type = w.type;
   COMMSIM_MPI_CHECK(MPI_Isend(buf, w.count, w.type, peer, tag, comm_, &r->request));
+#endif
   return Request(std::move(r));
 }
 
 Request MpiTransport::postRecv(void* buf, std::size_t bytes, int peer, int tag) {
   auto r = std::make_unique<MpiRequest>();
+  r->postedBytes = bytes;
+#ifdef COMMSIM_SMPI
+  postPieces(*r, bytes, [&](std::size_t at, int n, MPI_Request* request) {
+    COMMSIM_MPI_CHECK(MPI_Irecv(static_cast<std::byte*>(buf) + at, n, MPI_BYTE, peer, tag, comm_,
+                                request));
+  });
+#else
   const Wire w = wireFor(bytes);
   if (w.derived) r->type = w.type;
-  r->postedBytes = bytes;
   COMMSIM_MPI_CHECK(MPI_Irecv(buf, w.count, w.type, peer, tag, comm_, &r->request));
+#endif
   return Request(std::move(r));
 }
 
@@ -162,18 +200,26 @@ void MpiTransport::complete(std::span<Request> requests) {
   std::vector<MPI_Request>& handles = waitHandles_;
   std::vector<MPI_Status>& statuses = waitStatuses_;
   handles.clear();
-  for (Request& r : requests)
-    if (r.active()) handles.push_back(static_cast<MpiRequest*>(r.state())->request);
+  for (Request& r : requests) {
+    if (!r.active()) continue;
+    const auto* state = static_cast<const MpiRequest*>(r.state());
+    handles.push_back(state->request);
+    handles.insert(handles.end(), state->pieces.begin(), state->pieces.end());
+  }
   statuses.resize(handles.size());
   const int rc = MPI_Waitall(static_cast<int>(handles.size()), handles.data(), statuses.data());
   std::size_t k = 0;
   for (Request& r : requests) {
     if (!r.active()) continue;
     auto* state = static_cast<MpiRequest*>(r.state());
-    state->request = handles[k];  // MPI_REQUEST_NULL once completed
-    if (rc == MPI_ERR_IN_STATUS) COMMSIM_MPI_CHECK(statuses[k].MPI_ERROR);
-    if (state->isReceive && rc == MPI_SUCCESS) state->receivedBytes = receivedBytes(statuses[k], *state);
-    ++k;
+    std::uint64_t received = 0;
+    for (std::size_t i = 0; i <= state->pieces.size(); ++i, ++k) {
+      // MPI_REQUEST_NULL once completed.
+      (i == 0 ? state->request : state->pieces[i - 1]) = handles[k];
+      if (rc == MPI_ERR_IN_STATUS) COMMSIM_MPI_CHECK(statuses[k].MPI_ERROR);
+      if (state->isReceive && rc == MPI_SUCCESS) received += receivedBytes(statuses[k], *state);
+    }
+    if (state->isReceive && rc == MPI_SUCCESS) state->receivedBytes = received;
   }
   COMMSIM_MPI_CHECK(rc);
 }
