@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
 #include <unordered_map>
 
 #include "commsim/error.hpp"
@@ -11,30 +12,65 @@ namespace commsim {
 
 namespace {
 
-// One posted operation of one rank.
+// One posted operation of one rank. 32 bytes: a 1024-rank ring records four million.
 struct Op {
   std::uint64_t bytes;
   int peer;
   int tag;
-  bool send;
   int posted;   // groups this rank had completed when it posted the operation
   int group;    // the group (wait) that completed it; -1 while pending
-  std::size_t partner;  // index of the matching operation on the peer
+  std::uint32_t partner;  // index of the matching operation on the peer
+  bool send;
 };
 
 struct RankLog {
   std::vector<Op> ops;
-  std::vector<std::vector<std::size_t>> groups;  // op indices per completed wait
+  // The completed waits, in order: group g holds groupOps[groupEnd[g-1] .. groupEnd[g]) (from 0
+  // for g = 0), indices into ops. One flat list, not a vector per wait (millions of them).
+  std::vector<std::uint32_t> groupOps;
+  std::vector<std::uint32_t> groupEnd;
+  std::size_t groupCount() const { return groupEnd.size(); }
+  std::span<const std::uint32_t> group(std::size_t g) const {
+    const std::uint32_t begin = g == 0 ? 0 : groupEnd[g - 1];
+    return {groupOps.data() + begin, groupEnd[g] - begin};
+  }
   // Bytes reduced before the first wait (index 0) and after each group g (index g+1), and bytes
   // the code copied or scaled in memory (its local passes), alike.
   std::vector<std::uint64_t> reduceAfter{0};
   std::vector<std::uint64_t> localAfter{0};
 };
 
+// A posted operation's handle. Recording posts millions and holds a few at once, so freed ones
+// are kept for the next (per thread) rather than returned to the allocator.
 class RecordingState final : public RequestState {
  public:
-  explicit RecordingState(std::size_t i) : op(i) {}
-  std::size_t op;
+  explicit RecordingState(std::uint32_t i) : op(i) {}
+  std::uint32_t op;
+
+  static void* operator new(std::size_t bytes) {
+    if (bytes != sizeof(RecordingState) || spare().empty()) return ::operator new(bytes);
+    void* p = spare().back();
+    spare().pop_back();
+    return p;
+  }
+  static void operator delete(void* p, std::size_t bytes) noexcept {
+    if (bytes != sizeof(RecordingState) || spare().size() >= kSpares) return ::operator delete(p);
+    spare().push_back(p);  // never allocates: kSpares were reserved
+  }
+
+ private:
+  static constexpr std::size_t kSpares = 4096;
+  static std::vector<void*>& spare() {
+    struct Spares {
+      std::vector<void*> v;
+      Spares() { v.reserve(kSpares); }
+      ~Spares() {
+        for (void* p : v) ::operator delete(p);
+      }
+    };
+    thread_local Spares s;
+    return s.v;
+  }
 };
 
 class RecordingTransport final : public Transport {
@@ -62,15 +98,15 @@ class RecordingTransport final : public Transport {
   }
   void complete(std::span<Request> requests) override {
     RankLog& log = logs_[static_cast<std::size_t>(rank_)];
-    const int g = static_cast<int>(log.groups.size());
-    std::vector<std::size_t>& group = log.groups.emplace_back();
+    const int g = static_cast<int>(log.groupCount());
     for (Request& r : requests) {
       if (!r.active()) continue;
-      const std::size_t i = static_cast<RecordingState*>(r.state())->op;
+      const std::uint32_t i = static_cast<RecordingState*>(r.state())->op;
       log.ops[i].group = g;
-      group.push_back(i);
+      log.groupOps.push_back(i);
       r.state()->receivedBytes = log.ops[i].bytes;
     }
+    log.groupEnd.push_back(static_cast<std::uint32_t>(log.groupOps.size()));
     log.reduceAfter.push_back(0);
     log.localAfter.push_back(0);
   }
@@ -78,8 +114,10 @@ class RecordingTransport final : public Transport {
  private:
   Request post(std::size_t bytes, int peer, int tag, bool send) {
     RankLog& log = logs_[static_cast<std::size_t>(rank_)];
-    log.ops.push_back({bytes, peer, tag, send, static_cast<int>(log.groups.size()), -1, 0});
-    return Request(std::make_unique<RecordingState>(log.ops.size() - 1));
+    COMMSIM_ENFORCE(log.ops.size() < std::numeric_limits<std::uint32_t>::max(),
+                    "rank " << rank_ << " posted more operations than a schedule records");
+    log.ops.push_back({bytes, peer, tag, static_cast<int>(log.groupCount()), -1, 0, send});
+    return Request(std::make_unique<RecordingState>(static_cast<std::uint32_t>(log.ops.size() - 1)));
   }
   [[noreturn]] static void refuse() {
     throw Error("an algorithm's step used the control plane (barrier, allreduce, allgather, gather), "
@@ -168,8 +206,8 @@ void pairUp(std::vector<RankLog>& logs, const std::string& what) {
         throw Error(what + ": rank " + std::to_string(me) + " sends " + std::to_string(op.bytes) +
                     " bytes to rank " + std::to_string(op.peer) + ", which receives " +
                     std::to_string(recv.bytes));
-      op.partner = ch.second[nth];
-      recv.partner = i;
+      op.partner = static_cast<std::uint32_t>(ch.second[nth]);
+      recv.partner = static_cast<std::uint32_t>(i);
     }
   }
   for (auto& [k, ch] : channels)
@@ -222,21 +260,23 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
 
   // Rounds: level[r][g] is the round in which rank r's group g completes.
   std::vector<std::vector<int>> level(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r)
+    level[static_cast<std::size_t>(r)].reserve(logs[static_cast<std::size_t>(r)].groupCount());
   const auto postedIn = [&](int r, int posted) {
     return posted == 0 ? 0 : level[static_cast<std::size_t>(r)][static_cast<std::size_t>(posted - 1)] + 1;
   };
   std::size_t done = 0, total = 0;
-  for (const auto& log : logs) total += log.groups.size();
+  for (const auto& log : logs) total += log.groupCount();
   while (done < total) {
     bool progress = false;
     for (int r = 0; r < ranks; ++r) {
       auto& log = logs[static_cast<std::size_t>(r)];
       auto& lv = level[static_cast<std::size_t>(r)];
-      while (lv.size() < log.groups.size()) {
+      while (lv.size() < log.groupCount()) {
         const std::size_t g = lv.size();
         int round = g == 0 ? 0 : lv[g - 1];
         bool ready = true;
-        for (std::size_t i : log.groups[g]) {
+        for (std::uint32_t i : log.group(g)) {
           const Op& op = log.ops[i];
           const Op& other = logs[static_cast<std::size_t>(op.peer)].ops[op.partner];
           if (static_cast<std::size_t>(other.posted) > level[static_cast<std::size_t>(op.peer)].size()) {
