@@ -16,7 +16,7 @@ Exit status: 0 all checks held, 1 a check failed, 77 cannot run here (reason pri
 Every network object is removed on exit, on failure and on SIGINT/SIGTERM/SIGHUP.
 
   run_multihost.py COMMSIM [--workers 4] [--params 4M] [--rate 200mbit] [--mtu 9000]
-                   [--report FILE] [--only counts|shaped|linkcut]
+                   [--report FILE] [--only counts|shaped|linkcut|validate|train]
 
 With --only linkcut, one host's link is cut while a ring all-reduce runs over shaped links: the
 job must end within the --timeout it was given plus a bounded slack, with a rank naming the stall.
@@ -36,6 +36,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 NETNS = os.path.join(HERE, "netns.sh")
 AGENT = os.path.join(HERE, "ns_agent.sh")
 SUBNET = "10.213.0.0/24"
@@ -404,6 +405,39 @@ def validate(net, tmp, args, checks, report):
                      f"{args.validate_tolerance:.0%}")
 
 
+def train(net, tmp, args, checks, report):
+    """commsim train on the shaped hosts (SPEC section 11): ResNet-50's DDP buckets synchronised by
+    the ring while backward goes on, measured, and predicted by commsim predict --workload on the
+    calibrated topology at the same compute rate; the step time is held to args.train_tolerance,
+    and exposed communication and overlap are reported beside it."""
+    net.shape(args.rate)
+    topology = calibrate(net, tmp, args, checks, report, payload_rate(args))
+    step = ["--workload", os.path.join(ROOT, "workloads", "resnet50.yaml"), "--algorithm",
+            "ring-allreduce", "--compute-rate", str(args.compute_rate), "--format", "json"]
+    rc, out, err = mpirun(net, tmp, args.workers,
+                          [args.commsim, "train", "--iterations", "3", *step], args.run_timeout * 2)
+    if rc != 0:
+        raise RuntimeError(f"commsim train exited {rc}:\n{out}\n{err}")
+    measured = first_json(out)
+    r = subprocess.run([args.commsim, "predict", "--topology", topology, "-n", str(args.workers),
+                        *step], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"commsim predict exited {r.returncode}: {r.stderr.strip()}")
+    predicted = first_json(r.stdout)
+    m, p = measured["step"], predicted["step"]
+    report["train"] = {"measured": m, "predicted": p, "buckets": len(measured["buckets"])}
+    for key in ("compute_s", "comm_s", "exposed_comm_s", "step_s", "overlap"):
+        log(f"train {key:15} measured {m[key]:9.4f}  predicted {p[key]:9.4f}")
+    checks.check("train: counts and values", measured["ok"], "every bucket's counts and result held")
+    error = p["step_s"] / m["step_s"] - 1
+    checks.check("train: step time vs commsim predict --workload",
+                 abs(error) <= args.train_tolerance,
+                 f"measured {m['step_s']:.4f} s, predicted {p['step_s']:.4f} s ({error:+.1%}, "
+                 f"allowed +-{args.train_tolerance:.0%}; exposed comm {m['exposed_comm_s']:.4f} "
+                 f"vs {p['exposed_comm_s']:.4f} s, overlap {m['overlap']:.2f} vs "
+                 f"{p['overlap']:.2f})")
+
+
 # Open MPI's launcher notices a daemon it cannot reach through TCP keepalive on its out-of-band
 # channel, by default after 300 s idle plus 9 probes 20 s apart. The ranks themselves end within
 # commsim's --timeout either way (their watchdog calls MPI_Abort); these settings bound mpirun too.
@@ -493,7 +527,12 @@ def main():
     ap.add_argument("--deadline", type=int, default=200, help="seconds for the whole run")
     ap.add_argument("--validate-tolerance", type=float, default=0.05,
                     help="commsim validate: the median |error| allowed (SPEC section 13)")
-    ap.add_argument("--only", choices=["counts", "shaped", "linkcut", "validate"],
+    ap.add_argument("--train-tolerance", type=float, default=0.10,
+                    help="commsim train: the step's relative error allowed (SPEC section 11)")
+    ap.add_argument("--compute-rate", type=float, default=1e12,
+                    help="commsim train and predict: the FLOP/s that turn ResNet-50's FLOPs "
+                         "into compute time")
+    ap.add_argument("--only", choices=["counts", "shaped", "linkcut", "validate", "train"],
                     help="run only the unshaped counts/witness checks or only the shaped ones")
     ap.add_argument("--report", help="write the measurements as JSON here")
     args = ap.parse_args()
@@ -536,6 +575,8 @@ def main():
             link_cut(net, tmp, args, checks)
         elif args.only == "validate":
             validate(net, tmp, args, checks, report)
+        elif args.only == "train":
+            train(net, tmp, args, checks, report)
         else:
             if args.only != "shaped":
                 counts_and_witness(net, tmp, args, checks)
