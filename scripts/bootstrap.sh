@@ -11,7 +11,7 @@ core=(cmake ninja-build g++ pkg-config openmpi-bin libopenmpi-dev libcli11-dev n
       libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
 declare -A extra=(
   [plots]="python3-matplotlib"
-  [simgrid]="libsimgrid-dev"
+  [simgrid]="libsimgrid-dev libjemalloc2"
   [slurm]="slurm-wlm munge"
   [multihost]="iproute2 procps"
   [fuzz]="clang-14 libclang-rt-14-dev"

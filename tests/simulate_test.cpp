@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -182,6 +183,28 @@ TEST(Simulate, MessagesBeyondTwoGiBAreOneMessageAtTheWholeSizesTime) {
     const double sim = row.at("time_s"), model = row.at("model_time_s");
     EXPECT_LT(std::abs(sim / model - 1), 1e-3) << row.at("paradigm") << ": simulated " << sim
                                                << " s, predicted " << model << " s";
+  }
+}
+
+TEST(Simulate, TheAllocatorChangesNothingSimulated) {
+  SKIP_WITHOUT_SIMGRID();
+  // simulate preloads jemalloc where it is installed (COMMSIM_SIM_MALLOC= turns that off): the
+  // allocator may change how fast SimGrid runs, never what it computes.
+  const std::vector<std::string> args = {"--topology", topology("fat-tree-1024"), "-n", "64",
+                                         "-p", "1M", "--paradigm",
+                                         "halving-doubling,ring-allreduce"};
+  const auto with = simulate(args);
+  ASSERT_EQ(setenv("COMMSIM_SIM_MALLOC", "", 1), 0);
+  const auto without = simulate(args);
+  ASSERT_EQ(unsetenv("COMMSIM_SIM_MALLOC"), 0);
+  ASSERT_EQ(with.at("rows").size(), 2u);
+  ASSERT_EQ(without.at("rows").size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = with.at("rows").at(i);
+    const auto& b = without.at("rows").at(i);
+    EXPECT_EQ(a.at("time_s").get<double>(), b.at("time_s").get<double>()) << a.at("paradigm");
+    EXPECT_EQ(a.at("messages"), b.at("messages"));
+    EXPECT_EQ(a.at("total_bytes"), b.at("total_bytes"));
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace commsim {
@@ -20,6 +21,8 @@ struct ChildOptions {
   // Environment variables whose names start with one of these are removed in the child: a
   // launcher's (OMPI_, PMIX_) would make a program started from an MPI rank think it is one.
   std::vector<std::string> unsetPrefixes;
+  // Variables set in the child (after the removals), as name and value.
+  std::vector<std::pair<std::string, std::string>> setVariables;
 };
 
 // Runs argv (argv[0] looked up in PATH) with stdin from /dev/null and stdout and stderr into

@@ -62,6 +62,7 @@ ChildRun runLogged(const std::vector<std::string>& argv, const std::string& log,
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     dropEnvironment(options.unsetPrefixes);
+    for (const auto& [name, value] : options.setVariables) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
