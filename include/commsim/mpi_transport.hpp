@@ -28,6 +28,7 @@ class MpiTransport final : public Transport {
   int localRank() const override { return localRank_; }
   int localSize() const override { return localSize_; }
   MPI_Comm comm() const { return comm_; }
+  BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
 
   double now() const override { return MPI_Wtime(); }
   void barrier() override;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "commsim/memory.hpp"
@@ -12,8 +13,8 @@
 namespace commsim::cli {
 
 struct Backend {
-  std::string transport = "mpi";  // mpi | nccl   (--local always uses the in-process transport)
-  std::string memory;             // host | device; when not given: device for nccl, else host
+  std::string transport = "mpi";  // a name of the transports table (--local: the in-process one)
+  std::string memory;             // host | device; when not given: defaultMemory(transport)
   int local = 0;                  // > 0: that many ranks as threads of this process
   // --timeout: seconds a rank may make no progress before the job is ended (0: never).
   std::string timeout = "300";
@@ -21,6 +22,8 @@ struct Backend {
 
 // Adds --backend, --memory, --local and --timeout to a command.
 void addBackendOptions(CLI::App* app, Backend& backend);
+// The memory space a run on `transport` takes when --memory is not given.
+std::string defaultMemory(std::string_view transport);
 // Refuses, before anything starts, a combination this build or this machine cannot run.
 void validateBackend(const Backend& backend);
 

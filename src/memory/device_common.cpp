@@ -1,8 +1,9 @@
-// GPU helpers that need no CUDA: the launcher's node-local rank and names.
+// GPU helpers that need no CUDA: the launcher's node-local rank, names, the no-CUDA refusal.
 #include <cstdlib>
 #include <string>
 
 #include "commsim/device.hpp"
+#include "commsim/error.hpp"
 
 namespace commsim {
 
@@ -20,6 +21,12 @@ int launcherLocalRank() {
 
 std::string_view mpiDevicePathName(MpiDevicePath path) {
   return path == MpiDevicePath::CudaAware ? "cuda-aware" : "staged";
+}
+
+void refuseWithoutCuda(const char* what) {
+  throw UsageError(std::string(what) +
+                   ": this build of commsim has no CUDA (nvcc, the CUDA toolkit or NCCL was not "
+                   "found when it was configured); allowed here: --backend mpi --memory host");
 }
 
 }  // namespace commsim

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "../../memory/device_memory.hpp"
+#include "memory/device_memory.hpp"
 #include "commsim/device.hpp"
 #include "commsim/mpi_transport.hpp"
 
@@ -27,6 +27,8 @@ class DeviceMpiTransport final : public Transport {
   std::string detail() const override;
   MPI_Comm comm() const { return mpi_.comm(); }
   MpiDevicePath path() const { return path_; }
+  // On a CUDA-aware library only: a staged one cannot take device buffers in MPI_Allreduce.
+  BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
 
   void barrier() override { mpi_.barrier(); }
   void allreduce(std::span<double> values, ReduceOp op) override { mpi_.allreduce(values, op); }
