@@ -38,6 +38,7 @@ class MpiTransport final : public Transport {
   void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override;
 #ifdef COMMSIM_SMPI
   bool sharedClock() const override { return true; }  // every simulated rank reads SimGrid's clock
+  void compute(double seconds) override;
 #endif
 
  protected:

@@ -115,6 +115,9 @@ class Transport {
   // Whether every rank reads one and the same clock (threads of one process; SMPI's simulated
   // clock), so timelines need no offsets between ranks.
   virtual bool sharedClock() const { return false; }
+  // Spends `seconds` as this rank's own work (a rank delayed on purpose, --delay-rank): a sleep,
+  // and under SimGrid's SMPI simulated time, as the simulated reductions take it.
+  virtual void compute(double seconds);
 
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }

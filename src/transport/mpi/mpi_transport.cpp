@@ -10,6 +10,10 @@
 
 #include "commsim/error.hpp"
 
+#ifdef COMMSIM_SMPI
+#include <smpi/smpi.h>
+#endif
+
 namespace commsim {
 
 void checkMpi(int rc, const char* call, const char* file, int line) {
@@ -191,5 +195,9 @@ MpiSession::~MpiSession() {
   int finalised = 0;
   if (owns_ && MPI_Finalized(&finalised) == MPI_SUCCESS && !finalised) MPI_Finalize();
 }
+
+#ifdef COMMSIM_SMPI
+void MpiTransport::compute(double seconds) { smpi_execute(seconds); }
+#endif
 
 }  // namespace commsim
