@@ -4,15 +4,33 @@
 
 namespace commsim {
 
-nlohmann::ordered_json countsRow(const Paradigm& p, const Layout& layout, const Counters& c,
-                                 const Expectation& e, bool countsOk, std::uint64_t wrong) {
+CountsRow countsRow(const Paradigm& p, const Layout& layout, const Counters& c,
+                    const Expectation& e, bool countsOk, std::uint64_t wrong) {
+  return {std::string(p.name()), p.variant(layout), layout.workers, c, e, countsOk, wrong};
+}
+
+Bandwidth bandwidth(const Paradigm& p, const Layout& layout, std::uint64_t count, std::size_t s,
+                    double seconds) {
+  const double bytes = static_cast<double>(count) * static_cast<double>(s);
+  if (seconds <= 0) return {};
+  return {bytes / seconds / 1e9, bytes * p.busbwFactor(layout) / seconds / 1e9};
+}
+
+StepRow stepRow(const Paradigm& p, const StepResult& r, const Layout& layout, std::uint64_t count,
+                std::size_t s) {
+  return {countsRow(p, layout, r.counters, r.expected, r.countsMatch(), r.wrong), r.timeSeconds,
+          bandwidth(p, layout, count, s, r.timeSeconds)};
+}
+
+void addJson(nlohmann::ordered_json& row, const CountsRow& r) {
   using Json = nlohmann::ordered_json;
+  const Counters& c = r.counters;
+  const Expectation& e = r.expected;
   auto counted = [&](std::uint64_t v) { return e.counted ? Json(v) : Json(nullptr); };
   auto formula = [&](const std::string& f) { return e.counted ? Json(f) : Json(nullptr); };
-  Json row;
-  row["paradigm"] = p.name();
-  row["variant"] = p.variant(layout);
-  row["workers"] = layout.workers;
+  row["paradigm"] = r.paradigm;
+  row["variant"] = r.variant;
+  row["workers"] = r.workers;
   row["messages"] = counted(c.messagesSent);
   row["expected_messages"] = counted(e.messages);
   row["messages_formula"] = formula(e.messagesFormula);
@@ -26,24 +44,26 @@ nlohmann::ordered_json countsRow(const Paradigm& p, const Layout& layout, const 
   row["bytes_formula"] = formula(e.bytesFormula);
   row["bytes_received"] = counted(c.bytesReceived);
   row["counted"] = e.counted;
-  row["counts_ok"] = countsOk;
-  row["wrong"] = wrong;
-  row["ok"] = countsOk && wrong == 0;
+  row["counts_ok"] = r.countsOk;
+  row["wrong"] = r.wrong;
+  row["ok"] = r.ok();
+}
+
+void addJson(nlohmann::ordered_json& row, const Bandwidth& b) {
+  row["algbw_GBps"] = b.algbwGBps;
+  row["busbw_GBps"] = b.busbwGBps;
+}
+
+nlohmann::ordered_json toJson(const CountsRow& counts) {
+  nlohmann::ordered_json row;
+  addJson(row, counts);
   return row;
 }
 
-void addBandwidth(nlohmann::ordered_json& row, const Paradigm& p, const Layout& layout,
-                  std::uint64_t count, std::size_t s, double seconds) {
-  const double bytes = static_cast<double>(count) * static_cast<double>(s);
-  row["algbw_GBps"] = seconds > 0 ? bytes / seconds / 1e9 : 0.0;
-  row["busbw_GBps"] = seconds > 0 ? bytes * p.busbwFactor(layout) / seconds / 1e9 : 0.0;
-}
-
-nlohmann::ordered_json stepRow(const Paradigm& p, const StepResult& r, const Layout& layout,
-                               std::uint64_t count, std::size_t s) {
-  auto row = countsRow(p, layout, r.counters, r.expected, r.countsMatch(), r.wrong);
-  row["time_s"] = r.timeSeconds;
-  addBandwidth(row, p, layout, count, s, r.timeSeconds);
+nlohmann::ordered_json toJson(const StepRow& step) {
+  auto row = toJson(step.counts);
+  row["time_s"] = step.timeS;
+  addJson(row, step.bandwidth);
   return row;
 }
 
