@@ -52,5 +52,7 @@ void addJson(nlohmann::ordered_json& row, const CountsRow& counts);
 void addJson(nlohmann::ordered_json& row, const Bandwidth& bandwidth);
 nlohmann::ordered_json toJson(const CountsRow& counts);
 nlohmann::ordered_json toJson(const StepRow& step);
+// The inverse of toJson(StepRow), for a row another process wrote (commsim-smpi's).
+StepRow stepRowFromJson(const nlohmann::ordered_json& row);
 
 }  // namespace commsim
