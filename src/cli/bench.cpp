@@ -79,7 +79,8 @@ BenchRow benchRow(const Paradigm& p, const BenchResult& r, const Layout& layout,
 }
 
 // The closed forms of the run, one line per paradigm, with this n.
-std::string describeForms(const std::vector<Case>& cases, const Layout& layout, std::size_t s) {
+std::string describeForms(const std::vector<RankCase>& cases, const Layout& layout,
+                          std::size_t s) {
   std::ostringstream os;
   for (const auto& c : cases) {
     if (!c.paradigm) continue;
@@ -155,7 +156,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     ensureRanksAgree(t, agreed);
     ensureDelayedRankExists(settings.delay, t.size());
     const Layout layout = selection.layoutFor(t);
-    const std::vector<Case> cases = selection.cases(t, memory, layout);
+    const std::vector<RankCase> cases = selection.cases(t, memory, layout);
     BenchReport report;
     std::size_t runnable = 0;
     for (const auto& c : cases) {

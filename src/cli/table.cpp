@@ -105,8 +105,8 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     bool ok = true;
     std::vector<StepRow> steps;
     std::vector<Json> rows;
-    for (const auto& entry : selection.entries) {
-      const Paradigm& p = *entry.paradigm;
+    for (const auto& chosen : selection.chosen) {
+      const Paradigm& p = *chosen.paradigm;
       const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype, kDefaultLearningRate,
                                           ValueCheck::Exact, delay);
       ok = ok && r.ok();

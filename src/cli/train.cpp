@@ -74,9 +74,9 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
   so.algorithm = o.algorithmOptions;
   so.backend = o.backend;
   Selection selection = resolveSelection(so, /*allowBaselines=*/true);
-  if (selection.entries.size() != 1)
+  if (selection.chosen.size() != 1)
     throw UsageError("algorithm: '" + o.algorithm + "' names " +
-                     std::to_string(selection.entries.size()) +
+                     std::to_string(selection.chosen.size()) +
                      " algorithms (allowed: exactly one; commsim list names them)");
   const Format format = o.output.validate();
   validateBackend(o.backend);
@@ -92,7 +92,7 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
     const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, w.dtype);
     ensureFitsInMemory(t, memory, w.params(), w.dtype, "workload params");
-    std::vector<Case> cases = selection.cases(t, memory, layout);
+    std::vector<RankCase> cases = selection.cases(t, memory, layout);
     if (!cases.front().paradigm)
       throw UsageError("algorithm: " + cases.front().name + " cannot run here: " +
                        cases.front().unavailable);

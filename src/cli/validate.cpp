@@ -201,7 +201,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     agreed.push_back({"topology", given ? 1u : 0u});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t);
-    const std::vector<Case> cases = selection.cases(t, memory, layout);
+    const std::vector<RankCase> cases = selection.cases(t, memory, layout);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, counts.back(), dtype, "maxbytes");
 
