@@ -13,9 +13,10 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "transport/transports.hpp"
 
 namespace {

@@ -1,10 +1,8 @@
 // The rows of counted steps: what `commsim table` prints per paradigm, what `commsim bench`
 // prints per size and paradigm, and what the SimGrid simulator (commsim-smpi) reports. Each row is
-// a value first; toJson names its fields, once, so every command carries the same field names
-// (README, JSON fields) and the text renderers read the values, never the JSON.
+// a value first; its JSON (src/harness/step_json.hpp) names its fields once, so every command
+// carries the same field names (README, JSON fields) and the text renderers read the values.
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -46,13 +44,5 @@ struct StepRow {
 };
 StepRow stepRow(const Paradigm& paradigm, const StepResult& result, const Layout& layout,
                 std::uint64_t count, std::size_t elementSize);
-
-// The rows' JSON fields, in their order; the add forms append to a row that starts elsewhere.
-void addJson(nlohmann::ordered_json& row, const CountsRow& counts);
-void addJson(nlohmann::ordered_json& row, const Bandwidth& bandwidth);
-nlohmann::ordered_json toJson(const CountsRow& counts);
-nlohmann::ordered_json toJson(const StepRow& step);
-// The inverse of toJson(StepRow), for a row another process wrote (commsim-smpi's).
-StepRow stepRowFromJson(const nlohmann::ordered_json& row);
 
 }  // namespace commsim

@@ -8,6 +8,7 @@
 
 #include "commsim/bench.hpp"
 #include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "output.hpp"
 #include "selection.hpp"
 

@@ -12,9 +12,10 @@
 #include <thread>
 
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "commsim/inproc.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
 #include "transport/transports.hpp"

@@ -13,6 +13,7 @@
 #include "commsim/error.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "commsim/topology.hpp"
 #include "output.hpp"
 #include "train_report.hpp"

@@ -26,6 +26,7 @@
 #include "commsim/platform.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/workload.hpp"

@@ -11,6 +11,7 @@
 #include "commsim/memory.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "harness/step_json.hpp"
+
 namespace commsim {
 
 CountsRow countsRow(const Paradigm& p, const Layout& layout, const Counters& c,

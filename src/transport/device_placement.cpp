@@ -7,8 +7,9 @@
 #include "transport/device_placement.hpp"
 
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 #if defined(OPEN_MPI) && __has_include(<mpi-ext.h>)
 #include <mpi-ext.h>

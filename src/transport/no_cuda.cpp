@@ -1,6 +1,7 @@
 // A build without CUDA: the GPU transports' entry points exist and refuse with UsageError (exit
 // status 2), so the table (transports.cpp) links in every build and the user learns why.
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "transport/transports.hpp"
 
 namespace commsim {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "memory/device_memory.hpp"
-#include "commsim/device.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/gpu.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace commsim {
 

@@ -2,7 +2,7 @@
 // device buffers through the device MPI transport (a CUDA build; without one, a UsageError).
 #include <memory>
 
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "transport/transports.hpp"
 
 namespace commsim {

@@ -7,7 +7,7 @@
 
 #include "commsim/baseline.hpp"
 #include "commsim/error.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "mpi_baselines.hpp"
 
 namespace commsim {

@@ -1,6 +1,6 @@
 // Point-to-point MPI. One message is one MPI_Isend. Messages beyond INT_MAX bytes use a derived
 // datatype, so they stay one message.
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 #include <climits>
 #include <cstdint>

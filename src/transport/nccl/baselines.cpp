@@ -7,7 +7,7 @@
 #include <string>
 
 #include "commsim/baseline.hpp"
-#include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "nccl_transport.hpp"
 

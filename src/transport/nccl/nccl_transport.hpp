@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "memory/device_memory.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace commsim {
 
