@@ -143,11 +143,11 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
   const int checks = parseRepetitions(o.checks, "check-iters", 0, "checked steps");
   const Format format = o.output.validate();
   o.trace.validate();
-  validateBackend(o.selection.backend);
+  validateLaunch(o.selection.launch);
   const BenchSettings settings{sweep.warmup, sweep.iterations, checks, kDefaultLearningRate,
                                o.trace.all, o.trace.delay()};
 
-  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");
     auto agreed = selection.agreed();
     for (const auto& v : sweep.agreed()) agreed.push_back(v);
@@ -247,7 +247,8 @@ void addBenchCommand(CLI::App& root, std::vector<Command>& commands) {
   const CLI::Option* chosen = app->get_option("--paradigm");
   commands.push_back({app, [o, chosen](ProcessArgs args) {
                         if (chosen->count() == 0)
-                          for (const auto& b : defaultBaselines(o->selection.backend.transport))
+                          for (const auto& b :
+                               defaultBaselines(o->selection.launch.backend.transport))
                             o->selection.paradigms.push_back(b);
                         return runBench(*o, args);
                       }});

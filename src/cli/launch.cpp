@@ -105,19 +105,20 @@ void reportBadInput(const std::string& what) {
   std::fflush(stderr);
 }
 
-void addBackendOptions(CLI::App* app, Backend& b) {
+void addLaunchOptions(CLI::App* app, LaunchOptions& o) {
+  Backend& b = o.backend;
   app->add_option("--backend", b.transport, "Transport between ranks: " + transportNames())
       ->capture_default_str();
   app->add_option("--memory", b.memory,
                   "Where gradient buffers live: host or device (default: host, or device for a "
                   "transport that moves device buffers only, as nccl)");
-  app->add_option("--local", b.local,
+  app->add_option("--local", o.local,
                   "Run N ranks as threads of this process (no launcher); N counts like mpirun -np")
       ->transform(countOption());
   app->parse_complete_callback([&b] {
     if (b.memory.empty()) b.memory = defaultMemory(b.transport);
   });
-  app->add_option("--timeout", b.timeout,
+  app->add_option("--timeout", o.timeout,
                   "Seconds a rank may make no progress (dead peer, lost network) before the job "
                   "ends with status 2; 0 = never")
       ->capture_default_str();
@@ -128,7 +129,7 @@ std::string defaultMemory(std::string_view transport) {
   return std::string(t ? t->defaultMemory() : "host");
 }
 
-double timeoutSeconds(const Backend& b) { return parseTimeout(b.timeout); }
+double timeoutSeconds(const LaunchOptions& o) { return parseTimeout(o.timeout); }
 
 double parseTimeout(const std::string& t) {
   constexpr double kMax = 1e6;
@@ -152,7 +153,8 @@ double parseTimeout(const std::string& t) {
   return seconds;
 }
 
-void validateBackend(const Backend& b) {
+void validateLaunch(const LaunchOptions& o) {
+  const Backend& b = o.backend;
   const TransportEntry* transport = findTransport(b.transport);
   if (!transport)
     throw UsageError("backend: '" + b.transport + "' is not known (allowed: " + transportNames() +
@@ -160,10 +162,10 @@ void validateBackend(const Backend& b) {
   const std::string memory = b.memory.empty() ? std::string(transport->defaultMemory()) : b.memory;
   if (memory != "host" && memory != "device")
     throw UsageError("memory: '" + memory + "' is not known (allowed: host, device)");
-  if (b.local < 0 || b.local == 1 || b.local > kMaxLocalRanks)
-    throw UsageError("local: " + std::to_string(b.local) + " is not allowed (2 to " +
+  if (o.local < 0 || o.local == 1 || o.local > kMaxLocalRanks)
+    throw UsageError("local: " + std::to_string(o.local) + " is not allowed (2 to " +
                      std::to_string(kMaxLocalRanks) + " ranks)");
-  timeoutSeconds(b);
+  timeoutSeconds(o);
   if (!transport->movesHost && memory == "host")
     throw UsageError("memory: host is not allowed with --backend " + b.transport + " (" +
                      std::string(transport->library) + " moves device buffers; allowed: device)");
@@ -174,7 +176,7 @@ void validateBackend(const Backend& b) {
     throw UsageError(what + " needs a CUDA build of commsim (this one has none: nvcc, the CUDA "
                      "toolkit or NCCL was not found when it was configured; allowed here: "
                      "--backend mpi --memory host)");
-  if (b.local > 0)
+  if (o.local > 0)
     throw UsageError("local: --local runs ranks as threads on host memory; " + what +
                      " needs ranks started by mpirun or srun, one GPU each");
   const std::string why = cudaUnavailableReason();
@@ -220,21 +222,22 @@ std::atomic<bool> mpiUp{false};
 
 }  // namespace
 
-int launch(ProcessArgs args, const Backend& backend,
+int launch(ProcessArgs args, const LaunchOptions& options,
            const std::function<int(Transport&, MemorySpace&)>& body) {
-  validateBackend(backend);
-  const double timeout = timeoutSeconds(backend);
+  validateLaunch(options);
+  const double timeout = timeoutSeconds(options);
+  const Backend& backend = options.backend;
   std::optional<Watchdog> watchdog;
 
-  if (backend.local > 0) {
+  if (options.local > 0) {
     // One watchdog for all the threads: a stalled world ends this process (status 2).
     if (timeout > 0)
-      watchdog.emplace(backend.local, 0, timeout, [](const std::string& line) {
+      watchdog.emplace(options.local, 0, timeout, [](const std::string& line) {
         reportStall(line);
         std::_Exit(kExitBadInput);
       });
     std::atomic<int> status{kExitOk};
-    runInProcess(backend.local, [&](Transport& t) {
+    runInProcess(options.local, [&](Transport& t) {
       const WatchedRank watched(watchdog ? &watchdog->slot(t.rank()) : nullptr);
       const int s = body(t, hostMemory());
       if (t.rank() == 0) status = s;

@@ -51,7 +51,7 @@ void addSelectionOptions(CLI::App* app, SelectionOptions& o, bool allowBaselines
       ->delimiter(',')
       ->capture_default_str();
   addAlgorithmOptions(app, o.algorithm);
-  addBackendOptions(app, o.backend);
+  addLaunchOptions(app, o.launch);
 }
 
 void validateAlgorithmOptions(const AlgorithmOptions& o) {
@@ -71,7 +71,7 @@ void validateAlgorithmOptions(const AlgorithmOptions& o) {
 Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
   Selection s;
   s.dtype = parseDType(o.dtype);
-  if (o.backend.memory == "host" && !hostSupports(s.dtype))
+  if (o.launch.backend.memory == "host" && !hostSupports(s.dtype))
     throw UsageError("dtype: " + o.dtype +
                      " is not supported in host memory (allowed: float32, float64)");
   validateAlgorithmOptions(o.algorithm);

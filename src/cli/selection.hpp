@@ -1,6 +1,6 @@
 // What the commands that run paradigms (table, bench) share: the options choosing the element
 // type, the paradigms (and, for bench, the baselines), the parameter-server variant and the
-// backend; their validation before anything starts; and the JSON row fields of a counted step.
+// backend; their validation before anything starts; and the document headers.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -23,11 +23,11 @@ struct SelectionOptions {
   std::string dtype = "float32";
   std::vector<std::string> paradigms = algorithmNames(/*tableRowsOnly=*/true);
   AlgorithmOptions algorithm;
-  Backend backend;
+  LaunchOptions launch;
 };
 
 // Adds -d/--dtype, --paradigm, the algorithms' own options (--servers, --colocated, --segments,
-// --ranks-per-host) and the backend options.
+// --ranks-per-host) and the launch options (--backend, --memory, --local, --timeout).
 void addSelectionOptions(CLI::App* app, SelectionOptions& options, bool allowBaselines);
 // Adds the algorithms' own options alone (predict and simulate take them too).
 void addAlgorithmOptions(CLI::App* app, AlgorithmOptions& options);

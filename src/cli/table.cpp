@@ -86,9 +86,9 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   const Format format = o.output.validate();
   o.trace.validate();
   const StepDelay delay = o.trace.delay();
-  validateBackend(o.selection.backend);
+  validateLaunch(o.selection.launch);
 
-  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "table");
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {"params", count});

@@ -190,11 +190,11 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     throw UsageError("step: '" + printable(o.step) + "' is not allowed (allowed: avg, min)");
   const bool fastestStep = o.step == "min";
   const Format format = o.output.validate();
-  validateBackend(o.selection.backend);
+  validateLaunch(o.selection.launch);
   const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate, false, {}};
   const std::uint64_t calibrated = std::max(kLeastCalibrated, counts.back() * s);
 
-  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "validate");
     auto agreed = selection.agreed();
     for (const auto& v : sweep.agreed()) agreed.push_back(v);
