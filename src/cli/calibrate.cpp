@@ -38,11 +38,11 @@
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/link_fit.hpp"
-#include "commsim/result_import.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
 #include "launch.hpp"
+#include "model/result_import.hpp"
 #include "output.hpp"
 #include "selection.hpp"
 

@@ -19,22 +19,22 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "model_options.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
 #include "commsim/platform.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
-#include "harness/step_json.hpp"
-#include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/workload.hpp"
+#include "core/subprocess.hpp"
+#include "harness/step_json.hpp"
 #include "launch.hpp"
+#include "model_options.hpp"
 #include "output.hpp"
 #include "simulate.hpp"
-#include "train_report.hpp"
 #include "trace_options.hpp"
+#include "train_report.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"

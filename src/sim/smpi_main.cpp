@@ -21,15 +21,15 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
-#include "commsim/files.hpp"
 #include "commsim/harness.hpp"
-#include "transport/mpi/mpi_transport.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
-#include "harness/step_json.hpp"
-#include "commsim/train.hpp"
 #include "commsim/trace.hpp"
+#include "commsim/train.hpp"
+#include "core/files.hpp"
+#include "harness/step_json.hpp"
 #include "simulated_memory.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace {
 
