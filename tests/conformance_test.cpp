@@ -22,7 +22,7 @@
 #include "commsim/algorithms.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/inproc.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace commsim {
 namespace {

@@ -13,9 +13,11 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
+#include "transport/transports.hpp"
 
 namespace {
 
@@ -96,15 +98,15 @@ int main(int argc, char** argv) {
   preselectDevice();
   MpiSession session(&argc, &argv);
   try {
-    DeviceBackend gpu = makeDeviceBackend(MPI_COMM_WORLD, backend);
+    const RankBackend gpu = makeBackend(MPI_COMM_WORLD, backend, "device");
     Transport& t = *gpu.transport;
     if (t.rank() == 0)
       std::printf("# %d rank(s): %s, data path %s\n", t.size(), t.detail().c_str(),
                   std::string(t.dataPath()).c_str());
     checkControlPlane(t);
-    checkParadigms(t, *gpu.memory);
-    if (backend == "nccl") checkAllReduceBaseline(t, *gpu.memory);
-    report(t, "device memory share of the GPU is known", gpu.memory->availableBytes() > 0);
+    checkParadigms(t, gpu.memory());
+    if (backend == "nccl") checkAllReduceBaseline(t, gpu.memory());
+    report(t, "device memory share of the GPU is known", gpu.memory().availableBytes() > 0);
     return failures ? 1 : 0;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "gpu_rank_check: %s\n", e.what());

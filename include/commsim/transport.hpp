@@ -15,6 +15,9 @@
 namespace commsim {
 
 class Tracer;
+class MemorySpace;
+struct Layout;
+struct BaselineOffer;  // commsim/baseline.hpp
 
 // What one rank handed to the transport during a step.
 struct Counters {
@@ -69,6 +72,10 @@ class Transport {
   // One line for the output's header saying the same in words, with library and device; may be
   // empty.
   virtual std::string detail() const { return {}; }
+  // This transport's library's own all-reduce (its table entry's baseline, commsim/baseline.hpp)
+  // over its ranks on buffers in `memory`, or null and why not. Collective over every rank. A
+  // transport whose library has none keeps this default: null, and no reason of its own.
+  virtual BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout);
 
   // Data plane: counted. Buffers may be host or device memory, as the transport allows.
   //
@@ -108,6 +115,9 @@ class Transport {
   // Whether every rank reads one and the same clock (threads of one process; SMPI's simulated
   // clock), so timelines need no offsets between ranks.
   virtual bool sharedClock() const { return false; }
+  // Spends `seconds` as this rank's own work (a rank delayed on purpose, --delay-rank): a sleep,
+  // and under SimGrid's SMPI simulated time, as the simulated reductions take it.
+  virtual void compute(double seconds);
 
   Counters& counters() { return counters_; }
   void resetCounters() { counters_ = Counters{}; }

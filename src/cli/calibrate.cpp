@@ -38,11 +38,11 @@
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/link_fit.hpp"
-#include "commsim/result_import.hpp"
 #include "commsim/memory.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
 #include "launch.hpp"
+#include "model/result_import.hpp"
 #include "output.hpp"
 #include "selection.hpp"
 
@@ -63,7 +63,7 @@ struct CalibrateOptions {
   std::vector<std::string> from;  // fit results users have instead of measuring (--from)
   int ranks = 0;                  // what those results do not say (ImportHints)
   int hosts = 0;
-  Backend backend;
+  LaunchOptions launch;
 };
 
 // One link as measured: the time to exchange a message of each size, and the link fitted to it.
@@ -565,9 +565,9 @@ int runCalibrate(const CalibrateOptions& o, ProcessArgs args) {
     throw UsageError("maxbytes: " + std::to_string(largest) + " is not allowed (at least " +
                      std::to_string(kLeastLargest) + " bytes, 64K, so bandwidth is not all latency)");
   const int iterations = parseRepetitions(o.iterations, "iters", 1, "timed exchanges per size");
-  validateBackend(o.backend);
+  validateLaunch(o.launch);
 
-  return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "calibrate");
     ensureRanksAgree(t, {{"maxbytes", largest}, {"iters", static_cast<std::uint64_t>(iterations)}});
     const Calibration c = calibrateRanks(t, memory, largest, iterations, o.name);
@@ -609,7 +609,7 @@ void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--hosts", o->hosts,
                   "--from OSU results: the hosts they ran on (default 1; nccl-tests names its own)")
       ->check(CLI::Range(1, 1 << 20));
-  addBackendOptions(app, o->backend);
+  addLaunchOptions(app, o->launch);
   commands.push_back({app, [o](ProcessArgs args) { return runCalibrate(*o, args); }});
 }
 

@@ -12,11 +12,13 @@
 #include <thread>
 
 #include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "commsim/inproc.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
+#include "transport/transports.hpp"
 
 namespace commsim::cli {
 
@@ -103,25 +105,31 @@ void reportBadInput(const std::string& what) {
   std::fflush(stderr);
 }
 
-void addBackendOptions(CLI::App* app, Backend& b) {
-  app->add_option("--backend", b.transport, "Transport between ranks: mpi or nccl")
+void addLaunchOptions(CLI::App* app, LaunchOptions& o) {
+  Backend& b = o.backend;
+  app->add_option("--backend", b.transport, "Transport between ranks: " + transportNames())
       ->capture_default_str();
   app->add_option("--memory", b.memory,
-                  "Where gradient buffers live: host or device (default: device with nccl, else "
-                  "host)");
-  app->add_option("--local", b.local,
+                  "Where gradient buffers live: host or device (default: host, or device for a "
+                  "transport that moves device buffers only, as nccl)");
+  app->add_option("--local", o.local,
                   "Run N ranks as threads of this process (no launcher); N counts like mpirun -np")
       ->transform(countOption());
   app->parse_complete_callback([&b] {
-    if (b.memory.empty()) b.memory = b.transport == "nccl" ? "device" : "host";
+    if (b.memory.empty()) b.memory = defaultMemory(b.transport);
   });
-  app->add_option("--timeout", b.timeout,
+  app->add_option("--timeout", o.timeout,
                   "Seconds a rank may make no progress (dead peer, lost network) before the job "
                   "ends with status 2; 0 = never")
       ->capture_default_str();
 }
 
-double timeoutSeconds(const Backend& b) { return parseTimeout(b.timeout); }
+std::string defaultMemory(std::string_view transport) {
+  const TransportEntry* t = findTransport(transport);
+  return std::string(t ? t->defaultMemory() : "host");
+}
+
+double timeoutSeconds(const LaunchOptions& o) { return parseTimeout(o.timeout); }
 
 double parseTimeout(const std::string& t) {
   constexpr double kMax = 1e6;
@@ -145,26 +153,30 @@ double parseTimeout(const std::string& t) {
   return seconds;
 }
 
-void validateBackend(const Backend& b) {
-  if (b.transport != "mpi" && b.transport != "nccl")
-    throw UsageError("backend: '" + b.transport + "' is not known (allowed: mpi, nccl)");
-  const std::string memory = b.memory.empty() ? (b.transport == "nccl" ? "device" : "host") : b.memory;
+void validateLaunch(const LaunchOptions& o) {
+  const Backend& b = o.backend;
+  const TransportEntry* transport = findTransport(b.transport);
+  if (!transport)
+    throw UsageError("backend: '" + b.transport + "' is not known (allowed: " + transportNames() +
+                     ")");
+  const std::string memory = b.memory.empty() ? std::string(transport->defaultMemory()) : b.memory;
   if (memory != "host" && memory != "device")
     throw UsageError("memory: '" + memory + "' is not known (allowed: host, device)");
-  if (b.local < 0 || b.local == 1 || b.local > kMaxLocalRanks)
-    throw UsageError("local: " + std::to_string(b.local) + " is not allowed (2 to " +
+  if (o.local < 0 || o.local == 1 || o.local > kMaxLocalRanks)
+    throw UsageError("local: " + std::to_string(o.local) + " is not allowed (2 to " +
                      std::to_string(kMaxLocalRanks) + " ranks)");
-  timeoutSeconds(b);
-  if (b.transport == "nccl" && memory == "host")
-    throw UsageError("memory: host is not allowed with --backend nccl (NCCL moves device "
-                     "buffers; allowed: device)");
+  timeoutSeconds(o);
+  if (!transport->movesHost && memory == "host")
+    throw UsageError("memory: host is not allowed with --backend " + b.transport + " (" +
+                     std::string(transport->library) + " moves device buffers; allowed: device)");
   if (memory == "host") return;
-  const std::string what = b.transport == "nccl" ? "backend: nccl" : "memory: device";
+  // Device buffers: a transport that moves nothing else needs them; otherwise the memory does.
+  const std::string what = transport->movesHost ? "memory: device" : "backend: " + b.transport;
   if (!builtWithCuda())
     throw UsageError(what + " needs a CUDA build of commsim (this one has none: nvcc, the CUDA "
                      "toolkit or NCCL was not found when it was configured; allowed here: "
                      "--backend mpi --memory host)");
-  if (b.local > 0)
+  if (o.local > 0)
     throw UsageError("local: --local runs ranks as threads on host memory; " + what +
                      " needs ranks started by mpirun or srun, one GPU each");
   const std::string why = cudaUnavailableReason();
@@ -210,21 +222,22 @@ std::atomic<bool> mpiUp{false};
 
 }  // namespace
 
-int launch(ProcessArgs args, const Backend& backend,
+int launch(ProcessArgs args, const LaunchOptions& options,
            const std::function<int(Transport&, MemorySpace&)>& body) {
-  validateBackend(backend);
-  const double timeout = timeoutSeconds(backend);
+  validateLaunch(options);
+  const double timeout = timeoutSeconds(options);
+  const Backend& backend = options.backend;
   std::optional<Watchdog> watchdog;
 
-  if (backend.local > 0) {
+  if (options.local > 0) {
     // One watchdog for all the threads: a stalled world ends this process (status 2).
     if (timeout > 0)
-      watchdog.emplace(backend.local, 0, timeout, [](const std::string& line) {
+      watchdog.emplace(options.local, 0, timeout, [](const std::string& line) {
         reportStall(line);
         std::_Exit(kExitBadInput);
       });
     std::atomic<int> status{kExitOk};
-    runInProcess(backend.local, [&](Transport& t) {
+    runInProcess(options.local, [&](Transport& t) {
       const WatchedRank watched(watchdog ? &watchdog->slot(t.rank()) : nullptr);
       const int s = body(t, hostMemory());
       if (t.rank() == 0) status = s;
@@ -232,8 +245,9 @@ int launch(ProcessArgs args, const Backend& backend,
     return status;
   }
 
-  const bool onHost = backend.transport == "mpi" && backend.memory != "device";
-  if (!onHost) preselectDevice();  // before MPI_Init, so a CUDA-aware MPI starts on this GPU
+  const std::string memory =
+      backend.memory.empty() ? defaultMemory(backend.transport) : backend.memory;
+  if (memory == "device") preselectDevice();  // before MPI_Init, so a CUDA-aware MPI starts on this GPU
   if (timeout > 0) watchdog.emplace(1, launcherRank(), timeout, abortStalledMpiJob);
   const WatchedRank watched(watchdog ? &watchdog->slot(0) : nullptr);
   progress::enter("MPI_Init", {}, true);
@@ -249,12 +263,8 @@ int launch(ProcessArgs args, const Backend& backend,
   int rank = 0;
   COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   try {
-    if (onHost) {
-      MpiTransport transport(MPI_COMM_WORLD);
-      return body(transport, hostMemory());
-    }
-    DeviceBackend gpu = makeDeviceBackend(MPI_COMM_WORLD, backend.transport);
-    return body(*gpu.transport, *gpu.memory);
+    const RankBackend made = makeBackend(MPI_COMM_WORLD, backend.transport, memory);
+    return body(*made.transport, made.memory());
   } catch (const UsageError& e) {
     // Every rank has the same error (the checks agree); rank 0 says so while MPI still holds
     // the others in MPI_Finalize.

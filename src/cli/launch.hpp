@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "commsim/memory.hpp"
@@ -11,21 +12,29 @@
 
 namespace commsim::cli {
 
+// What --backend and --memory choose: the transport between ranks and where buffers live.
 struct Backend {
-  std::string transport = "mpi";  // mpi | nccl   (--local always uses the in-process transport)
-  std::string memory;             // host | device; when not given: device for nccl, else host
-  int local = 0;                  // > 0: that many ranks as threads of this process
+  std::string transport = "mpi";  // a name of the transports table (--local: the in-process one)
+  std::string memory;             // host | device; when not given: defaultMemory(transport)
+};
+
+// How a command's ranks start: the backend, or threads of this process, and the watchdog.
+struct LaunchOptions {
+  Backend backend;
+  int local = 0;  // > 0: that many ranks as threads of this process (--local)
   // --timeout: seconds a rank may make no progress before the job is ended (0: never).
   std::string timeout = "300";
 };
 
 // Adds --backend, --memory, --local and --timeout to a command.
-void addBackendOptions(CLI::App* app, Backend& backend);
+void addLaunchOptions(CLI::App* app, LaunchOptions& options);
+// The memory space a run on `transport` takes when --memory is not given.
+std::string defaultMemory(std::string_view transport);
 // Refuses, before anything starts, a combination this build or this machine cannot run.
-void validateBackend(const Backend& backend);
+void validateLaunch(const LaunchOptions& options);
 
 // The --timeout value in seconds (0 = off); UsageError unless a plain non-negative number.
-double timeoutSeconds(const Backend& backend);
+double timeoutSeconds(const LaunchOptions& options);
 // The same for any --timeout text: digits with an optional fraction, up to 1000000 (0 = off).
 double parseTimeout(const std::string& text);
 
@@ -44,7 +53,7 @@ int parseRepetitions(const std::string& text, const char* name, int least, const
 // and aborts the whole MPI job with status 2, so no peer waits for it. A rank that makes no
 // progress for the timeout (a dead or stopped peer, a lost network) ends the job alike, with a
 // line naming the rank and what it waited for (docs/hardening.md).
-int launch(ProcessArgs args, const Backend& backend,
+int launch(ProcessArgs args, const LaunchOptions& options,
            const std::function<int(Transport&, MemorySpace&)>& body);
 
 }  // namespace commsim::cli

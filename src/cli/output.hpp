@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "commsim/files.hpp"
+#include "core/files.hpp"
 
 namespace commsim::cli {
 

@@ -12,6 +12,8 @@
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
 #include "commsim/size_parse.hpp"
+#include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "commsim/topology.hpp"
 #include "output.hpp"
 #include "train_report.hpp"
@@ -73,28 +75,28 @@ std::string paradigmLabel(const Prediction& p) {
 }
 
 Json row(const Topology& t, DType dtype, const Prediction& p) {
-  return Json{{"topology", t.name},
-              {"paradigm", p.paradigm},
-              {"variant", p.variant},
-              {"workers", p.workers},
-              {"params", p.params},
-              {"dtype", dtypeName(dtype)},
-              {"size_bytes", p.params * p.elementBytes},
-              {"time_s", p.timeS},
-              {"latency_term_s", p.latencyTermS},
-              {"bandwidth_term_s", p.bandwidthTermS},
-              {"reduce_term_s", p.reduceTermS},
-              {"copy_term_s", p.localTermS},
-              {"algbw_GBps", p.algbwBps / kGiga},
-              {"busbw_GBps", p.busbwBps / kGiga},
-              {"busbw_factor", p.busbwFactor},
-              {"latency_s", p.latencyS},
-              {"bandwidth_Bps", p.bandwidthBps},
-              {"bottleneck", p.bottleneck},
-              {"link_bandwidth_Bps", p.linkBandwidthBps},
-              {"hosts_used", p.hostsUsed},
-              {"rounds", p.rounds},
-              {"formula", p.formula}};
+  Json j{{"topology", t.name},
+         {"paradigm", p.paradigm},
+         {"variant", p.variant},
+         {"workers", p.workers},
+         {"params", p.params},
+         {"dtype", dtypeName(dtype)},
+         {"size_bytes", p.params * p.elementBytes},
+         {"time_s", p.timeS},
+         {"latency_term_s", p.latencyTermS},
+         {"bandwidth_term_s", p.bandwidthTermS},
+         {"reduce_term_s", p.reduceTermS},
+         {"copy_term_s", p.localTermS}};
+  addJson(j, Bandwidth{p.algbwBps / kGiga, p.busbwBps / kGiga});
+  j["busbw_factor"] = p.busbwFactor;
+  j["latency_s"] = p.latencyS;
+  j["bandwidth_Bps"] = p.bandwidthBps;
+  j["bottleneck"] = p.bottleneck;
+  j["link_bandwidth_Bps"] = p.linkBandwidthBps;
+  j["hosts_used"] = p.hostsUsed;
+  j["rounds"] = p.rounds;
+  j["formula"] = p.formula;
+  return j;
 }
 
 Json topologyJson(const Topology& t) {

@@ -51,7 +51,7 @@ void addSelectionOptions(CLI::App* app, SelectionOptions& o, bool allowBaselines
       ->delimiter(',')
       ->capture_default_str();
   addAlgorithmOptions(app, o.algorithm);
-  addBackendOptions(app, o.backend);
+  addLaunchOptions(app, o.launch);
 }
 
 void validateAlgorithmOptions(const AlgorithmOptions& o) {
@@ -71,14 +71,14 @@ void validateAlgorithmOptions(const AlgorithmOptions& o) {
 Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
   Selection s;
   s.dtype = parseDType(o.dtype);
-  if (o.backend.memory == "host" && !hostSupports(s.dtype))
+  if (o.launch.backend.memory == "host" && !hostSupports(s.dtype))
     throw UsageError("dtype: " + o.dtype +
                      " is not supported in host memory (allowed: float32, float64)");
   validateAlgorithmOptions(o.algorithm);
   s.algorithm = o.algorithm;
   const std::vector<std::string> known = knownNames(allowBaselines);
   for (const auto& name : expandAlgorithmList(o.paradigms)) {
-    Entry e;
+    Chosen e;
     e.name = name;
     const auto at = std::find(known.begin(), known.end(), name);
     if (at == known.end())
@@ -87,9 +87,9 @@ Selection resolveSelection(const SelectionOptions& o, bool allowBaselines) {
     s.mask |= std::uint64_t{1} << (at - known.begin());
     e.baseline = isBaselineName(name);
     if (!e.baseline) e.paradigm = makeAlgorithm(name, o.algorithm);
-    s.entries.push_back(std::move(e));
+    s.chosen.push_back(std::move(e));
   }
-  if (s.entries.empty()) throw UsageError("paradigm: the list is empty (name at least one)");
+  if (s.chosen.empty()) throw UsageError("paradigm: the list is empty (name at least one)");
   return s;
 }
 
@@ -104,7 +104,7 @@ std::vector<std::pair<const char*, std::uint64_t>> Selection::agreed() const {
 
 Layout Selection::layoutFor(Transport& transport) const {
   std::vector<const Paradigm*> views;
-  for (const auto& e : entries)
+  for (const auto& e : chosen)
     if (e.paradigm) views.push_back(e.paradigm.get());
   Layout layout = commsim::layoutFor(transport.size(), views);
   layout.workersPerHost =
@@ -113,11 +113,11 @@ Layout Selection::layoutFor(Transport& transport) const {
   return layout;
 }
 
-std::vector<Case> Selection::cases(Transport& transport, const MemorySpace& memory,
-                                   const Layout& layout) const {
-  std::vector<Case> out;
-  for (const auto& e : entries) {
-    Case c;
+std::vector<RankCase> Selection::cases(Transport& transport, const MemorySpace& memory,
+                                       const Layout& layout) const {
+  std::vector<RankCase> out;
+  for (const auto& e : chosen) {
+    RankCase c;
     c.name = e.name;
     if (e.baseline) {
       BaselineOffer offer = makeBaseline(e.name, transport, memory, layout);

@@ -1,6 +1,6 @@
 // What the commands that run paradigms (table, bench) share: the options choosing the element
 // type, the paradigms (and, for bench, the baselines), the parameter-server variant and the
-// backend; their validation before anything starts; and the JSON row fields of a counted step.
+// backend; their validation before anything starts; and the document headers.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -23,11 +23,11 @@ struct SelectionOptions {
   std::string dtype = "float32";
   std::vector<std::string> paradigms = algorithmNames(/*tableRowsOnly=*/true);
   AlgorithmOptions algorithm;
-  Backend backend;
+  LaunchOptions launch;
 };
 
 // Adds -d/--dtype, --paradigm, the algorithms' own options (--servers, --colocated, --segments,
-// --ranks-per-host) and the backend options.
+// --ranks-per-host) and the launch options (--backend, --memory, --local, --timeout).
 void addSelectionOptions(CLI::App* app, SelectionOptions& options, bool allowBaselines);
 // Adds the algorithms' own options alone (predict and simulate take them too).
 void addAlgorithmOptions(CLI::App* app, AlgorithmOptions& options);
@@ -36,15 +36,15 @@ void validateAlgorithmOptions(const AlgorithmOptions& options);
 // The --paradigm help: the registry's names, and "all".
 std::string algorithmHelp(bool withBaselines);
 
-// One paradigm or baseline of a run, in the order the user named them.
-struct Entry {
+// One paradigm or baseline the user chose, as resolved before anything starts, in the order named.
+struct Chosen {
   std::string name;
   std::unique_ptr<Paradigm> paradigm;  // null for a baseline: it is made on the ranks
   bool baseline = false;
 };
 
-// What one rank runs: a paradigm of the selection, or a baseline made over its transport.
-struct Case {
+// What one rank runs for a Chosen: its paradigm, or the baseline made over this rank's transport.
+struct RankCase {
   const Paradigm* paradigm = nullptr;  // null: a baseline this transport cannot run
   std::unique_ptr<Paradigm> owned;     // a baseline
   std::string name;
@@ -54,7 +54,7 @@ struct Case {
 struct Selection {
   DType dtype = DType::Float32;
   AlgorithmOptions algorithm;
-  std::vector<Entry> entries;
+  std::vector<Chosen> chosen;
   std::uint64_t mask = 0;  // which names were chosen, for the ranks' agreement
 
   // Values every rank must agree on, with their names, for ensureRanksAgree.
@@ -64,8 +64,8 @@ struct Selection {
   Layout layoutFor(Transport& transport) const;
   // The cases of this rank, baselines made over `transport` (collective). A baseline may hold
   // library resources, so the cases must end before the transport does.
-  std::vector<Case> cases(Transport& transport, const MemorySpace& memory,
-                          const Layout& layout) const;
+  std::vector<RankCase> cases(Transport& transport, const MemorySpace& memory,
+                              const Layout& layout) const;
 };
 
 // Checks the options (dtype, names, servers) before anything starts; throws UsageError.

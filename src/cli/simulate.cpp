@@ -19,20 +19,22 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "model_options.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
 #include "commsim/platform.hpp"
 #include "commsim/size_parse.hpp"
-#include "commsim/subprocess.hpp"
+#include "commsim/step_report.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/workload.hpp"
+#include "core/subprocess.hpp"
+#include "harness/step_json.hpp"
 #include "launch.hpp"
+#include "model_options.hpp"
 #include "output.hpp"
 #include "simulate.hpp"
-#include "train_report.hpp"
 #include "trace_options.hpp"
+#include "train_report.hpp"
 
 #ifndef COMMSIM_SMPIRUN
 #define COMMSIM_SMPIRUN "smpirun"
@@ -216,60 +218,96 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   return run;
 }
 
-Json simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
-                 const fs::path& platform, const Paradigm& algorithm, int n, std::uint64_t p,
-                 DType dtype, const PredictOptions& options) {
-  const Prediction model = predict(topo, algorithm, n, p, elementBytes(dtype), options);
+// One simulated run, as a value: what commsim-smpi counted and timed, beside the model.
+struct SimulatedRow {
+  std::string topology;
+  StepRow step;
+  bool valuesChecked = false;
+  int workers = 0;
+  std::uint64_t params = 0;
+  DType dtype = DType::Float32;
+  Prediction model;
+  long long ranks = 0;
+  std::string network;
+  std::string traceFile;  // in the scratch directory, with --trace
+  double wallS = 0;
+  std::uint64_t peakRssBytes = 0;
+
+  double modelDifference() const { return model.timeS > 0 ? step.timeS / model.timeS - 1 : 0.0; }
+};
+
+Json toJson(const SimulatedRow& r) {
+  const CountsRow& c = r.step.counts;
+  Json row;
+  row["topology"] = r.topology;
+  row["paradigm"] = c.paradigm;
+  row["variant"] = c.variant;
+  row["workers"] = r.workers;
+  row["params"] = r.params;
+  row["dtype"] = dtypeName(r.dtype);
+  row["size_bytes"] = r.params * elementBytes(r.dtype);
+  // The simulator's step row (toJson(StepRow)), less what a paradigm's run always has.
+  const Json step = toJson(r.step);
+  row["time_s"] = step["time_s"];
+  row["algbw_GBps"] = step["algbw_GBps"];
+  row["busbw_GBps"] = step["busbw_GBps"];
+  for (const char* k : {"messages", "expected_messages", "messages_formula", "message_bytes_min",
+                        "message_bytes_max", "empty_messages", "total_bytes",
+                        "expected_total_bytes", "bytes_formula", "counts_ok"})
+    row[k] = step[k];
+  row["values_checked"] = r.valuesChecked;
+  row["wrong"] = c.wrong;
+  row["ok"] = c.ok();
+  row["model_time_s"] = r.model.timeS;
+  row["model_difference"] = r.modelDifference();
+  row["latency_s"] = r.model.latencyS;
+  row["bandwidth_Bps"] = r.model.bandwidthBps;
+  row["bottleneck"] = r.model.bottleneck;
+  row["ranks"] = r.ranks;
+  row["network"] = r.network;
+  row["wall_s"] = r.wallS;
+  row["peak_rss_bytes"] = r.peakRssBytes;
+  return row;
+}
+
+SimulatedRow simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
+                         const fs::path& platform, const Paradigm& algorithm, int n,
+                         std::uint64_t p, DType dtype, const PredictOptions& options) {
   const Layout layout = modelLayout(topo, algorithm, n);
-  const long long ranks = layout.worldSize;
   const std::string name(algorithm.name());
   const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
   const fs::path result = dir / (tag + ".json");
   const ChildRun run = runSimulator(a, topo, dir, platform, layout, name, tag, result,
                                     {"--params", std::to_string(p)}, dtype);
   const Json sim = Json::parse(readFile(result));
-  const Json& s = sim["row"];
 
-  Json row;
-  row["topology"] = topo.name;
-  row["paradigm"] = name;
-  row["variant"] = s["variant"];
-  row["workers"] = n;
-  row["params"] = p;
-  row["dtype"] = dtypeName(dtype);
-  row["size_bytes"] = p * elementBytes(dtype);
-  row["time_s"] = s["time_s"];
-  row["algbw_GBps"] = s["algbw_GBps"];
-  row["busbw_GBps"] = s["busbw_GBps"];
-  for (const char* k : {"messages", "expected_messages", "messages_formula", "message_bytes_min",
-                        "message_bytes_max", "empty_messages", "total_bytes",
-                        "expected_total_bytes", "bytes_formula", "counts_ok", "values_checked",
-                        "wrong", "ok"})
-    row[k] = s[k];
-  row["model_time_s"] = model.timeS;
-  const double t = s["time_s"].get<double>();
-  row["model_difference"] = model.timeS > 0 ? t / model.timeS - 1 : 0.0;
-  row["latency_s"] = model.latencyS;
-  row["bandwidth_Bps"] = model.bandwidthBps;
-  row["bottleneck"] = model.bottleneck;
-  row["ranks"] = ranks;
-  row["network"] = a.network;
-  if (a.trace.on()) row["trace_file"] = traceFileOf(dir, tag).string();
-  row["wall_s"] = run.wallS;
-  row["peak_rss_bytes"] = static_cast<std::uint64_t>(run.peakRssKiB) * 1024;
+  SimulatedRow row;
+  row.topology = topo.name;
+  row.step = stepRowFromJson(sim["row"]);
+  row.valuesChecked = sim["row"]["values_checked"].get<bool>();
+  row.workers = n;
+  row.params = p;
+  row.dtype = dtype;
+  row.model = predict(topo, algorithm, n, p, elementBytes(dtype), options);
+  row.ranks = layout.worldSize;
+  row.network = a.network;
+  if (a.trace.on()) row.traceFile = traceFileOf(dir, tag).string();
+  row.wallS = run.wallS;
+  row.peakRssBytes = static_cast<std::uint64_t>(run.peakRssKiB) * 1024;
   return row;
 }
 
 // The runs' traces on one timeline, one after another: each run's times shifted past the previous
 // run's end, its step numbered by its row, its message ids kept apart from the other runs'.
-std::string mergeTraces(const std::vector<Json>& rows, TraceSummary& summary, std::size_t limit) {
+std::string mergeTraces(const std::vector<SimulatedRow>& rows, TraceSummary& summary,
+                        std::size_t limit) {
   constexpr double kGapUs = 10;
   Json events = Json::array();
   std::vector<bool> named;
   double shift = 0;
   std::uint64_t idBase = 0;
   for (std::size_t step = 0; step < rows.size(); ++step) {
-    const Json run = Json::parse(readFile(rows[step]["trace_file"].get<std::string>()));
+    const Json run = Json::parse(readFile(rows[step].traceFile));
     double end = 0;
     std::uint64_t ids = 0;
     for (Json e : run["traceEvents"]) {
@@ -316,7 +354,7 @@ std::string mergeTraces(const std::vector<Json>& rows, TraceSummary& summary, st
   return doc.dump() + "\n";
 }
 
-std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<Json>& rows) {
+std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<SimulatedRow>& rows) {
   std::ostringstream os;
   os << "# commsim simulate: the paradigm code under SimGrid SMPI, simulated time; model = "
         "commsim predict (docs/simulate.md)\n";
@@ -326,20 +364,17 @@ std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<
                    {"diff"}, {"algbw(GB/s)"}, {"busbw(GB/s)"}, {"messages"}, {"total bytes"},
                    {"check", true}, {"wall(s)"}});
   bool unchecked = false;
-  for (const Json& r : rows) {
-    std::string label = r["paradigm"].get<std::string>();
-    if (!r["variant"].get<std::string>().empty()) label += " (" + r["variant"].get<std::string>() + ")";
-    const bool ok = r["ok"].get<bool>();
-    unchecked = unchecked || !r["values_checked"].get<bool>();
-    table.add({std::to_string(r["workers"].get<int>()), std::to_string(r["params"].get<std::uint64_t>()),
-               label, fixed(r["time_s"].get<double>() * 1e6, 2),
-               fixed(r["model_time_s"].get<double>() * 1e6, 2),
-               fixed(r["model_difference"].get<double>() * 100, 1) + "%",
-               fixed(r["algbw_GBps"].get<double>(), 3), fixed(r["busbw_GBps"].get<double>(), 3),
-               std::to_string(r["messages"].get<std::uint64_t>()) + " = " +
-                   r["messages_formula"].get<std::string>(),
-               std::to_string(r["total_bytes"].get<std::uint64_t>()),
-               ok ? "\u2713" : "\u2717 MISMATCH", fixed(r["wall_s"].get<double>(), 2)});
+  for (const SimulatedRow& r : rows) {
+    const CountsRow& c = r.step.counts;
+    const std::string label = c.paradigm + (c.variant.empty() ? "" : " (" + c.variant + ")");
+    unchecked = unchecked || !r.valuesChecked;
+    table.add({std::to_string(r.workers), std::to_string(r.params), label,
+               fixed(r.step.timeS * 1e6, 2), fixed(r.model.timeS * 1e6, 2),
+               fixed(r.modelDifference() * 100, 1) + "%",
+               fixed(r.step.bandwidth.algbwGBps, 3), fixed(r.step.bandwidth.busbwGBps, 3),
+               std::to_string(c.counters.messagesSent) + " = " + c.expected.messagesFormula,
+               std::to_string(c.counters.bytesSent), c.ok() ? "\u2713" : "\u2717 MISMATCH",
+               fixed(r.wallS, 2)});
   }
   os << table.render() << "#\n";
   os << "# check: messages and bytes counted by the transport equal the closed forms"
@@ -526,17 +561,17 @@ int runSimulate(const SimulateArgs& given) {
   Scratch scratch;
   const fs::path platform = makeScratch(a, scratch, platformXml);
 
-  std::vector<Json> rows;
+  std::vector<SimulatedRow> runs;
   bool ok = true;
   for (int n : workers)
     for (std::uint64_t p : params)
       for (const auto& k : algorithms) {
-        rows.push_back(simulateOne(a, topo, scratch.dir, platform, *k, n, p, dtype, options));
-        ok = ok && rows.back()["ok"].get<bool>();
+        runs.push_back(simulateOne(a, topo, scratch.dir, platform, *k, n, p, dtype, options));
+        ok = ok && runs.back().step.counts.ok();
         if (isatty(2))
           std::fprintf(stderr, "simulated %s n=%d p=%llu in %.1f s\n",
                        std::string(k->name()).c_str(), n,
-                       static_cast<unsigned long long>(p), rows.back()["wall_s"].get<double>());
+                       static_cast<unsigned long long>(p), runs.back().wallS);
       }
 
   Json doc;
@@ -551,11 +586,12 @@ int runSimulate(const SimulateArgs& given) {
   doc["gamma_s_per_byte"] = a.gamma;
   if (a.trace.on()) {
     TraceSummary summary;
-    writeFileAtomically(a.trace.file, mergeTraces(rows, summary, traceLimit));
+    writeFileAtomically(a.trace.file, mergeTraces(runs, summary, traceLimit));
     if (summary.truncated())
       std::fprintf(stderr, "commsim: %s\n", truncationNote(summary, traceLimit).c_str());
-    for (Json& row : rows) row.erase("trace_file");  // scratch, removed with it
   }
+  std::vector<Json> rows;  // without the runs' trace files: scratch, removed with it
+  for (const SimulatedRow& r : runs) rows.push_back(toJson(r));
   doc["rows"] = rows;
   doc["ok"] = ok;
   const std::string json = doc.dump(2) + "\n";
@@ -564,7 +600,7 @@ int runSimulate(const SimulateArgs& given) {
   switch (format) {
     case Format::kJson: std::fputs(json.c_str(), stdout); break;
     case Format::kCsv: std::fputs(toCsv(rows).c_str(), stdout); break;
-    case Format::kText: std::fputs(text(topo, a, rows).c_str(), stdout); break;
+    case Format::kText: std::fputs(text(topo, a, runs).c_str(), stdout); break;
   }
   std::fflush(stdout);
   return ok ? kExitOk : kExitCheckFailed;

@@ -11,6 +11,7 @@
 #include "commsim/memory.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "harness/step_json.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
@@ -31,15 +32,15 @@ std::string bytesRange(std::uint64_t lo, std::uint64_t hi) {
   return lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
 }
 
-std::string renderText(const Json& doc, const std::string& ranks) {
+// The text report: `ranks` and the transport's `detail` (may be empty) head it.
+std::string renderText(const std::vector<StepRow>& steps, bool ok, std::uint64_t count, DType dtype,
+                       const std::string& ranks, const std::string& detail) {
   std::ostringstream os;
   os << "# commsim table: one gradient synchronisation step per paradigm, counted by the "
         "transport\n";
   os << "#   " << ranks << "\n";
-  if (doc.contains("transport_detail"))
-    os << "#   " << doc["transport_detail"].get<std::string>() << "\n";
-  os << "#   p = " << doc["params"].get<std::uint64_t>() << " elements of "
-     << doc["dtype"].get<std::string>() << " (s = " << doc["element_bytes"].get<int>()
+  if (!detail.empty()) os << "#   " << detail << "\n";
+  os << "#   p = " << count << " elements of " << dtypeName(dtype) << " (s = " << elementBytes(dtype)
      << " B); each count is what the transport saw, next to its closed form\n#\n";
   TextTable table({{"paradigm", true},
                    {"variant", true},
@@ -52,33 +53,28 @@ std::string renderText(const Json& doc, const std::string& ranks) {
                    {"time (ms)"},
                    {"check", true}});
   bool anyEmpty = false;
-  for (const Json& r : doc["rows"]) {
-    const auto msgs = r["messages"].get<std::uint64_t>();
-    const auto expMsgs = r["expected_messages"].get<std::uint64_t>();
-    const auto bytes = r["total_bytes"].get<std::uint64_t>();
-    const auto expBytes = r["expected_total_bytes"].get<std::uint64_t>();
-    anyEmpty = anyEmpty || r["empty_messages"].get<std::uint64_t>() > 0;
-    table.add({r["paradigm"].get<std::string>(), r["variant"].get<std::string>(),
-               std::to_string(msgs),
-               r["messages_formula"].get<std::string>() + " = " + std::to_string(expMsgs),
-               bytesRange(r["message_bytes_min"], r["message_bytes_max"]), std::to_string(bytes),
-               r["bytes_formula"].get<std::string>() + " = " + std::to_string(expBytes),
-               std::to_string(r["wrong"].get<std::uint64_t>()),
-               fixed(r["time_s"].get<double>() * 1e3, 3),
-               r["ok"].get<bool>() ? "\u2713" : "\u2717 MISMATCH"});
+  for (const StepRow& step : steps) {
+    const CountsRow& r = step.counts;
+    const Counters& c = r.counters;
+    anyEmpty = anyEmpty || c.emptySent > 0;
+    table.add({r.paradigm, r.variant, std::to_string(c.messagesSent),
+               r.expected.messagesFormula + " = " + std::to_string(r.expected.messages),
+               bytesRange(c.minMessageBytes, c.maxMessageBytes), std::to_string(c.bytesSent),
+               r.expected.bytesFormula + " = " + std::to_string(r.expected.totalBytes),
+               std::to_string(r.wrong), fixed(step.timeS * 1e3, 3),
+               r.ok() ? "\u2713" : "\u2717 MISMATCH"});
   }
   os << table.render();
   if (anyEmpty) {
     os << "#\n# empty (zero-byte) messages, counted above:";
-    for (const Json& r : doc["rows"])
-      if (r["empty_messages"].get<std::uint64_t>() > 0)
-        os << ' ' << r["paradigm"].get<std::string>() << '=' << r["empty_messages"].get<std::uint64_t>();
+    for (const StepRow& step : steps)
+      if (step.counts.counters.emptySent > 0)
+        os << ' ' << step.counts.paradigm << '=' << step.counts.counters.emptySent;
     os << '\n';
   }
-  os << "#\n# " << (doc["ok"].get<bool>()
-                        ? "all checks held: every count equals its closed form and every rank "
-                          "holds the exact result"
-                        : "CHECK FAILED: a count differs from its closed form or a result is wrong")
+  os << "#\n# " << (ok ? "all checks held: every count equals its closed form and every rank "
+                         "holds the exact result"
+                       : "CHECK FAILED: a count differs from its closed form or a result is wrong")
      << '\n';
   return os.str();
 }
@@ -90,9 +86,9 @@ int runTable(const TableOptions& o, ProcessArgs args) {
   const Format format = o.output.validate();
   o.trace.validate();
   const StepDelay delay = o.trace.delay();
-  validateBackend(o.selection.backend);
+  validateLaunch(o.selection.launch);
 
-  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "table");
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {"params", count});
@@ -108,13 +104,15 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     doc["params"] = count;
     doc["rows"] = Json::array();
     bool ok = true;
+    std::vector<StepRow> steps;
     std::vector<Json> rows;
-    for (const auto& entry : selection.entries) {
-      const Paradigm& p = *entry.paradigm;
+    for (const auto& chosen : selection.chosen) {
+      const Paradigm& p = *chosen.paradigm;
       const StepResult r = runCheckedStep(p, t, memory, layout, count, dtype, kDefaultLearningRate,
                                           ValueCheck::Exact, delay);
       ok = ok && r.ok();
-      rows.push_back(stepRow(p, r, layout, count, elementBytes(dtype)));
+      steps.push_back(stepRow(p, r, layout, count, elementBytes(dtype)));
+      rows.push_back(toJson(steps.back()));
       doc["rows"].push_back(rows.back());
     }
     doc["ok"] = ok;
@@ -122,7 +120,8 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     if (t.rank() == 0)
       o.output.emit(format, doc, rows,
                     format == Format::kText
-                        ? renderText(doc, describeRanks(t.name(), t.size(), layout))
+                        ? renderText(steps, ok, count, dtype,
+                                     describeRanks(t.name(), t.size(), layout), t.detail())
                         : "");
     return ok ? kExitOk : kExitCheckFailed;
   });

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commsim/error.hpp"
-#include "commsim/files.hpp"
 #include "commsim/size_parse.hpp"
+#include "core/files.hpp"
 #include "selection.hpp"
 
 namespace commsim::cli {

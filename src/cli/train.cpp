@@ -24,7 +24,7 @@ struct TrainOptions {
   std::string algorithm;
   std::string iterations = "5";
   AlgorithmOptions algorithmOptions;
-  Backend backend;
+  LaunchOptions launch;
   OutputOptions output;
 };
 
@@ -72,16 +72,16 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
   so.dtype = std::string(dtypeName(w.dtype));
   so.paradigms = {o.algorithm};
   so.algorithm = o.algorithmOptions;
-  so.backend = o.backend;
+  so.launch = o.launch;
   Selection selection = resolveSelection(so, /*allowBaselines=*/true);
-  if (selection.entries.size() != 1)
+  if (selection.chosen.size() != 1)
     throw UsageError("algorithm: '" + o.algorithm + "' names " +
-                     std::to_string(selection.entries.size()) +
+                     std::to_string(selection.chosen.size()) +
                      " algorithms (allowed: exactly one; commsim list names them)");
   const Format format = o.output.validate();
-  validateBackend(o.backend);
+  validateLaunch(o.launch);
 
-  return launch(args, o.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "train");
     auto agreed = selection.agreed();
     agreed.insert(agreed.begin(), {{"params", w.params()},
@@ -92,7 +92,7 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
     const Layout layout = selection.layoutFor(t);
     ensureExactInputs(layout, w.dtype);
     ensureFitsInMemory(t, memory, w.params(), w.dtype, "workload params");
-    std::vector<Case> cases = selection.cases(t, memory, layout);
+    std::vector<RankCase> cases = selection.cases(t, memory, layout);
     if (!cases.front().paradigm)
       throw UsageError("algorithm: " + cases.front().name + " cannot run here: " +
                        cases.front().unavailable);
@@ -133,7 +133,7 @@ void addTrainCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--iterations", o->iterations, "Timed steps, after one untimed warm-up")
       ->capture_default_str();
   addAlgorithmOptions(app, o->algorithmOptions);
-  addBackendOptions(app, o->backend);
+  addLaunchOptions(app, o->launch);
   o->output.add(app);
   commands.push_back({app, [o](ProcessArgs args) { return runTrain(*o, args); }});
 }

@@ -24,8 +24,8 @@
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/size_parse.hpp"
-#include "commsim/subprocess.hpp"
 #include "commsim/topology.hpp"
+#include "core/subprocess.hpp"
 #include "launch.hpp"
 #include "model_options.hpp"
 #include "output.hpp"
@@ -140,33 +140,85 @@ std::string simulateAll(std::vector<Point>& points, const std::string& topologyF
   return "";
 }
 
-std::string renderText(const Json& doc, const std::vector<Json>& rows, const std::string& ranks) {
+// One algorithm at one size: measured, predicted and (when simulated) simulated.
+struct ValidateRow {
+  std::string paradigm;
+  std::string variant;
+  int workers = 0;
+  std::uint64_t count = 0;
+  std::uint64_t sizeBytes = 0;
+  double measuredS = 0;  // the average or the fastest step, as --step says
+  double measuredAvgS = 0;
+  double measuredMinS = 0;
+  double predictedS = 0;
+  std::optional<double> simulatedS;
+  std::uint64_t wrong = 0;
+  bool countsOk = false;
+
+  bool ok() const { return countsOk && wrong == 0; }
+  double predictedError() const { return relativeError(predictedS, measuredS); }
+  std::optional<double> simulatedError() const {
+    if (!simulatedS) return std::nullopt;
+    return relativeError(*simulatedS, measuredS);
+  }
+};
+
+Json toJson(const ValidateRow& r) {
+  const auto orNull = [](std::optional<double> v) { return v ? Json(*v) : Json(nullptr); };
+  Json row;
+  row["paradigm"] = r.paradigm;
+  row["variant"] = r.variant;
+  row["workers"] = r.workers;
+  row["size_bytes"] = r.sizeBytes;
+  row["count"] = r.count;
+  row["measured_s"] = r.measuredS;
+  row["measured_avg_s"] = r.measuredAvgS;
+  row["measured_min_s"] = r.measuredMinS;
+  row["predicted_s"] = r.predictedS;
+  row["predicted_error"] = r.predictedError();
+  row["simulated_s"] = orNull(r.simulatedS);
+  row["simulated_error"] = orNull(r.simulatedError());
+  row["wrong"] = r.wrong;
+  row["counts_ok"] = r.countsOk;
+  row["ok"] = r.ok();
+  return row;
+}
+
+// What the text report says beside the rows.
+struct ValidateSummary {
+  std::string ranks;     // describeRanks
+  std::string topology;  // the file, or "calibrated by this run"
+  bool fastestStep = false;
+  int iterations = 0;
+  ErrorSummary predicted;
+  ErrorSummary simulated;  // no points: not run
+  std::string simulateSkipped;
+};
+
+std::string renderText(const ValidateSummary& v, const std::vector<ValidateRow>& rows) {
   std::ostringstream os;
   os << "# commsim validate: measured (as bench) against predicted (commsim predict) and simulated "
         "(commsim simulate); error = (estimate - measured) / measured\n";
-  os << "#   " << ranks << "\n";
-  os << "#   topology " << doc["topology"]["source"].get<std::string>() << "\n";
-  os << "#   measured: the " << (doc["step"] == "min" ? "fastest" : "average") << " of "
-     << doc["iterations"].get<int>() << " timed steps (--step)\n#\n";
+  os << "#   " << v.ranks << "\n";
+  os << "#   topology " << v.topology << "\n";
+  os << "#   measured: the " << (v.fastestStep ? "fastest" : "average") << " of " << v.iterations
+     << " timed steps (--step)\n#\n";
   TextTable table({{"paradigm", true}, {"size"}, {"measured(us)"}, {"predicted(us)"}, {"error"},
                    {"simulated(us)"}, {"error"}, {"check"}});
-  const auto us = [](const Json& v) { return v.is_null() ? std::string("-") : fixed(v.get<double>() * 1e6, 2); };
-  const auto err = [](const Json& v) { return v.is_null() ? std::string("-") : percent(v.get<double>()); };
-  for (const Json& r : rows)
-    table.add({r["paradigm"].get<std::string>(), humanBytes(r["size_bytes"].get<std::uint64_t>()),
-               us(r["measured_s"]), us(r["predicted_s"]), err(r["predicted_error"]),
-               us(r["simulated_s"]), err(r["simulated_error"]),
-               r["ok"].get<bool>() ? "✓" : "✗"});
+  const auto us = [](std::optional<double> x) { return x ? fixed(*x * 1e6, 2) : std::string("-"); };
+  const auto err = [](std::optional<double> x) { return x ? percent(*x) : std::string("-"); };
+  for (const ValidateRow& r : rows)
+    table.add({r.paradigm, humanBytes(r.sizeBytes), us(r.measuredS), us(r.predictedS),
+               err(r.predictedError()), us(r.simulatedS), err(r.simulatedError()),
+               r.ok() ? "✓" : "✗"});
   os << table.render() << "#\n";
-  os << "# predicted: median |error| " << fixed(doc["median_abs_error"].get<double>() * 100, 1)
-     << "%, max |error| " << fixed(doc["max_abs_error"].get<double>() * 100, 1) << "% over "
-     << rows.size() << " points\n";
-  if (doc["simulated_median_abs_error"].is_null())
-    os << "# simulated: not run (" << doc["simulate_skipped"].get<std::string>() << ")\n";
+  os << "# predicted: median |error| " << fixed(v.predicted.median * 100, 1) << "%, max |error| "
+     << fixed(v.predicted.max * 100, 1) << "% over " << rows.size() << " points\n";
+  if (v.simulated.points == 0)
+    os << "# simulated: not run (" << v.simulateSkipped << ")\n";
   else
-    os << "# simulated: median |error| "
-       << fixed(doc["simulated_median_abs_error"].get<double>() * 100, 1) << "%, max |error| "
-       << fixed(doc["simulated_max_abs_error"].get<double>() * 100, 1) << "%\n";
+    os << "# simulated: median |error| " << fixed(v.simulated.median * 100, 1)
+       << "%, max |error| " << fixed(v.simulated.max * 100, 1) << "%\n";
   return os.str();
 }
 
@@ -190,18 +242,18 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     throw UsageError("step: '" + printable(o.step) + "' is not allowed (allowed: avg, min)");
   const bool fastestStep = o.step == "min";
   const Format format = o.output.validate();
-  validateBackend(o.selection.backend);
+  validateLaunch(o.selection.launch);
   const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate, false, {}};
   const std::uint64_t calibrated = std::max(kLeastCalibrated, counts.back() * s);
 
-  return launch(args, o.selection.backend, [&](Transport& t, MemorySpace& memory) {
+  return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "validate");
     auto agreed = selection.agreed();
     for (const auto& v : sweep.agreed()) agreed.push_back(v);
     agreed.push_back({"topology", given ? 1u : 0u});
     ensureRanksAgree(t, agreed);
     const Layout layout = selection.layoutFor(t);
-    const std::vector<Case> cases = selection.cases(t, memory, layout);
+    const std::vector<RankCase> cases = selection.cases(t, memory, layout);
     ensureExactInputs(layout, dtype);
     ensureFitsInMemory(t, memory, counts.back(), dtype, "maxbytes");
 
@@ -254,35 +306,28 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
       fs::remove_all(dir, ec);
     }
 
-    std::vector<Json> rows;
+    std::vector<ValidateRow> results;
     std::vector<double> predictedErrors, simulatedErrors;
     for (const Point& p : points) {
-      Json row;
-      row["paradigm"] = p.paradigm->name();
-      row["variant"] = p.paradigm->variant(layout);
-      row["workers"] = layout.workers;
-      row["size_bytes"] = p.count * s;
-      row["count"] = p.count;
-      const double measured = fastestStep ? p.measured.time.min : p.measured.time.avg;
-      row["measured_s"] = measured;
-      row["measured_avg_s"] = p.measured.time.avg;
-      row["measured_min_s"] = p.measured.time.min;
-      row["predicted_s"] = p.predictedS;
-      row["predicted_error"] = relativeError(p.predictedS, measured);
-      predictedErrors.push_back(relativeError(p.predictedS, measured));
-      if (p.simulatedS) {
-        row["simulated_s"] = *p.simulatedS;
-        row["simulated_error"] = relativeError(*p.simulatedS, measured);
-        simulatedErrors.push_back(relativeError(*p.simulatedS, measured));
-      } else {
-        row["simulated_s"] = nullptr;
-        row["simulated_error"] = nullptr;
-      }
-      row["wrong"] = p.measured.wrong;
-      row["counts_ok"] = p.measured.countsOk;
-      row["ok"] = p.measured.ok();
-      rows.push_back(row);
+      ValidateRow r;
+      r.paradigm = std::string(p.paradigm->name());
+      r.variant = p.paradigm->variant(layout);
+      r.workers = layout.workers;
+      r.count = p.count;
+      r.sizeBytes = p.count * s;
+      r.measuredS = fastestStep ? p.measured.time.min : p.measured.time.avg;
+      r.measuredAvgS = p.measured.time.avg;
+      r.measuredMinS = p.measured.time.min;
+      r.predictedS = p.predictedS;
+      r.simulatedS = p.simulatedS;
+      r.wrong = p.measured.wrong;
+      r.countsOk = p.measured.countsOk;
+      predictedErrors.push_back(r.predictedError());
+      if (const auto e = r.simulatedError()) simulatedErrors.push_back(*e);
+      results.push_back(r);
     }
+    std::vector<Json> rows;
+    for (const ValidateRow& r : results) rows.push_back(toJson(r));
     const ErrorSummary predicted = summarise(predictedErrors);
     const ErrorSummary simulated = summarise(simulatedErrors);
 
@@ -305,10 +350,15 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
       doc["simulate_skipped"] = skipped.empty() ? "no point simulated" : skipped;
     }
     doc["ok"] = ok;
-    o.output.emit(format, doc, rows,
-                  format == Format::kText
-                      ? renderText(doc, rows, describeRanks(t.name(), t.size(), layout))
-                      : "");
+    const ValidateSummary summaryText{
+        describeRanks(t.name(), t.size(), layout),
+        given ? o.topology : std::string("calibrated by this run"),
+        fastestStep,
+        sweep.iterations,
+        predicted,
+        simulated,
+        skipped.empty() ? "no point simulated" : skipped};
+    o.output.emit(format, doc, rows, format == Format::kText ? renderText(summaryText, results) : "");
     return ok ? kExitOk : kExitCheckFailed;
   });
 }

@@ -1,4 +1,4 @@
-#include "commsim/files.hpp"
+#include "core/files.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "commsim/subprocess.hpp"
+#include "core/subprocess.hpp"
 
 #include <sys/resource.h>
 #include <sys/wait.h>

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <chrono>
-#include <thread>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -12,10 +10,6 @@
 #include "commsim/error.hpp"
 #include "commsim/progress.hpp"
 #include "commsim/trace.hpp"
-
-#ifdef COMMSIM_SMPI
-#include <smpi/smpi.h>
-#endif
 
 namespace commsim {
 
@@ -203,13 +197,7 @@ void ensureDelayedRankExists(const StepDelay& delay, int worldSize) {
 }
 
 void runStep(const Paradigm& paradigm, StepContext& ctx, const StepDelay& delay) {
-  if (delay.rank == ctx.transport.rank() && delay.seconds > 0) {
-#ifdef COMMSIM_SMPI
-    smpi_execute(delay.seconds);  // simulated time, as the simulated reductions take it
-#else
-    std::this_thread::sleep_for(std::chrono::duration<double>(delay.seconds));
-#endif
-  }
+  if (delay.rank == ctx.transport.rank() && delay.seconds > 0) ctx.transport.compute(delay.seconds);
   paradigm.run(ctx);
 }
 

@@ -1,25 +1,15 @@
-// GPU helpers that need no CUDA: the launcher's node-local rank and names.
-#include <cstdlib>
+// Device memory's part that needs no CUDA: the refusal of a build without it.
 #include <string>
 
 #include "commsim/device.hpp"
+#include "commsim/error.hpp"
 
 namespace commsim {
 
-int launcherLocalRank() {
-  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "MV2_COMM_WORLD_LOCAL_RANK",
-                          "PMI_LOCAL_RANK", "SLURM_LOCALID"}) {
-    const char* v = std::getenv(var);
-    if (!v || !*v) continue;
-    char* end = nullptr;
-    const long r = std::strtol(v, &end, 10);
-    if (*end == '\0' && r >= 0 && r < 1 << 20) return static_cast<int>(r);
-  }
-  return -1;
-}
-
-std::string_view mpiDevicePathName(MpiDevicePath path) {
-  return path == MpiDevicePath::CudaAware ? "cuda-aware" : "staged";
+void refuseWithoutCuda(const char* what) {
+  throw UsageError(std::string(what) +
+                   ": this build of commsim has no CUDA (nvcc, the CUDA toolkit or NCCL was not "
+                   "found when it was configured); allowed here: --backend mpi --memory host");
 }
 
 }  // namespace commsim

@@ -1,7 +1,7 @@
 // Reading nccl-tests and OSU output. The formats are those the two projects print (and, for
 // nccl-tests, write with -J): column headers are found, not assumed, so versions that add columns
 // (root, per-iteration statistics) read the same.
-#include "commsim/result_import.hpp"
+#include "model/result_import.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -21,14 +21,15 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
-#include "commsim/files.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/mpi_transport.hpp"
 #include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
-#include "commsim/train.hpp"
 #include "commsim/trace.hpp"
+#include "commsim/train.hpp"
+#include "core/files.hpp"
+#include "harness/step_json.hpp"
 #include "simulated_memory.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace {
 
@@ -126,8 +127,8 @@ int simulateTraining(const Options& o, commsim::Transport& t, const commsim::Par
   doc["values_checked"] = r.valuesChecked;
   doc["buckets"] = nlohmann::ordered_json::array();
   for (const TrainBucketResult& b : r.buckets)
-    doc["buckets"].push_back(countsRow(paradigm, layout, b.counters, b.expected, b.countsMatch(1),
-                                       b.wrong));
+    doc["buckets"].push_back(
+        toJson(countsRow(paradigm, layout, b.counters, b.expected, b.countsMatch(1), b.wrong)));
   for (std::size_t i = 0; i < r.buckets.size(); ++i) {
     doc["buckets"][i]["start_s"] = r.buckets[i].span.startS;
     doc["buckets"][i]["end_s"] = r.buckets[i].span.endS;
@@ -193,7 +194,7 @@ int simulate(const Options& o, commsim::Transport& t) {
     doc["element_bytes"] = elementBytes(dtype);
     doc["gamma_s_per_byte"] = o.gamma;
     doc["memory"] = memory.name();
-    auto row = stepRow(*paradigm, r, layout, count, elementBytes(dtype));
+    auto row = toJson(stepRow(*paradigm, r, layout, count, elementBytes(dtype)));
     row["values_checked"] = r.valuesChecked;
     doc["row"] = row;
     writeResult(doc, o.jsonFile);

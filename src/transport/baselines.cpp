@@ -3,34 +3,54 @@
 #include <algorithm>
 
 #include "commsim/error.hpp"
+#include "transport/transports.hpp"
 
 namespace commsim {
 
-// Each transport's file defines the baselines its library offers.
-BaselineOffer makeMpiAllreduce(Transport& transport, const MemorySpace& memory,
-                               const Layout& layout);
-BaselineOffer makeNcclAllreduce(Transport& transport, const Layout& layout);  // nccl/, or no CUDA
+namespace {
+
+// The table entry whose library offers `baseline`, or null.
+const TransportEntry* ownerOf(std::string_view baseline) {
+  for (const TransportEntry& t : transportTable())
+    if (t.baseline == baseline) return &t;
+  return nullptr;
+}
+
+}  // namespace
 
 const std::vector<std::string>& baselineNames() {
-  static const std::vector<std::string> names = {"mpi-allreduce", "nccl-allreduce"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const TransportEntry& t : transportTable()) out.emplace_back(t.baseline);
+    return out;
+  }();
   return names;
 }
 
-bool isBaselineName(std::string_view name) {
-  return std::find(baselineNames().begin(), baselineNames().end(), name) != baselineNames().end();
-}
+bool isBaselineName(std::string_view name) { return ownerOf(name) != nullptr; }
 
 std::vector<std::string> defaultBaselines(std::string_view transport) {
-  if (transport == "nccl") return {"nccl-allreduce"};
-  return {"mpi-allreduce"};
+  const TransportEntry* t = findTransport(transport);
+  return {std::string((t ? *t : transportTable().front()).baseline)};
 }
 
 BaselineOffer makeBaseline(std::string_view name, Transport& transport, const MemorySpace& memory,
                            const Layout& layout) {
-  if (name == "mpi-allreduce") return makeMpiAllreduce(transport, memory, layout);
-  if (name == "nccl-allreduce") return makeNcclAllreduce(transport, layout);
-  throw UsageError("baseline: '" + std::string(name) +
-                   "' is not known (allowed: mpi-allreduce, nccl-allreduce)");
+  const TransportEntry* owner = ownerOf(name);
+  if (!owner) {
+    std::string allowed;
+    for (const std::string& n : baselineNames()) allowed += (allowed.empty() ? "" : ", ") + n;
+    throw UsageError("baseline: '" + std::string(name) + "' is not known (allowed: " + allowed +
+                     ")");
+  }
+  const std::string baseline(name);
+  if (!owner->missing.empty())
+    return {nullptr, baseline + " needs " + std::string(owner->missing)};
+  if (transport.name() != owner->name)
+    return {nullptr, baseline + " needs " + std::string(owner->baselineNeeds) + "; this run uses the " +
+                         std::string(transport.name()) + " transport" +
+                         std::string(owner->baselineHint)};
+  return transport.libraryAllreduce(memory, layout);
 }
 
 }  // namespace commsim

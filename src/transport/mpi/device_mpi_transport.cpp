@@ -14,7 +14,11 @@
 #include <algorithm>
 #include <string>
 
+#include "commsim/baseline.hpp"
 #include "commsim/error.hpp"
+#include "mpi_baselines.hpp"
+#include "transport/device_placement.hpp"
+#include "transport/transports.hpp"
 
 namespace commsim {
 
@@ -133,6 +137,21 @@ void DeviceMpiTransport::complete(std::span<Request> requests) {
   for (Request& r : requests)
     if (r.active()) static_cast<DeviceMpiRequest*>(r.state())->host.reset();
   staged_.clear();
+}
+
+BaselineOffer DeviceMpiTransport::libraryAllreduce(const MemorySpace& /*memory*/,
+                                                   const Layout& layout) {
+  if (path_ == MpiDevicePath::CudaAware) return {makeMpiAllreduce(comm(), rank(), layout), ""};
+  return {nullptr, "mpi-allreduce on device buffers needs a CUDA-aware MPI library, and this "
+                   "one is not (the paradigms' messages are staged through host memory)"};
+}
+
+RankBackend makeDeviceMpiBackend(MPI_Comm comm) {
+  DevicePlacement placed = placeOnDevice(comm, "memory: device");
+  RankBackend b;
+  b.transport = std::make_unique<DeviceMpiTransport>(comm, *placed.memory, detectMpiDevicePath());
+  b.ownedMemory = std::move(placed.memory);
+  return b;
 }
 
 }  // namespace commsim

@@ -5,9 +5,9 @@
 #include <memory>
 #include <vector>
 
-#include "../../memory/device_memory.hpp"
-#include "commsim/device.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "memory/device_memory.hpp"
+#include "transport/gpu.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace commsim {
 
@@ -27,6 +27,8 @@ class DeviceMpiTransport final : public Transport {
   std::string detail() const override;
   MPI_Comm comm() const { return mpi_.comm(); }
   MpiDevicePath path() const { return path_; }
+  // On a CUDA-aware library only: a staged one cannot take device buffers in MPI_Allreduce.
+  BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
 
   void barrier() override { mpi_.barrier(); }
   void allreduce(std::span<double> values, ReduceOp op) override { mpi_.allreduce(values, op); }

@@ -6,9 +6,9 @@
 #include <climits>
 
 #include "commsim/baseline.hpp"
-#include "commsim/device.hpp"
 #include "commsim/error.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
+#include "mpi_baselines.hpp"
 
 namespace commsim {
 
@@ -61,24 +61,17 @@ class MpiAllreduce final : public LibraryAllreduce {
 
 }  // namespace
 
-BaselineOffer makeMpiAllreduce(Transport& transport, const MemorySpace& memory,
-                               const Layout& layout) {
+std::unique_ptr<Paradigm> makeMpiAllreduce(MPI_Comm comm, int rank, const Layout& layout) {
+  return std::make_unique<MpiAllreduce>(comm, rank, layout);
+}
+
+BaselineOffer MpiTransport::libraryAllreduce(const MemorySpace& memory, const Layout& layout) {
   // Every rank decides alike (one transport and memory space per run), so no rank is left
   // waiting in MPI_Comm_split.
-  if (auto* mpi = dynamic_cast<MpiTransport*>(&transport)) {
-    if (memory.isDevice())
-      return {nullptr, "mpi-allreduce runs on host buffers; this run's are in " +
-                           std::string(memory.name()) + " memory"};
-    return {std::make_unique<MpiAllreduce>(mpi->comm(), mpi->rank(), layout), ""};
-  }
-  // On device buffers only a CUDA-aware MPI library can take them.
-  if (const MPI_Comm comm = cudaAwareMpiComm(transport); comm != MPI_COMM_NULL)
-    return {std::make_unique<MpiAllreduce>(comm, transport.rank(), layout), ""};
-  if (transport.dataPath() == "staged")
-    return {nullptr, "mpi-allreduce on device buffers needs a CUDA-aware MPI library, and this "
-                     "one is not (the paradigms' messages are staged through host memory)"};
-  return {nullptr, "mpi-allreduce needs the MPI transport; this run uses the " +
-                       std::string(transport.name()) + " transport (run it under mpirun)"};
+  if (memory.isDevice())
+    return {nullptr, "mpi-allreduce runs on host buffers; this run's are in " +
+                         std::string(memory.name()) + " memory"};
+  return {makeMpiAllreduce(comm(), rank(), layout), ""};
 }
 
 }  // namespace commsim

@@ -1,7 +1,7 @@
 // Point-to-point MPI. One message is one MPI_Isend. Messages beyond INT_MAX bytes use a derived
 // datatype, so they stay one message; under SimGrid's SMPI, which keeps a message's size in an
 // int, they go as consecutive pieces of 1 GiB instead (below), still one message to the counts.
-#include "commsim/mpi_transport.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -12,6 +12,10 @@
 #include <vector>
 
 #include "commsim/error.hpp"
+
+#ifdef COMMSIM_SMPI
+#include <smpi/smpi.h>
+#endif
 
 namespace commsim {
 
@@ -237,5 +241,9 @@ MpiSession::~MpiSession() {
   int finalised = 0;
   if (owns_ && MPI_Finalized(&finalised) == MPI_SUCCESS && !finalised) MPI_Finalize();
 }
+
+#ifdef COMMSIM_SMPI
+void MpiTransport::compute(double seconds) { smpi_execute(seconds); }
+#endif
 
 }  // namespace commsim

@@ -3,10 +3,11 @@
 // mpi-allreduce baseline beside the MPI transport. When a dedicated parameter-server rank idles,
 // it runs on a communicator of the workers alone (ncclCommSplit), so it averages the same n
 // gradients as every paradigm of the run. Its messages are NCCL's and are not counted.
+#include <memory>
 #include <string>
 
 #include "commsim/baseline.hpp"
-#include "commsim/device.hpp"
+#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "nccl_transport.hpp"
 
@@ -34,18 +35,11 @@ class NcclAllreduce final : public LibraryAllreduce {
 
 }  // namespace
 
-BaselineOffer makeNcclAllreduce(Transport& transport, const Layout& layout) {
-  auto* nccl = dynamic_cast<NcclTransport*>(&transport);
-  if (!nccl)
-    return {nullptr, "nccl-allreduce needs --backend nccl; this run uses the " +
-                         std::string(transport.name()) + " transport"};
-  return {std::make_unique<NcclAllreduce>(*nccl, layout), ""};
+BaselineOffer NcclTransport::libraryAllreduce(const MemorySpace& /*memory*/, const Layout& layout) {
+  return {std::make_unique<NcclAllreduce>(*this, layout), ""};
 }
 
-bool isNcclTransport(const Transport& transport) {
-  return dynamic_cast<const NcclTransport*>(&transport) != nullptr;
-}
-
+// For tests/gpu_rank_check.cpp, which holds the transport a table entry made.
 void ncclAllReduceSum(Transport& transport, const void* send, void* recv, std::uint64_t count,
                       DType dtype) {
   auto* nccl = dynamic_cast<NcclTransport*>(&transport);

@@ -34,6 +34,8 @@
 #include <thread>
 
 #include "commsim/error.hpp"
+#include "transport/device_placement.hpp"
+#include "transport/transports.hpp"
 #include "commsim/size_parse.hpp"
 
 #define COMMSIM_NCCL_CHECK(call) check((call), #call, __FILE__, __LINE__)
@@ -272,6 +274,22 @@ void NcclTransport::allReduceSum(const void* send, void* recv, std::uint64_t cou
   COMMSIM_NCCL_CHECK(ncclAllReduce(send, recv, count, ncclType(dtype), ncclSum,
                                    comm ? comm : comm_, memory_.stream()));
   waitStream("ncclAllReduce");
+}
+
+RankBackend makeNcclBackend(MPI_Comm comm, std::string_view /*memory: device only*/) {
+  DevicePlacement placed = placeOnDevice(comm, "backend: nccl");
+  const auto most = maxOverRanks(comm, static_cast<std::uint64_t>(placed.sharers));
+  if (most > 1)
+    throw UsageError(
+        "backend: nccl needs one GPU per rank, but " + std::to_string(most) +
+        " ranks of one host share a GPU (rank " + std::to_string(placed.rank) + " sees " +
+        std::to_string(placed.devices) + " GPU(s) for the " + std::to_string(placed.localSize) +
+        " rank(s) of its host); start at most one rank per GPU, or give each rank its own "
+        "(CUDA_VISIBLE_DEVICES, srun --gpus-per-task=1)");
+  RankBackend b;
+  b.transport = std::make_unique<NcclTransport>(comm, *placed.memory);
+  b.ownedMemory = std::move(placed.memory);
+  return b;
 }
 
 }  // namespace commsim

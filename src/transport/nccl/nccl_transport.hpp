@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "../../memory/device_memory.hpp"
-#include "commsim/mpi_transport.hpp"
+#include "memory/device_memory.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace commsim {
 
@@ -29,6 +29,7 @@ class NcclTransport final : public Transport {
   int localSize() const override { return control_.localSize(); }
   std::string_view dataPath() const override { return "nccl"; }
   std::string detail() const override;
+  BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
 
   void barrier() override { control_.barrier(); }
   void allreduce(std::span<double> values, ReduceOp op) override { control_.allreduce(values, op); }

@@ -28,6 +28,7 @@ class MpiTransport final : public Transport {
   int localRank() const override { return localRank_; }
   int localSize() const override { return localSize_; }
   MPI_Comm comm() const { return comm_; }
+  BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
 
   double now() const override { return MPI_Wtime(); }
   void barrier() override;
@@ -37,6 +38,7 @@ class MpiTransport final : public Transport {
   void gather(std::span<const std::uint64_t> in, std::vector<std::uint64_t>& out) override;
 #ifdef COMMSIM_SMPI
   bool sharedClock() const override { return true; }  // every simulated rank reads SimGrid's clock
+  void compute(double seconds) override;
 #endif
 
  protected:
