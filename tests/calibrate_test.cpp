@@ -96,7 +96,10 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   }
   EXPECT_NEAR(t.intraHost.bandwidthBps, link["bandwidth_Bps"].get<double>(), 0.5e6);  // whole MB/s
   EXPECT_EQ(t.intraHost.pieces.size(), link.at("pieces").size());
-  EXPECT_NEAR(t.gammaSPerByte, doc.at("gamma_s_per_byte").get<double>(), 1e-15);
+  // The file writes gamma to six significant digits (costText): a relative half unit of the sixth.
+  // (An absolute 1e-15 held for gamma under 2 ns/B only; the sanitizer build's loops gave 1.58.)
+  const double gamma = doc.at("gamma_s_per_byte").get<double>();
+  EXPECT_NEAR(t.gammaSPerByte, gamma, gamma * 5e-6);
   EXPECT_GT(doc.at("gamma_s_per_byte").get<double>(), 0);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
             t.intraHost.latencyS);
