@@ -7,7 +7,6 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,8 +48,9 @@ constexpr std::size_t kSmpiPiece = std::size_t{1} << 30;
 // SMPI: a message of `bytes` as consecutive MPI messages of at most 1 GiB to one peer and tag
 // (MPI matches them in the order posted). They start together and share the route's bandwidth,
 // so the simulated time is the whole message's but for a few nanoseconds.
-void postPieces(MpiRequest& r, std::size_t bytes, const std::function<void(std::size_t at, int n,
-                                                                            MPI_Request*)>& post) {
+// post(at, n, request) posts the n bytes from offset at.
+template <typename Post>
+void postPieces(MpiRequest& r, std::size_t bytes, const Post& post) {
   for (std::size_t at = 0; at == 0 || at < bytes; at += kSmpiPiece) {
     const int n = static_cast<int>(std::min(kSmpiPiece, bytes - at));
     post(at, n, at == 0 ? &r.request : &r.pieces.emplace_back(MPI_REQUEST_NULL));
@@ -88,13 +88,12 @@ Wire wireFor(std::size_t bytes) {
 // Payload bytes a completed receive got.
 std::uint64_t receivedBytes(const MPI_Status& status, const MpiRequest& r) {
 #ifdef COMMSIM_SMPI
-  // SimGrid's SMPI has no MPI_Get_elements_x. A derived type is only posted for one message
-  // beyond INT_MAX bytes, which arrives whole or not at all.
+  // SimGrid's SMPI has no MPI_Get_elements_x; every piece it is given is bytes, at most 1 GiB.
   MPI_Status copy = status;
   int n = 0;
-  COMMSIM_MPI_CHECK(MPI_Get_count(&copy, r.type == MPI_DATATYPE_NULL ? MPI_BYTE : r.type, &n));
+  COMMSIM_MPI_CHECK(MPI_Get_count(&copy, MPI_BYTE, &n));
   COMMSIM_ENFORCE(n != MPI_UNDEFINED, "receive of " << r.postedBytes << " bytes got a partial message");
-  return r.type == MPI_DATATYPE_NULL ? static_cast<std::uint64_t>(n) : r.postedBytes * static_cast<std::uint64_t>(n);
+  return static_cast<std::uint64_t>(n);
 #else
   (void)r;
   MPI_Count bytes = 0;
