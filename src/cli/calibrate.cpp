@@ -118,7 +118,7 @@ std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
 // made (its gradient, or the reduction it just did) and what it receives into it last wrote
 // itself, so the data sits modified in the sender's caches. Sent again unchanged, as the
 // untimed exchanges leave it, it is clean and cached: on this 2-core machine a 2 MiB exchange took
-// 192 us so and 346 us just written (64 KiB: 9.5 and 15.3 us; from 8 MiB, in DRAM either way, the
+// 192 us sent again unchanged and 346 us just written (64 KiB: 9.5 and 15.3 us; from 8 MiB, in DRAM either way, the
 // same), and the predictions made from the clean figure were 1.5-2.5x too fast there.
 Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, const char* between,
                   int a, int b, const std::vector<std::uint64_t>& sizes, int iterations) {
