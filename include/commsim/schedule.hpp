@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commsim/paradigm.hpp"
+#include "commsim/topology.hpp"
 
 namespace commsim {
 
@@ -33,8 +34,8 @@ struct Schedule {
   int rounds = 0;
   std::vector<ScheduledMessage> messages;   // ordered by round, then by sender
   std::vector<std::size_t> roundBegin;      // messages of round r: [roundBegin[r], roundBegin[r+1])
-  std::vector<std::uint64_t> reduceBytes;   // per round, the most any one rank reduced
-  std::vector<std::uint64_t> localBytes;    // per round, the most any one rank copied or scaled
+  std::vector<double> reduceSeconds;  // per round, the longest any one rank spent reducing
+  std::vector<double> localSeconds;   // per round, the longest any one rank copied or scaled
   std::vector<std::uint64_t> sentBytes;     // per rank, over the step
   std::vector<std::uint64_t> receivedBytes;  // per rank, over the step
 };
@@ -42,7 +43,15 @@ struct Schedule {
 // Runs `paradigm` for every rank of `layout` (recording, no data moved) with p elements of
 // elementBytes each. Throws Error when the code's sends and receives do not pair up or its waits
 // deadlock: the schedule doubles as a check of the code.
+//
+// Each of the code's memory passes (a reduction, a copy or scaling) is priced by `costs` at its own
+// size, as SimGrid's simulated memory charges it: a round's two 1 MiB passes cost twice one, not
+// one 2 MiB pass (which may not fit the caches). Without costs they are free.
+struct MemoryCosts {
+  PassCost reduce;  // per byte reduced (gamma)
+  PassCost local;   // per byte copied or scaled
+};
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
-                        std::size_t elementBytes);
+                        std::size_t elementBytes, const MemoryCosts& costs = {});
 
 }  // namespace commsim

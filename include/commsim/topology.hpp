@@ -39,6 +39,13 @@ inline double costAt(double top, const std::vector<CostPiece>& pieces, std::uint
   return top;
 }
 
+// What one memory pass costs: `top` per byte, or the first piece holding the pass's size.
+struct PassCost {
+  double top = 0;
+  std::vector<CostPiece> pieces;
+  double of(std::uint64_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
+};
+
 // One direction of a full-duplex link.
 struct Link {
   double bandwidthBps = 0;  // bytes per second: messages beyond the last piece, or all of them

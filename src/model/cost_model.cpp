@@ -170,7 +170,9 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   }
   paradigm.validate(layout);
 
-  const Schedule schedule = recordSchedule(paradigm, layout, params, elementBytes);
+  const Schedule schedule =
+      recordSchedule(paradigm, layout, params, elementBytes,
+                     {{options.gammaSPerByte, options.gammaPieces}, {options.copySPerByte, options.copyPieces}});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();
@@ -207,11 +209,9 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     const Bottleneck b = net.slowest(flows, slots);
     r.bandwidthTermS += b.longest();
     for (std::size_t link = 0; link < secondsOn.size(); ++link) secondsOn[link] += b.seconds[link];
-    // Each at the cost per byte of a pass of its size (the caches hold small ones).
-    const std::uint64_t reduced = schedule.reduceBytes[static_cast<std::size_t>(round)];
-    const std::uint64_t copied = schedule.localBytes[static_cast<std::size_t>(round)];
-    r.reduceTermS += static_cast<double>(reduced) * costAt(options.gammaSPerByte, options.gammaPieces, reduced);
-    r.localTermS += static_cast<double>(copied) * costAt(options.copySPerByte, options.copyPieces, copied);
+    // Each pass priced at its own size when recorded (the caches hold small ones).
+    r.reduceTermS += schedule.reduceSeconds[static_cast<std::size_t>(round)];
+    r.localTermS += schedule.localSeconds[static_cast<std::size_t>(round)];
   }
   // The link named is the one that, over the whole step, would need the most time; on a tie the
   // narrower (a process's own NIC before its host's NICs shared with nobody else).

@@ -34,10 +34,10 @@ struct RankLog {
     const std::uint32_t begin = g == 0 ? 0 : groupEnd[g - 1];
     return {groupOps.data() + begin, groupEnd[g] - begin};
   }
-  // Bytes reduced before the first wait (index 0) and after each group g (index g+1), and bytes
-  // the code copied or scaled in memory (its local passes), alike.
-  std::vector<std::uint64_t> reduceAfter{0};
-  std::vector<std::uint64_t> localAfter{0};
+  // Seconds spent reducing before the first wait (index 0) and after each group g (index g+1),
+  // and copying or scaling in memory (the code's local passes), alike.
+  std::vector<double> reduceAfter{0};
+  std::vector<double> localAfter{0};
 };
 
 // A posted operation's handle. Recording posts millions and holds a few at once, so freed ones
@@ -132,7 +132,7 @@ class RecordingTransport final : public Transport {
 // commsim-smpi's simulated memory charges them.
 class RecordingMemory final : public MemorySpace {
  public:
-  explicit RecordingMemory(std::vector<RankLog>& logs) : logs_(logs) {}
+  RecordingMemory(std::vector<RankLog>& logs, const MemoryCosts& costs) : logs_(logs), costs_(costs) {}
   void setRank(int r) { rank_ = r; }
 
   std::string_view name() const override { return "recording"; }
@@ -153,11 +153,13 @@ class RecordingMemory final : public MemorySpace {
 
  private:
   void reduce(std::size_t count, DType t) {
-    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
-    log.reduceAfter.back() += count * elementBytes(t);
+    logs_[static_cast<std::size_t>(rank_)].reduceAfter.back() += costs_.reduce.of(count * elementBytes(t));
   }
-  void local(std::size_t bytes) { logs_[static_cast<std::size_t>(rank_)].localAfter.back() += bytes; }
+  void local(std::size_t bytes) {
+    logs_[static_cast<std::size_t>(rank_)].localAfter.back() += costs_.local.of(bytes);
+  }
   std::vector<RankLog>& logs_;
+  const MemoryCosts& costs_;
   int rank_ = 0;
 };
 
@@ -239,14 +241,14 @@ void pairUp(std::vector<RankLog>& logs, const std::string& what) {
 }  // namespace
 
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
-                        std::size_t elementBytes) {
+                        std::size_t elementBytes, const MemoryCosts& costs) {
   const DType dtype = typeOfSize(elementBytes);
   const int ranks = layout.worldSize;
   const std::string what = "schedule of " + std::string(paradigm.name()) + " on " +
                            std::to_string(layout.workers) + " workers";
   std::vector<RankLog> logs(static_cast<std::size_t>(ranks));
   RecordingTransport transport(ranks, logs);
-  RecordingMemory memory(logs);
+  RecordingMemory memory(logs, costs);
   // Buffers are never touched; distinct non-null bases keep the code's pointer arithmetic sound.
   alignas(8) static std::byte base[3][8];
   for (int r = 0; r < ranks; ++r) {
@@ -319,25 +321,32 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
       s.rounds = std::max(s.rounds, round + 1);
     }
   }
-  // Per round, the most any rank reduced (or copied) after the round's messages completed.
-  const auto perRound = [&](std::vector<std::uint64_t> RankLog::*after, std::vector<std::uint64_t>& out) {
+  // Per round, the longest any rank reduced (or copied) in it: what it did before its first wait
+  // (all-to-all's copy of the gradient into the result) counts with round 0, and what it did
+  // after each wait with that wait's round. One rank's passes in one round add up (the copy
+  // before round 0 and the add after it are both its work); across ranks the slowest counts.
+  std::vector<double> mine;
+  const auto perRound = [&](std::vector<double> RankLog::*after, std::vector<double>& out) {
     for (int r = 0; r < ranks; ++r) {
-      const auto& bytes = logs[static_cast<std::size_t>(r)].*after;
+      const auto& seconds = logs[static_cast<std::size_t>(r)].*after;
       const auto& lv = level[static_cast<std::size_t>(r)];
-      for (std::size_t g = 0; g < bytes.size(); ++g) {
-        if (bytes[g] == 0) continue;
+      mine.clear();
+      for (std::size_t g = 0; g < seconds.size(); ++g) {
+        if (seconds[g] <= 0) continue;
         const auto round = static_cast<std::size_t>(g == 0 ? 0 : lv[g - 1]);
-        if (round >= out.size()) out.resize(round + 1, 0);
-        out[round] = std::max(out[round], bytes[g]);
+        if (round >= mine.size()) mine.resize(round + 1, 0);
+        mine[round] += seconds[g];
       }
+      if (mine.size() > out.size()) out.resize(mine.size(), 0);
+      for (std::size_t round = 0; round < mine.size(); ++round) out[round] = std::max(out[round], mine[round]);
     }
   };
-  perRound(&RankLog::reduceAfter, s.reduceBytes);
-  perRound(&RankLog::localAfter, s.localBytes);
-  s.rounds = std::max({s.rounds, static_cast<int>(s.reduceBytes.size()),
-                       static_cast<int>(s.localBytes.size())});
-  s.reduceBytes.resize(static_cast<std::size_t>(s.rounds), 0);
-  s.localBytes.resize(static_cast<std::size_t>(s.rounds), 0);
+  perRound(&RankLog::reduceAfter, s.reduceSeconds);
+  perRound(&RankLog::localAfter, s.localSeconds);
+  s.rounds = std::max({s.rounds, static_cast<int>(s.reduceSeconds.size()),
+                       static_cast<int>(s.localSeconds.size())});
+  s.reduceSeconds.resize(static_cast<std::size_t>(s.rounds), 0);
+  s.localSeconds.resize(static_cast<std::size_t>(s.rounds), 0);
   // By round, senders in order within one (a counting sort: stable, and linear in the messages,
   // which a 1024-rank ring has two million of).
   s.roundBegin.assign(static_cast<std::size_t>(s.rounds) + 1, 0);

@@ -18,12 +18,7 @@ namespace commsim::sim {
 // seconds per byte of the code's own copies and scalings (copy(), divide()).
 class SimulatedMemory final : public MemorySpace {
  public:
-  // A cost per byte: `top`, or the first piece holding the pass's size (commsim/topology.hpp).
-  struct Cost {
-    double top = 0;
-    std::vector<CostPiece> pieces;
-    double of(std::size_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
-  };
+  using Cost = PassCost;
   SimulatedMemory(Cost gamma, Cost copy) : gamma_(std::move(gamma)), copy_(std::move(copy)) {}
 
   std::string_view name() const override { return "simulated"; }
