@@ -206,7 +206,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     report.memoryOk = *std::max_element(rss.begin(), rss.end()) <= bound;
     report.ok = ok;
 
-    Json doc = documentHeader("bench", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("bench", t, memory, layout, dtype));
     sweep.describe(doc);
     doc["check_iterations"] = report.checks;
     std::vector<Json> rows;

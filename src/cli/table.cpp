@@ -100,7 +100,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     ensureFitsInMemory(t, memory, count, dtype);
     TraceSession trace(o.trace, t);
 
-    Json doc = documentHeader("table", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("table", t, memory, layout, dtype));
     doc["params"] = count;
     doc["rows"] = Json::array();
     bool ok = true;

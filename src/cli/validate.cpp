@@ -132,11 +132,9 @@ std::string simulateAll(std::vector<Point>& points, const std::string& topologyF
   }
   std::ifstream in(json);
   const Json doc = Json::parse(in);
-  for (const Json& row : doc.at("rows"))
+  for (const SimulatedTime& row : simulatedTimes(doc))
     for (Point& p : points)
-      if (row.at("paradigm").get<std::string>() == p.paradigm->name() &&
-          row.at("params").get<std::uint64_t>() == p.count)
-        p.simulatedS = row.at("time_s").get<double>();
+      if (row.paradigm == p.paradigm->name() && row.params == p.count) p.simulatedS = row.timeS;
   return "";
 }
 
@@ -331,7 +329,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     const ErrorSummary predicted = summarise(predictedErrors);
     const ErrorSummary simulated = summarise(simulatedErrors);
 
-    Json doc = documentHeader("validate", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("validate", t, memory, layout, dtype));
     sweep.describe(doc);
     doc["step"] = o.step;
     doc["topology"] = {{"source", given ? o.topology : std::string("calibrated by this run")},
