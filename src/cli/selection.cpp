@@ -7,7 +7,7 @@
 #include "commsim/baseline.hpp"
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
+#include "core/size_parse.hpp"
 #include "harness/step_json.hpp"
 
 namespace commsim::cli {

@@ -7,8 +7,8 @@
 
 #include "commsim/baseline.hpp"
 #include "commsim/error.hpp"
-#include "commsim/progress.hpp"
 #include "commsim/trace.hpp"
+#include "core/progress.hpp"
 
 namespace commsim {
 
