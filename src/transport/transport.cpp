@@ -30,6 +30,12 @@ BaselineOffer Transport::libraryAllreduce(const MemorySpace& /*memory*/,
   return {};
 }
 
+void Transport::libraryAllreduceSum(const void* /*send*/, void* /*recv*/, std::uint64_t /*count*/,
+                                    DType /*dtype*/) {
+  throw UsageError("baseline: the " + std::string(name()) +
+                   " transport offers no library all-reduce outside a step");
+}
+
 void Transport::compute(double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
