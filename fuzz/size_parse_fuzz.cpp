@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
+#include "core/size_parse.hpp"
 
 namespace {
 

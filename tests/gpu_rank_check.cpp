@@ -76,8 +76,8 @@ void checkAllReduceBaseline(Transport& t, MemorySpace& memory) {
     host[i] = static_cast<float>(gradientValue(t.rank(), n, i));
   Buffer send(memory, count * sizeof(float)), recv(memory, count * sizeof(float));
   memory.fromHost(send.data(), host.data(), send.size());
-  ncclAllReduceSum(t, send.data(), recv.data(), count, DType::Float32);
-  ncclAllReduceSum(t, recv.data(), recv.data(), 0, DType::Float32);  // empty: nothing to do
+  t.libraryAllreduceSum(send.data(), recv.data(), count, DType::Float32);
+  t.libraryAllreduceSum(recv.data(), recv.data(), 0, DType::Float32);  // empty: nothing to do
   memory.toHost(host.data(), recv.data(), recv.size());
   std::uint64_t wrong = 0;
   for (std::uint64_t i = 0; i < count; ++i)

@@ -7,10 +7,10 @@
 
 #include "commsim/algorithms.hpp"
 #include "commsim/cost_model.hpp"
-#include "commsim/link_fit.hpp"
-#include "commsim/schedule.hpp"
 #include "commsim/error.hpp"
+#include "commsim/schedule.hpp"
 #include "commsim/topology.hpp"
+#include "model/link_fit.hpp"
 
 namespace commsim {
 namespace {

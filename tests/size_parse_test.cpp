@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
+#include "core/size_parse.hpp"
 
 namespace commsim {
 namespace {

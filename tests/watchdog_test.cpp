@@ -11,7 +11,7 @@
 #include <future>
 #include <thread>
 
-#include "commsim/progress.hpp"
+#include "core/progress.hpp"
 
 namespace commsim {
 namespace {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "commsim/dtype.hpp"
+
 namespace commsim {
 
 class Tracer;
@@ -76,6 +78,11 @@ class Transport {
   // over its ranks on buffers in `memory`, or null and why not. Collective over every rank. A
   // transport whose library has none keeps this default: null, and no reason of its own.
   virtual BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout);
+  // Sums `count` elements of `send` on every rank into `recv` (the same buffer: in place) with
+  // this transport's library's all-reduce, outside the counted data plane, and returns once the
+  // result is in `recv`: the reference the GPU checks hold the NCCL transport to. A transport
+  // that offers none keeps this default, which throws UsageError.
+  virtual void libraryAllreduceSum(const void* send, void* recv, std::uint64_t count, DType dtype);
 
   // Data plane: counted. Buffers may be host or device memory, as the transport allows.
   //

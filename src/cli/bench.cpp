@@ -16,8 +16,8 @@
 #include "commsim/baseline.hpp"
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "core/size_parse.hpp"
 #include "launch.hpp"
 #include "output.hpp"
 #include "selection.hpp"
@@ -206,7 +206,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
     report.memoryOk = *std::max_element(rss.begin(), rss.end()) <= bound;
     report.ok = ok;
 
-    Json doc = documentHeader("bench", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("bench", t, memory, layout, dtype));
     sweep.describe(doc);
     doc["check_iterations"] = report.checks;
     std::vector<Json> rows;

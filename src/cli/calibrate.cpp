@@ -37,11 +37,11 @@
 #include "commands.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/link_fit.hpp"
 #include "commsim/memory.hpp"
-#include "commsim/progress.hpp"
-#include "commsim/size_parse.hpp"
+#include "core/progress.hpp"
+#include "core/size_parse.hpp"
 #include "launch.hpp"
+#include "model/link_fit.hpp"
 #include "model/result_import.hpp"
 #include "output.hpp"
 #include "selection.hpp"
@@ -323,7 +323,7 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   return comments + out.c_str() + "\n";
 }
 
-Json linkJson(const Measured& m) {
+Json toJson(const Measured& m) {
   Json j;
   j["between"] = m.between;
   j["ranks"] = {m.from, m.to};
@@ -337,6 +337,54 @@ Json linkJson(const Measured& m) {
     j["pieces"].push_back({{"up_to_bytes", p.upToBytes}, {"bandwidth_Bps", p.cost.bandwidthBps},
                            {"latency_s", p.cost.latencyS}});
   return j;
+}
+
+// calibrate --json on the ranks: every measurement, and the topology written from them.
+struct MeasuredCalibration {
+  RunHeader run;
+  std::size_t hosts = 1;
+  int devicesPerHost = 1;
+  int iterations = 0;
+  std::vector<Measured> links;
+  double gammaSPerByte = 0;  // the cost curves' top figures
+  double copySPerByte = 0;
+  std::vector<std::uint64_t> passSizes;
+  std::vector<double> addTimeS, copyTimeS;  // per pass size, the whole pass
+  double sharedBandwidthBps = 0;            // 0: not measured
+  std::string topology;
+};
+
+Json toJson(const MeasuredCalibration& c) {
+  Json doc = toJson(c.run);
+  doc["hosts"] = c.hosts;
+  doc["devices_per_host"] = c.devicesPerHost;
+  doc["iterations"] = c.iterations;
+  doc["links"] = Json::array();
+  for (const Measured& m : c.links) doc["links"].push_back(toJson(m));
+  doc["gamma_s_per_byte"] = c.gammaSPerByte;
+  doc["copy_s_per_byte"] = c.copySPerByte;
+  doc["pass_sizes_bytes"] = c.passSizes;
+  doc["add_time_s"] = c.addTimeS;
+  doc["copy_time_s"] = c.copyTimeS;
+  doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
+  doc["topology"] = c.topology;
+  return doc;
+}
+
+// calibrate --from --json: the files, the link fitted to them and the topology.
+struct ImportedCalibration {
+  std::vector<std::string> from;
+  Measured link;
+  std::string topology;
+};
+
+Json toJson(const ImportedCalibration& c) {
+  Json doc;
+  doc["command"] = "calibrate";
+  doc["from"] = c.from;
+  doc["links"] = Json::array({toJson(c.link)});
+  doc["topology"] = c.topology;
+  return doc;
 }
 
 }  // namespace
@@ -440,20 +488,21 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
   c.yaml = topologyYaml(os.str(), file);
-  c.json = transportHeader("calibrate", t, memory);
-  c.json["hosts"] = distinct.size();
-  c.json["devices_per_host"] = perHost;
-  c.json["iterations"] = iterations;
-  c.json["links"] = Json::array();
-  if (intra) c.json["links"].push_back(linkJson(*intra));
-  if (inter) c.json["links"].push_back(linkJson(*inter));
-  c.json["gamma_s_per_byte"] = gamma;
-  c.json["copy_s_per_byte"] = copy;
-  c.json["pass_sizes_bytes"] = passSizes;
-  c.json["add_time_s"] = addTimes;
-  c.json["copy_time_s"] = copyTimes;
-  c.json["shared_bandwidth_Bps"] = intra ? intra->fitted.sharedBandwidthBps : 0.0;
-  c.json["topology"] = c.yaml;
+  MeasuredCalibration measured{runHeader("calibrate", t, memory),
+                               distinct.size(),
+                               perHost,
+                               iterations,
+                               {},
+                               gamma,
+                               copy,
+                               passSizes,
+                               addTimes,
+                               copyTimes,
+                               intra ? intra->fitted.sharedBandwidthBps : 0.0,
+                               c.yaml};
+  if (intra) measured.links.push_back(*intra);
+  if (inter) measured.links.push_back(*inter);
+  c.json = toJson(measured);
   std::ostringstream sum;
   if (intra)
     sum << "intra-host: latency " << figure(intra->latencyS() * 1e6, 4) << " us, bandwidth "
@@ -537,12 +586,7 @@ int calibrateFrom(const CalibrateOptions& o) {
   file.nicComment = "host to host, the switch included";
   const std::string yaml = topologyYaml(os.str(), file);
   if (!o.jsonFile.empty()) {
-    Json doc;
-    doc["command"] = "calibrate";
-    doc["from"] = o.from;
-    doc["links"] = Json::array({linkJson(m)});
-    doc["topology"] = yaml;
-    writeFileAtomically(o.jsonFile, doc.dump(2) + "\n");
+    writeFileAtomically(o.jsonFile, toJson(ImportedCalibration{o.from, m, yaml}).dump(2) + "\n");
   }
   if (o.output.empty()) {
     std::fputs(yaml.c_str(), stdout);

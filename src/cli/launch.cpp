@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "commsim/device.hpp"
-#include "transport/gpu.hpp"
 #include "commsim/error.hpp"
 #include "commsim/inproc.hpp"
+#include "core/progress.hpp"
+#include "core/size_parse.hpp"
+#include "transport/gpu.hpp"
 #include "transport/mpi/mpi_transport.hpp"
-#include "commsim/progress.hpp"
-#include "commsim/size_parse.hpp"
 #include "transport/transports.hpp"
 
 namespace commsim::cli {

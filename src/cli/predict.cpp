@@ -3,21 +3,22 @@
 #include <climits>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
-#include "model_options.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
-#include "harness/step_json.hpp"
 #include "commsim/topology.hpp"
+#include "commsim/workload.hpp"
+#include "core/size_parse.hpp"
+#include "harness/step_json.hpp"
+#include "model_options.hpp"
 #include "output.hpp"
 #include "train_report.hpp"
-#include "commsim/workload.hpp"
 
 namespace commsim::cli {
 
@@ -118,14 +119,25 @@ Json topologyJson(const Topology& t) {
               {"device_efficiency", t.deviceEfficiency}};
 }
 
-Json document(const Topology& t, DType dtype, const PredictArgs& a, const std::vector<Json>& rows) {
+// How predict's documents start. With --workload the workload's document gives the element type.
+struct PredictHeader {
+  const Topology* topology = nullptr;
+  std::optional<DType> dtype;  // absent with --workload
+  double gammaSPerByte = 0;
+};
+
+Json toJson(const PredictHeader& h) {
   Json doc;
   doc["command"] = "predict";
   doc["model"] = "alpha-beta";
-  doc["topology"] = topologyJson(t);
-  doc["dtype"] = dtypeName(dtype);
-  doc["element_bytes"] = elementBytes(dtype);
-  doc["gamma_s_per_byte"] = a.gamma;
+  doc["topology"] = topologyJson(*h.topology);
+  if (h.dtype) addJson(doc, *h.dtype);
+  doc["gamma_s_per_byte"] = h.gammaSPerByte;
+  return doc;
+}
+
+Json document(const Topology& t, DType dtype, const PredictArgs& a, const std::vector<Json>& rows) {
+  Json doc = toJson(PredictHeader{&t, dtype, a.gamma});
   doc["rows"] = rows;
   return doc;
 }
@@ -231,11 +243,7 @@ int runPredictWorkload(const PredictArgs& given) {
   const std::vector<std::uint64_t> caps =
       a.bucketSweep ? sweepCaps(modelBytes) : std::vector<std::uint64_t>{cap};
 
-  Json header;
-  header["command"] = "predict";
-  header["model"] = "alpha-beta";
-  header["topology"] = topologyJson(topo);
-  header["gamma_s_per_byte"] = a.gamma;
+  const Json header = toJson(PredictHeader{&topo, std::nullopt, a.gamma});
   std::vector<TrainReport> reports;
   for (const auto& algorithm : algorithms) {
     const Layout layout = modelLayout(topo, *algorithm, n);
@@ -273,13 +281,9 @@ int runPredictWorkload(const PredictArgs& given) {
     if (r.step.stepS < best->step.stepS) best = &r;
     Json row{{"algorithm", r.algorithm},
              {"workers", r.workers},
-             {"bucket_bytes", r.bucketBytes == kWholeModelBucket ? Json("all") : Json(r.bucketBytes)},
-             {"buckets", r.rows.size()},
-             {"compute_s", r.step.computeS},
-             {"comm_s", r.step.commS},
-             {"exposed_comm_s", r.step.exposedCommS},
-             {"step_s", r.step.stepS},
-             {"overlap", r.step.overlap}};
+             {"bucket_bytes", bucketCapJson(r.bucketBytes)},
+             {"buckets", r.rows.size()}};
+    row.update(stepJson(r.step));
     rows.push_back(row);
     table.add({r.algorithm, r.bucketBytes == kWholeModelBucket ? "all" : humanBytes(r.bucketBytes),
                std::to_string(r.rows.size()), fixed(r.step.computeS * 1e3, 3),
@@ -294,9 +298,7 @@ int runPredictWorkload(const PredictArgs& given) {
   doc["element_bytes"] = elementBytes(w.dtype);
   doc["sweep"] = rows;
   doc["recommended"] = Json{{"algorithm", best->algorithm},
-                            {"bucket_bytes", best->bucketBytes == kWholeModelBucket
-                                                 ? Json("all")
-                                                 : Json(best->bucketBytes)},
+                            {"bucket_bytes", bucketCapJson(best->bucketBytes)},
                             {"step_s", best->step.stepS}};
   const std::string text =
       "# commsim predict --workload --bucket-sweep: step time against bucket cap\n" + lines +

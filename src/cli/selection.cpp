@@ -7,7 +7,8 @@
 #include "commsim/baseline.hpp"
 #include "commsim/bench.hpp"
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
+#include "core/size_parse.hpp"
+#include "harness/step_json.hpp"
 
 namespace commsim::cli {
 
@@ -160,25 +161,34 @@ void ensureRanksAgree(Transport& t,
   });
 }
 
-Json transportHeader(std::string_view command, const Transport& t, const MemorySpace& memory) {
+RunHeader runHeader(std::string_view command, const Transport& t, const MemorySpace& memory) {
+  return {std::string(command), std::string(t.name()), std::string(memory.name()),
+          std::string(t.dataPath()), t.detail(), t.size()};
+}
+
+Json toJson(const RunHeader& h) {
   Json doc;
-  doc["command"] = command;
-  doc["transport"] = t.name();
-  doc["memory"] = memory.name();
-  doc["data_path"] = t.dataPath();
-  if (const std::string d = t.detail(); !d.empty()) doc["transport_detail"] = d;
-  doc["world_size"] = t.size();
+  doc["command"] = h.command;
+  doc["transport"] = h.transport;
+  doc["memory"] = h.memory;
+  doc["data_path"] = h.dataPath;
+  if (!h.transportDetail.empty()) doc["transport_detail"] = h.transportDetail;
+  doc["world_size"] = h.worldSize;
   return doc;
 }
 
-Json documentHeader(std::string_view command, const Transport& t, const MemorySpace& memory,
-                    const Layout& layout, DType dtype) {
-  Json doc = transportHeader(command, t, memory);
-  doc["workers"] = layout.workers;
-  doc["servers"] = layout.servers;
-  doc["dtype"] = dtypeName(dtype);
-  doc["element_bytes"] = elementBytes(dtype);
-  doc["lr"] = kDefaultLearningRate;
+DocumentHeader documentHeader(std::string_view command, const Transport& t,
+                              const MemorySpace& memory, const Layout& layout, DType dtype) {
+  return {runHeader(command, t, memory), layout.workers, layout.servers, dtype,
+          kDefaultLearningRate};
+}
+
+Json toJson(const DocumentHeader& h) {
+  Json doc = toJson(h.run);
+  doc["workers"] = h.workers;
+  doc["servers"] = h.servers;
+  addJson(doc, h.dtype);
+  doc["lr"] = h.lr;
   return doc;
 }
 

@@ -79,10 +79,29 @@ void ensureRanksAgree(Transport& transport,
 
 // The top-level fields of every command that runs ranks: command, transport, memory, data_path
 // (and transport_detail), world_size.
-Json transportHeader(std::string_view command, const Transport& transport, const MemorySpace& memory);
-// Those, then workers, servers, dtype, element_bytes and lr: how table and bench documents start.
-Json documentHeader(std::string_view command, const Transport& transport, const MemorySpace& memory,
-                    const Layout& layout, DType dtype);
+struct RunHeader {
+  std::string command;
+  std::string transport;
+  std::string memory;
+  std::string dataPath;
+  std::string transportDetail;  // left out when empty
+  int worldSize = 0;
+};
+RunHeader runHeader(std::string_view command, const Transport& transport, const MemorySpace& memory);
+Json toJson(const RunHeader& header);
+
+// Those, then workers, servers, dtype, element_bytes and lr: how table, bench and validate
+// documents start.
+struct DocumentHeader {
+  RunHeader run;
+  int workers = 0;
+  int servers = 0;
+  DType dtype = DType::Float32;
+  double lr = kDefaultLearningRate;
+};
+DocumentHeader documentHeader(std::string_view command, const Transport& transport,
+                              const MemorySpace& memory, const Layout& layout, DType dtype);
+Json toJson(const DocumentHeader& header);
 
 // The size sweep and step counts of the commands that time steps (bench, validate): nccl-tests'
 // -b, -e, -f, -w and -n.

@@ -23,10 +23,10 @@
 #include "commsim/dtype.hpp"
 #include "commsim/error.hpp"
 #include "commsim/platform.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/workload.hpp"
+#include "core/size_parse.hpp"
 #include "core/subprocess.hpp"
 #include "harness/step_json.hpp"
 #include "launch.hpp"
@@ -246,18 +246,8 @@ Json toJson(const SimulatedRow& r) {
   row["params"] = r.params;
   row["dtype"] = dtypeName(r.dtype);
   row["size_bytes"] = r.params * elementBytes(r.dtype);
-  // The simulator's step row (toJson(StepRow)), less what a paradigm's run always has.
-  const Json step = toJson(r.step);
-  row["time_s"] = step["time_s"];
-  row["algbw_GBps"] = step["algbw_GBps"];
-  row["busbw_GBps"] = step["busbw_GBps"];
-  for (const char* k : {"messages", "expected_messages", "messages_formula", "message_bytes_min",
-                        "message_bytes_max", "empty_messages", "total_bytes",
-                        "expected_total_bytes", "bytes_formula", "counts_ok"})
-    row[k] = step[k];
-  row["values_checked"] = r.valuesChecked;
-  row["wrong"] = c.wrong;
-  row["ok"] = c.ok();
+  addTimeJson(row, r.step);
+  addSummaryJson(row, c, r.valuesChecked);
   row["model_time_s"] = r.model.timeS;
   row["model_difference"] = r.modelDifference();
   row["latency_s"] = r.model.latencyS;
@@ -270,6 +260,18 @@ Json toJson(const SimulatedRow& r) {
   return row;
 }
 
+}  // namespace
+
+std::vector<SimulatedTime> simulatedTimes(const Json& doc) {
+  std::vector<SimulatedTime> times;
+  for (const Json& row : doc.at("rows"))
+    times.push_back({row.at("paradigm").get<std::string>(), row.at("params").get<std::uint64_t>(),
+                     row.at("time_s").get<double>()});
+  return times;
+}
+
+namespace {
+
 SimulatedRow simulateOne(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
                          const fs::path& platform, const Paradigm& algorithm, int n,
                          std::uint64_t p, DType dtype, const PredictOptions& options) {
@@ -279,12 +281,12 @@ SimulatedRow simulateOne(const SimulateArgs& a, const Topology& topo, const fs::
   const fs::path result = dir / (tag + ".json");
   const ChildRun run = runSimulator(a, topo, dir, platform, layout, name, tag, result,
                                     {"--params", std::to_string(p)}, dtype);
-  const Json sim = Json::parse(readFile(result));
+  const SimulatorStep sim = simulatorStepFromJson(Json::parse(readFile(result)));
 
   SimulatedRow row;
   row.topology = topo.name;
-  row.step = stepRowFromJson(sim["row"]);
-  row.valuesChecked = sim["row"]["values_checked"].get<bool>();
+  row.step = sim.row;
+  row.valuesChecked = sim.valuesChecked;
   row.workers = n;
   row.params = p;
   row.dtype = dtype;
@@ -384,6 +386,35 @@ std::string text(const Topology& topo, const SimulateArgs& a, const std::vector<
   return os.str();
 }
 
+// How simulate's documents start. With --workload the workload's document gives the element type,
+// the topology is named alone, and the one run's wall time is said here.
+struct SimulateHeader {
+  std::string network;
+  const Topology* topology = nullptr;
+  std::optional<DType> dtype;  // absent with --workload
+  double gammaSPerByte = 0;
+  std::optional<double> wallS;  // --workload's run
+};
+
+Json toJson(const SimulateHeader& h) {
+  const Topology& t = *h.topology;
+  Json doc;
+  doc["command"] = "simulate";
+  doc["simulator"] = "SimGrid SMPI";
+  doc["network"] = h.network;
+  doc["topology"] = Json{{"name", t.name}, {"file", t.source}};
+  if (h.dtype) {
+    doc["topology"].update(Json{{"hosts", t.hosts},
+                                {"devices_per_host", t.devicesPerHost},
+                                {"slots", t.slots()},
+                                {"fabric", fabricName(t.fabric.kind)}});
+    addJson(doc, *h.dtype);
+  }
+  doc["gamma_s_per_byte"] = h.gammaSPerByte;
+  if (h.wallS) doc["wall_s"] = *h.wallS;
+  return doc;
+}
+
 // The directory the runs write to (a temporary one unless --keep), with the platform in it.
 fs::path makeScratch(const SimulateArgs& a, Scratch& scratch, const std::string& platformXml) {
   if (a.keep.empty()) {
@@ -454,49 +485,35 @@ int runSimulateWorkload(const SimulateArgs& a, const Topology& topo, Format form
   const fs::path result = scratch.dir / (tag + ".json");
   const ChildRun run = runSimulator(a, topo, scratch.dir, platform, layout, name, tag, result,
                                     {"--train-plan", plan.string()}, w.dtype);
-  const Json sim = Json::parse(readFile(result));
+  const SimulatorTraining sim = simulatorTrainingFromJson(Json::parse(readFile(result)));
 
   TrainReport rep;
   rep.workload = &w;
   rep.algorithm = name;
-  rep.variant = sim["variant"].get<std::string>();
+  rep.variant = sim.variant;
   rep.workers = n;
   rep.bucketBytes = cap;
   rep.computeRate = w.needsRate() ? rate : 0;
   rep.computeScale = a.workload.computeScale;
   rep.forwardS = compute.forwardS;
   std::vector<BucketSpan> spans;
-  const auto counted = [](const Json& v) {
-    return v.is_null() ? std::optional<std::uint64_t>() : v.get<std::uint64_t>();
-  };
   for (std::size_t i = 0; i < buckets.size(); ++i) {
-    const Json& b = sim["buckets"][i];
-    TrainBucketRow row;
-    row.bucket = buckets[i];
-    row.bytes = buckets[i].elements * elementBytes(w.dtype);
-    row.messages = counted(b["messages"]);
-    row.expectedMessages = counted(b["expected_messages"]);
-    row.totalBytes = counted(b["total_bytes"]);
-    row.expectedTotalBytes = counted(b["expected_total_bytes"]);
-    row.span = {b["start_s"].get<double>(), b["end_s"].get<double>()};
-    row.ok = b["counts_ok"].get<bool>();
+    const SimulatorBucket& b = sim.buckets.at(i);
+    TrainBucketRow row = countedBucketRow(buckets[i], w.dtype, b.counts.counters,
+                                          b.counts.expected, 1);
+    row.span = b.span;
+    row.ok = b.counts.countsOk;
     spans.push_back(row.span);
     rep.rows.push_back(row);
   }
   rep.step = stepTimes(compute.computeS, spans);
-  rep.ok = sim["ok"].get<bool>();
+  rep.ok = sim.ok;
 
-  Json header;
-  header["command"] = "simulate";
-  header["simulator"] = "SimGrid SMPI";
-  header["network"] = a.network;
-  header["topology"] = Json{{"name", topo.name}, {"file", topo.source}};
-  header["gamma_s_per_byte"] = a.gamma;
-  header["wall_s"] = run.wallS;
+  const SimulateHeader header{a.network, &topo, std::nullopt, a.gamma, run.wallS};
   const std::string lines = "#   topology " + topo.name + " (" + topo.source + "), network " +
                             a.network + "; simulated in " + fixed(run.wallS, 1) +
                             " s; counts checked, values not (shared simulated buffers)\n";
-  const Json doc = trainDocument(rep, header);
+  const Json doc = trainDocument(rep, toJson(header));
   const std::string json = doc.dump(2) + "\n";
   const std::vector<Json> rows = trainCsvRows(rep);
   if (!a.jsonFile.empty()) writeFileAtomically(a.jsonFile, json);
@@ -574,16 +591,7 @@ int runSimulate(const SimulateArgs& given) {
                        static_cast<unsigned long long>(p), runs.back().wallS);
       }
 
-  Json doc;
-  doc["command"] = "simulate";
-  doc["simulator"] = "SimGrid SMPI";
-  doc["network"] = a.network;
-  doc["topology"] = Json{{"name", topo.name}, {"file", topo.source}, {"hosts", topo.hosts},
-                         {"devices_per_host", topo.devicesPerHost}, {"slots", topo.slots()},
-                         {"fabric", fabricName(topo.fabric.kind)}};
-  doc["dtype"] = dtypeName(dtype);
-  doc["element_bytes"] = elementBytes(dtype);
-  doc["gamma_s_per_byte"] = a.gamma;
+  Json doc = toJson(SimulateHeader{a.network, &topo, dtype, a.gamma, std::nullopt});
   if (a.trace.on()) {
     TraceSummary summary;
     writeFileAtomically(a.trace.file, mergeTraces(runs, summary, traceLimit));

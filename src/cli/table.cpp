@@ -9,8 +9,8 @@
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
 #include "commsim/memory.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
+#include "core/size_parse.hpp"
 #include "harness/step_json.hpp"
 #include "launch.hpp"
 #include "output.hpp"
@@ -100,7 +100,7 @@ int runTable(const TableOptions& o, ProcessArgs args) {
     ensureFitsInMemory(t, memory, count, dtype);
     TraceSession trace(o.trace, t);
 
-    Json doc = documentHeader("table", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("table", t, memory, layout, dtype));
     doc["params"] = count;
     doc["rows"] = Json::array();
     bool ok = true;

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
 #include "core/files.hpp"
+#include "core/size_parse.hpp"
 #include "selection.hpp"
 
 namespace commsim::cli {

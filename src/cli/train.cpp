@@ -41,15 +41,8 @@ TrainReport report(const Workload& w, const Paradigm& p, const Layout& layout,
   rep.computeScale = o.workload.computeScale;
   rep.forwardS = compute.forwardS;
   for (const TrainBucketResult& b : r.buckets) {
-    TrainBucketRow row;
-    row.bucket = b.bucket;
-    row.bytes = b.bucket.elements * elementBytes(w.dtype);
-    if (b.expected.counted) {
-      row.messages = b.counters.messagesSent;
-      row.expectedMessages = b.expected.messages * static_cast<std::uint64_t>(r.iterations);
-      row.totalBytes = b.counters.bytesSent;
-      row.expectedTotalBytes = b.expected.totalBytes * static_cast<std::uint64_t>(r.iterations);
-    }
+    TrainBucketRow row = countedBucketRow(b.bucket, w.dtype, b.counters, b.expected,
+                                          static_cast<std::uint64_t>(r.iterations));
     row.wrong = b.wrong;
     row.span = b.span;
     row.ok = b.countsMatch(r.iterations) && b.wrong == 0;
@@ -58,6 +51,20 @@ TrainReport report(const Workload& w, const Paradigm& p, const Layout& layout,
   rep.step = r.step;
   rep.ok = r.ok();
   return rep;
+}
+
+// What the document says before the step: the run, and the steps timed.
+struct TrainHeader {
+  RunHeader run;
+  int iterations = 0;
+  double measuredStepS = 0;  // the slowest rank's, barrier to last bucket, averaged
+};
+
+Json toJson(const TrainHeader& h) {
+  Json doc = toJson(h.run);
+  doc["iterations"] = h.iterations;
+  doc["measured_step_s"] = h.measuredStepS;
+  return doc;
 }
 
 int runTrain(const TrainOptions& o, ProcessArgs args) {
@@ -101,13 +108,11 @@ int runTrain(const TrainOptions& o, ProcessArgs args) {
                                            compute, iterations, sleepOnHost);
     if (t.rank() == 0) {
       const TrainReport rep = report(w, p, layout, r, o, rate, compute);
-      Json header = transportHeader("train", t, memory);
-      header["iterations"] = iterations;
-      header["measured_step_s"] = r.measuredStepS;
+      const TrainHeader header{runHeader("train", t, memory), iterations, r.measuredStepS};
       const std::string lines = "#   " + describeRanks(t.name(), t.size(), layout) + "; " +
                                 std::to_string(iterations) +
                                 " timed steps (times: the slowest rank's, averaged)\n";
-      o.output.emit(format, trainDocument(rep, header), trainCsvRows(rep),
+      o.output.emit(format, trainDocument(rep, toJson(header)), trainCsvRows(rep),
                     format == Format::kText
                         ? trainText(rep, "commsim train: one training step's gradient "
                                          "synchronisation, bucket by bucket, overlapping backward",

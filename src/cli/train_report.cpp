@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "commsim/error.hpp"
+#include "harness/step_json.hpp"
 #include "launch.hpp"
 
 namespace commsim::cli {
@@ -37,6 +38,32 @@ std::string count(const std::optional<std::uint64_t>& v) { return v ? std::to_st
 
 }  // namespace
 
+TrainBucketRow countedBucketRow(const Bucket& bucket, DType dtype, const Counters& c,
+                                const Expectation& e, std::uint64_t iterations) {
+  TrainBucketRow row;
+  row.bucket = bucket;
+  row.bytes = bucket.elements * elementBytes(dtype);
+  if (e.counted) {
+    row.messages = c.messagesSent;
+    row.expectedMessages = e.messages * iterations;
+    row.totalBytes = c.bytesSent;
+    row.expectedTotalBytes = e.totalBytes * iterations;
+  }
+  return row;
+}
+
+Json stepJson(const StepTimes& step) {
+  return Json{{"compute_s", step.computeS},
+              {"comm_s", step.commS},
+              {"exposed_comm_s", step.exposedCommS},
+              {"step_s", step.stepS},
+              {"overlap", step.overlap}};
+}
+
+Json bucketCapJson(std::uint64_t capBytes) {
+  return capBytes == kWholeModelBucket ? Json("all") : Json(capBytes);
+}
+
 Json trainDocument(const TrainReport& r, Json doc) {
   const Workload& w = *r.workload;
   doc["workload"] = w.name;
@@ -48,19 +75,14 @@ Json trainDocument(const TrainReport& r, Json doc) {
   doc["algorithm"] = r.algorithm;
   doc["variant"] = r.variant;
   doc["workers"] = r.workers;
-  doc["dtype"] = dtypeName(w.dtype);
-  doc["element_bytes"] = elementBytes(w.dtype);
-  doc["bucket_bytes"] = r.bucketBytes == kWholeModelBucket ? Json("all") : Json(r.bucketBytes);
+  addJson(doc, w.dtype);
+  doc["bucket_bytes"] = bucketCapJson(r.bucketBytes);
   doc["compute_flops_per_s"] = r.computeRate;
   doc["compute_scale"] = r.computeScale;
   doc["forward_s"] = r.forwardS;
   doc["buckets"] = Json::array();
   for (const auto& b : r.rows) doc["buckets"].push_back(bucketJson(r, b, measured(r)));
-  doc["step"] = Json{{"compute_s", r.step.computeS},
-                     {"comm_s", r.step.commS},
-                     {"exposed_comm_s", r.step.exposedCommS},
-                     {"step_s", r.step.stepS},
-                     {"overlap", r.step.overlap}};
+  doc["step"] = stepJson(r.step);
   doc["ok"] = r.ok;
   return doc;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "commsim/harness.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/workload.hpp"
 #include "output.hpp"
@@ -23,6 +24,12 @@ struct TrainBucketRow {
   BucketSpan span;
   bool ok = true;
 };
+
+// A bucket's row from what the transport counted over `iterations` synchronisations of it, set
+// against `iterations` times its closed form; null counts for a baseline. Its span, wrong and ok
+// are the caller's.
+TrainBucketRow countedBucketRow(const Bucket& bucket, DType dtype, const Counters& counters,
+                                const Expectation& expected, std::uint64_t iterations);
 
 struct TrainReport {
   const Workload* workload = nullptr;
@@ -40,6 +47,10 @@ struct TrainReport {
 
 // The fields of SPEC §11 after `header` (command, transport or topology: what the caller adds).
 Json trainDocument(const TrainReport& r, Json header);
+// The step's fields (compute_s, comm_s, exposed_comm_s, step_s, overlap), and a bucket cap's
+// (its bytes, or "all"), as the documents of train and predict --bucket-sweep write them.
+Json stepJson(const StepTimes& step);
+Json bucketCapJson(std::uint64_t capBytes);
 std::vector<Json> trainCsvRows(const TrainReport& r);
 // `lines`: the caller's "# ..." lines that say what ran where.
 std::string trainText(const TrainReport& r, const std::string& title, const std::string& lines);

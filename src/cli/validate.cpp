@@ -22,9 +22,9 @@
 #include "commsim/bench.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/error.hpp"
-#include "commsim/progress.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/topology.hpp"
+#include "core/progress.hpp"
+#include "core/size_parse.hpp"
 #include "core/subprocess.hpp"
 #include "launch.hpp"
 #include "model_options.hpp"
@@ -132,11 +132,9 @@ std::string simulateAll(std::vector<Point>& points, const std::string& topologyF
   }
   std::ifstream in(json);
   const Json doc = Json::parse(in);
-  for (const Json& row : doc.at("rows"))
+  for (const SimulatedTime& row : simulatedTimes(doc))
     for (Point& p : points)
-      if (row.at("paradigm").get<std::string>() == p.paradigm->name() &&
-          row.at("params").get<std::uint64_t>() == p.count)
-        p.simulatedS = row.at("time_s").get<double>();
+      if (row.paradigm == p.paradigm->name() && row.params == p.count) p.simulatedS = row.timeS;
   return "";
 }
 
@@ -331,7 +329,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     const ErrorSummary predicted = summarise(predictedErrors);
     const ErrorSummary simulated = summarise(simulatedErrors);
 
-    Json doc = documentHeader("validate", t, memory, layout, dtype);
+    Json doc = toJson(documentHeader("validate", t, memory, layout, dtype));
     sweep.describe(doc);
     doc["step"] = o.step;
     doc["topology"] = {{"source", given ? o.topology : std::string("calibrated by this run")},

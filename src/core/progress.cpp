@@ -1,4 +1,4 @@
-#include "commsim/progress.hpp"
+#include "core/progress.hpp"
 
 #include <algorithm>
 #include <chrono>

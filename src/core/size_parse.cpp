@@ -1,4 +1,4 @@
-#include "commsim/size_parse.hpp"
+#include "core/size_parse.hpp"
 
 #include <limits>
 #include <string>

@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "commsim/error.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/workload.hpp"
+#include "core/size_parse.hpp"
 
 namespace commsim {
 

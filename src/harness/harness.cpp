@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "commsim/error.hpp"
-#include "commsim/progress.hpp"
 #include "commsim/trace.hpp"
+#include "core/progress.hpp"
 
 namespace commsim {
 

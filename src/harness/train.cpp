@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "commsim/error.hpp"
-#include "commsim/progress.hpp"
+#include "core/progress.hpp"
 
 namespace commsim {
 

@@ -1,4 +1,4 @@
-#include "commsim/link_fit.hpp"
+#include "model/link_fit.hpp"
 
 #include <algorithm>
 #include <cmath>

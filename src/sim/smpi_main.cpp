@@ -22,11 +22,11 @@
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/size_parse.hpp"
 #include "commsim/step_report.hpp"
 #include "commsim/trace.hpp"
 #include "commsim/train.hpp"
 #include "core/files.hpp"
+#include "core/size_parse.hpp"
 #include "harness/step_json.hpp"
 #include "simulated_memory.hpp"
 #include "transport/mpi/mpi_transport.hpp"
@@ -120,21 +120,11 @@ int simulateTraining(const Options& o, commsim::Transport& t, const commsim::Par
                                          plan.buckets, plan.compute, 1, simulatedCompute,
                                          o.checkValues ? ValueCheck::Exact : ValueCheck::Skip, 0);
   if (t.rank() != 0) return r.ok() ? kExitOk : kExitCheckFailed;
-  nlohmann::ordered_json doc;
-  doc["command"] = "smpi-train";
-  doc["workers"] = layout.workers;
-  doc["variant"] = paradigm.variant(layout);
-  doc["values_checked"] = r.valuesChecked;
-  doc["buckets"] = nlohmann::ordered_json::array();
+  SimulatorTraining doc{layout.workers, paradigm.variant(layout), r.valuesChecked, {}, r.ok()};
   for (const TrainBucketResult& b : r.buckets)
-    doc["buckets"].push_back(
-        toJson(countsRow(paradigm, layout, b.counters, b.expected, b.countsMatch(1), b.wrong)));
-  for (std::size_t i = 0; i < r.buckets.size(); ++i) {
-    doc["buckets"][i]["start_s"] = r.buckets[i].span.startS;
-    doc["buckets"][i]["end_s"] = r.buckets[i].span.endS;
-  }
-  doc["ok"] = r.ok();
-  writeResult(doc, o.jsonFile);
+    doc.buckets.push_back(
+        {countsRow(paradigm, layout, b.counters, b.expected, b.countsMatch(1), b.wrong), b.span});
+  writeResult(toJson(doc), o.jsonFile);
   return r.ok() ? kExitOk : kExitCheckFailed;
 }
 
@@ -184,20 +174,16 @@ int simulate(const Options& o, commsim::Transport& t) {
     if (t.rank() == 0) writeFileAtomically(o.traceFile, trace);
   }
   if (t.rank() == 0) {
-    nlohmann::ordered_json doc;
-    doc["command"] = "smpi";
-    doc["world_size"] = t.size();
-    doc["workers"] = layout.workers;
-    doc["servers"] = layout.servers;
-    doc["params"] = count;
-    doc["dtype"] = dtypeName(dtype);
-    doc["element_bytes"] = elementBytes(dtype);
-    doc["gamma_s_per_byte"] = o.gamma;
-    doc["memory"] = memory.name();
-    auto row = toJson(stepRow(*paradigm, r, layout, count, elementBytes(dtype)));
-    row["values_checked"] = r.valuesChecked;
-    doc["row"] = row;
-    writeResult(doc, o.jsonFile);
+    const SimulatorStep doc{t.size(),
+                            layout.workers,
+                            layout.servers,
+                            count,
+                            dtype,
+                            o.gamma,
+                            std::string(memory.name()),
+                            stepRow(*paradigm, r, layout, count, elementBytes(dtype)),
+                            r.valuesChecked};
+    writeResult(toJson(doc), o.jsonFile);
   }
   return r.ok() ? kExitOk : kExitCheckFailed;
 }

@@ -1,13 +1,9 @@
 // What the transports on device buffers share beyond device memory (commsim/device.hpp): the GPU
-// a rank takes before MPI starts, how MPI moves device buffers, and NCCL's all-reduce for the
-// GPU checks. Declared in every build; a build without CUDA has stand-ins (no_cuda.cpp).
+// a rank takes before MPI starts and how MPI moves device buffers. Declared in every build; a
+// build without CUDA has stand-ins (no_cuda.cpp).
 #pragma once
 
-#include <cstdint>
 #include <string_view>
-
-#include "commsim/dtype.hpp"
-#include "commsim/transport.hpp"
 
 namespace commsim {
 
@@ -27,11 +23,5 @@ enum class MpiDevicePath {
 // COMMSIM_MPI_CUDA_AWARE=1 or 0 overrides it. Call after MPI_Init.
 MpiDevicePath detectMpiDevicePath();
 std::string_view mpiDevicePathName(MpiDevicePath path);  // "cuda-aware", "staged"
-
-// The ncclAllReduce baseline (SPEC §3): sums `count` elements of `send` on every rank into `recv`
-// (device buffers of the NCCL transport's memory; they may be the same, for in place) and returns
-// once the result is in `recv`. Throws UsageError when `transport` is not the NCCL transport.
-void ncclAllReduceSum(Transport& transport, const void* send, void* recv, std::uint64_t count,
-                      DType dtype);
 
 }  // namespace commsim

@@ -10,8 +10,5 @@ RankBackend makeDeviceMpiBackend(MPI_Comm) { refuseWithoutCuda("memory: device")
 RankBackend makeNcclBackend(MPI_Comm, std::string_view) { refuseWithoutCuda("backend: nccl"); }
 void preselectDevice() {}
 MpiDevicePath detectMpiDevicePath() { return MpiDevicePath::Staged; }
-void ncclAllReduceSum(Transport&, const void*, void*, std::uint64_t, DType) {
-  refuseWithoutCuda("baseline: nccl-allreduce");
-}
 
 }  // namespace commsim

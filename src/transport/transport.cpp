@@ -7,8 +7,8 @@
 
 #include "commsim/baseline.hpp"
 #include "commsim/error.hpp"
-#include "commsim/progress.hpp"
 #include "commsim/trace.hpp"
+#include "core/progress.hpp"
 
 namespace commsim {
 
@@ -28,6 +28,12 @@ void Counters::recordReceive(std::uint64_t bytes) {
 BaselineOffer Transport::libraryAllreduce(const MemorySpace& /*memory*/,
                                           const Layout& /*layout*/) {
   return {};
+}
+
+void Transport::libraryAllreduceSum(const void* /*send*/, void* /*recv*/, std::uint64_t /*count*/,
+                                    DType /*dtype*/) {
+  throw UsageError("baseline: the " + std::string(name()) +
+                   " transport offers no library all-reduce outside a step");
 }
 
 void Transport::compute(double seconds) {

@@ -7,8 +7,6 @@
 #include <string>
 
 #include "commsim/baseline.hpp"
-#include "transport/gpu.hpp"
-#include "commsim/error.hpp"
 #include "nccl_transport.hpp"
 
 namespace commsim {
@@ -37,16 +35,6 @@ class NcclAllreduce final : public LibraryAllreduce {
 
 BaselineOffer NcclTransport::libraryAllreduce(const MemorySpace& /*memory*/, const Layout& layout) {
   return {std::make_unique<NcclAllreduce>(*this, layout), ""};
-}
-
-// For tests/gpu_rank_check.cpp, which holds the transport a table entry made.
-void ncclAllReduceSum(Transport& transport, const void* send, void* recv, std::uint64_t count,
-                      DType dtype) {
-  auto* nccl = dynamic_cast<NcclTransport*>(&transport);
-  if (!nccl)
-    throw UsageError("baseline: ncclAllReduce needs --backend nccl (this run's transport is " +
-                     std::string(transport.name()) + ")");
-  nccl->allReduceSum(send, recv, count, dtype);
 }
 
 }  // namespace commsim

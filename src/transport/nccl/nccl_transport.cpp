@@ -34,9 +34,9 @@
 #include <thread>
 
 #include "commsim/error.hpp"
+#include "core/size_parse.hpp"
 #include "transport/device_placement.hpp"
 #include "transport/transports.hpp"
-#include "commsim/size_parse.hpp"
 
 #define COMMSIM_NCCL_CHECK(call) check((call), #call, __FILE__, __LINE__)
 

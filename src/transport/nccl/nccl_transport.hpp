@@ -30,6 +30,9 @@ class NcclTransport final : public Transport {
   std::string_view dataPath() const override { return "nccl"; }
   std::string detail() const override;
   BaselineOffer libraryAllreduce(const MemorySpace& memory, const Layout& layout) override;
+  void libraryAllreduceSum(const void* send, void* recv, std::uint64_t count, DType dtype) override {
+    allReduceSum(send, recv, count, dtype);
+  }
 
   void barrier() override { control_.barrier(); }
   void allreduce(std::span<double> values, ReduceOp op) override { control_.allreduce(values, op); }
