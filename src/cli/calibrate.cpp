@@ -8,8 +8,9 @@
 //   latency and bandwidth, the others its pieces;
 // - with four or more ranks on rank 0's host, every pair of them exchanging -e bytes at once: what
 //   the host's copies share (intra_host.shared_bandwidth);
-// - the reduction cost per byte, γ: a float32 add of -e bytes in the rank's memory space, every
-//   rank adding at once as the algorithms do (the slowest rank's figure).
+// - the reduction cost per byte, γ: a float32 sum of two buffers into a third (what a round's
+//   reduction reads and writes) in the rank's memory space, by the pass's size, every rank
+//   summing at once as the algorithms do (the slowest rank's figure).
 //
 // Each figure comes from the fastest of the repetitions: what else runs on the machine can only
 // add time, and the file describes the machine, not its load. (With the median, a 2-core machine
@@ -159,11 +160,14 @@ Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, co
 // Seconds per byte of one pass over `bytes` of memory (`pass` does it), every rank at once (they
 // share the memory system, as when an algorithm's ranks reduce or copy in the same round): the
 // slowest rank's fastest pass.
-template <typename Pass>
-double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations, Pass pass) {
+// `before` runs untimed ahead of each pass.
+template <typename Before, typename Pass>
+double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations,
+                Before before, Pass pass) {
   std::vector<double> samples;
   for (int i = 0; i < kWarmupAdds + iterations; ++i) {
     t.barrier();
+    before();
     const double start = t.now();
     pass();
     memory.synchronize();
@@ -392,11 +396,10 @@ Json toJson(const ImportedCalibration& c) {
 Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t largest,
                            int iterations, const std::string& name) {
   ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
-  Buffer x(memory, largest), y(memory, largest);
+  Buffer x(memory, largest), y(memory, largest), z(memory, largest);
   {
-    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed add
-    memory.fromHost(x.data(), zeros.data(), largest);
-    memory.fromHost(y.data(), zeros.data(), largest);
+    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed sum
+    for (Buffer* b : {&x, &y, &z}) memory.fromHost(b->data(), zeros.data(), largest);
   }
 
   const std::vector<std::uint64_t> hosts = hostIds(t);
@@ -433,10 +436,20 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   std::vector<double> addTimes, copyTimes;
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
-    addTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [&] {
-      memory.add(x.data(), y.data(), count, DType::Float32);
+    // A round's reduction follows the round's exchange: it reads what this rank holds and what
+    // just arrived, and writes the result elsewhere, three buffers as sum() runs them. So each
+    // timed sum follows an exchange of its size in pairs of ranks (a rank without a pair waits).
+    const auto exchangeInPairs = [&] {
+      const int peer = t.rank() ^ 1;
+      if (peer >= t.size()) return;
+      Request r[2] = {t.isend(x.data(), m, peer, kTagCalibrate),
+                      t.irecv(y.data(), m, peer, kTagCalibrate)};
+      t.waitAll(r);
+    };
+    addTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, exchangeInPairs, [&] {
+      memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
     }));
-    copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [&] {
+    copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [] {}, [&] {
       memory.copy(x.data(), y.data(), m);
     }));
   }
@@ -467,8 +480,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
   os << "# Memory passes in " << memory.name() << " memory, every rank at once (the fastest of "
-     << iterations << "), per byte: a float32 add (gamma) and a copy (the algorithms' own copies\n"
-     << "# and scalings), by the pass's size:";
+     << iterations << "), per byte: a float32 sum of what a pair exchanged into a third buffer\n"
+     << "# (gamma) and a copy (the algorithms' own copies and scalings), by the pass's size:";
   for (std::size_t i = 0; i < passSizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
        << figure(addTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
