@@ -353,7 +353,7 @@ struct MeasuredCalibration {
   double gammaSPerByte = 0;  // the cost curves' top figures
   double copySPerByte = 0;
   std::vector<std::uint64_t> passSizes;
-  std::vector<double> addTimeS, copyTimeS;  // per pass size, the whole pass
+  std::vector<double> reduceTimeS, copyTimeS;  // per pass size, the whole pass
   double sharedBandwidthBps = 0;            // 0: not measured
   std::string topology;
 };
@@ -368,7 +368,7 @@ Json toJson(const MeasuredCalibration& c) {
   doc["gamma_s_per_byte"] = c.gammaSPerByte;
   doc["copy_s_per_byte"] = c.copySPerByte;
   doc["pass_sizes_bytes"] = c.passSizes;
-  doc["add_time_s"] = c.addTimeS;
+  doc["reduce_time_s"] = c.reduceTimeS;
   doc["copy_time_s"] = c.copyTimeS;
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
   doc["topology"] = c.topology;
@@ -433,7 +433,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   std::vector<std::uint64_t> passSizes;
   for (const std::uint64_t m : sizes)
     if (m >= kLeastLargest) passSizes.push_back(m);
-  std::vector<double> addTimes, copyTimes;
+  std::vector<double> reduceTimes, copyTimes;
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
     // A round's reduction follows the round's exchange: it reads what this rank holds and what
@@ -446,14 +446,15 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                       t.irecv(y.data(), m, peer, kTagCalibrate)};
       t.waitAll(r);
     };
-    addTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, exchangeInPairs, [&] {
+    const double sumCost = passCost(t, memory, m, iterations, exchangeInPairs, [&] {
       memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
-    }));
+    });
+    reduceTimes.push_back(static_cast<double>(m) * sumCost);
     copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [] {}, [&] {
       memory.copy(x.data(), y.data(), m);
     }));
   }
-  const CostCurve gammaCurve = fitCostCurve(passSizes, addTimes);
+  const CostCurve gammaCurve = fitCostCurve(passSizes, reduceTimes);
   const CostCurve copyCurve = fitCostCurve(passSizes, copyTimes);
   const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
@@ -484,7 +485,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
      << "# (gamma) and a copy (the algorithms' own copies and scalings), by the pass's size:";
   for (std::size_t i = 0; i < passSizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
-       << figure(addTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+       << figure(reduceTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
        << figure(copyTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
   os << "\n"
      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
@@ -509,7 +510,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                gamma,
                                copy,
                                passSizes,
-                               addTimes,
+                               reduceTimes,
                                copyTimes,
                                intra ? intra->fitted.sharedBandwidthBps : 0.0,
                                c.yaml};
