@@ -47,7 +47,7 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
   // The comments keep what was measured: one time per probe size, and the reduction cost.
   for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
                            "transport inproc",
-                           "a float32 sum of what a pair exchanged into a third buffer\n# (gamma)"})
+                           "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
 

@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, copy, device)");
+            "intra_host, nic, fabric, gamma, gamma_sum, copy, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -386,6 +386,25 @@ TEST(CostModel, MemoryPassesCostByTheirSize) {
   expectError("hosts: 1\ndevices_per_host: 1\ngamma: {cost: 1 ns/B, pieces: [{up_to: 0, cost: 1 ns/B}]}\n",
               "x.yaml: gamma.pieces[0].up_to: '0' is not a positive whole number of bytes");
   expectError("hosts: 1\ndevices_per_host: 1\ngamma: [1]\n", "x.yaml: gamma: must be a cost per byte");
+}
+
+TEST(CostModel, ReductionsIntoAThirdBufferCostGammaSum) {
+  // The ring sums into a third buffer (3 rounds of p*s/4 with 4 workers); all-to-all adds in place
+  // (3 adds of p*s). gamma_sum prices the first kind only; without it, gamma prices both.
+  const Topology t = parseTopology(
+      "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n"
+      "gamma: 0.1 ns/B\ngamma_sum: {cost: 0.3 ns/B, pieces: [{up_to: 1000, cost: 0.2 ns/B}]}\n", "s.yaml");
+  EXPECT_DOUBLE_EQ(t.gammaSumSPerByte, 0.3e-9);
+  ASSERT_EQ(t.gammaSumPieces.size(), 1u);
+  PredictOptions o;
+  o.gammaSPerByte = t.gammaSPerByte;
+  o.gammaSumSPerByte = t.gammaSumSPerByte;
+  o.gammaSumPieces = t.gammaSumPieces;
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS, 3 * kPS / 4 * 0.3e-9, 1e-12);
+  EXPECT_NEAR(predict(t, "all-to-all", 4, kP, kS, {}, o).reduceTermS, 3 * kPS * 0.1e-9, 1e-12);
+  o.gammaSumSPerByte = -1;
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS, 3 * kPS / 4 * 0.1e-9, 1e-12);
+  EXPECT_LT(flatHost().gammaSumSPerByte, 0);  // absent
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

@@ -28,6 +28,9 @@ struct PredictOptions {
   double copySPerByte = 0;   // a local pass (copy or scaling in memory), seconds per byte
   std::vector<CostPiece> gammaPieces;  // smaller passes' costs (Topology::gammaPieces)
   std::vector<CostPiece> copyPieces;
+  // A reduction into a third buffer (Topology::gammaSumSPerByte); negative: priced as gamma.
+  double gammaSumSPerByte = -1;
+  std::vector<CostPiece> gammaSumPieces;
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free

@@ -48,8 +48,9 @@ struct Schedule {
 // size, as SimGrid's simulated memory charges it: a round's two 1 MiB passes cost twice one, not
 // one 2 MiB pass (which may not fit the caches). Without costs they are free.
 struct MemoryCosts {
-  PassCost reduce;  // per byte reduced (gamma)
+  PassCost reduce;  // per byte reduced in place (add, the SGD step: gamma)
   PassCost local;   // per byte copied or scaled
+  PassCost sum;     // per byte reduced into a third buffer (sum)
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

@@ -90,6 +90,11 @@ struct Topology {
   // concurrency the algorithms reduce with); negative when the file does not give it.
   double gammaSPerByte = -1;
   std::vector<CostPiece> gammaPieces;  // smaller reductions, when the file gives them
+  // A reduction into a third buffer (sum(): the ring's, halving-doubling's, recursive doubling's)
+  // reads the destination's lines before writing them, four streams of memory traffic where
+  // gamma's in-place add has three; negative when the file does not give it (then gamma).
+  double gammaSumSPerByte = -1;
+  std::vector<CostPiece> gammaSumPieces;
   // What one pass of the algorithm's own over memory costs (copying a buffer, scaling it): seconds
   // per byte, every rank at once; 0 when the file does not give it (a network's costs dwarf it).
   double copySPerByte = 0;

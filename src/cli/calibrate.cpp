@@ -263,6 +263,7 @@ struct TopologyText {
   std::size_t hosts = 1;
   int devicesPerHost = 1;
   std::optional<CostCurve> gamma;  // not known: left out
+  std::optional<CostCurve> gammaSum;
   std::optional<CostCurve> copy;
   std::optional<Link> intraHost;
   std::optional<Link> nic;
@@ -313,6 +314,7 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   out << YAML::Key << "hosts" << YAML::Value << t.hosts;
   out << YAML::Key << "devices_per_host" << YAML::Value << t.devicesPerHost;
   if (t.gamma) emitCost(out, "gamma", *t.gamma);
+  if (t.gammaSum) emitCost(out, "gamma_sum", *t.gammaSum);
   if (t.copy) emitCost(out, "copy", *t.copy);
   if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
   if (t.nic) {
@@ -353,7 +355,8 @@ struct MeasuredCalibration {
   double gammaSPerByte = 0;  // the cost curves' top figures
   double copySPerByte = 0;
   std::vector<std::uint64_t> passSizes;
-  std::vector<double> reduceTimeS, copyTimeS;  // per pass size, the whole pass
+  double gammaSumSPerByte = 0;
+  std::vector<double> reduceTimeS, sumTimeS, copyTimeS;  // per pass size, the whole pass
   double sharedBandwidthBps = 0;            // 0: not measured
   std::string topology;
 };
@@ -368,7 +371,9 @@ Json toJson(const MeasuredCalibration& c) {
   doc["gamma_s_per_byte"] = c.gammaSPerByte;
   doc["copy_s_per_byte"] = c.copySPerByte;
   doc["pass_sizes_bytes"] = c.passSizes;
+  doc["gamma_sum_s_per_byte"] = c.gammaSumSPerByte;
   doc["reduce_time_s"] = c.reduceTimeS;
+  doc["sum_time_s"] = c.sumTimeS;
   doc["copy_time_s"] = c.copyTimeS;
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
   doc["topology"] = c.topology;
@@ -433,12 +438,15 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   std::vector<std::uint64_t> passSizes;
   for (const std::uint64_t m : sizes)
     if (m >= kLeastLargest) passSizes.push_back(m);
-  std::vector<double> reduceTimes, copyTimes;
+  std::vector<double> reduceTimes, sumTimes, copyTimes;
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
-    // A round's reduction follows the round's exchange: it reads what this rank holds and what
-    // just arrived, and writes the result elsewhere, three buffers as sum() runs them. So each
-    // timed sum follows an exchange of its size in pairs of ranks (a rank without a pair waits).
+    // A round's reduction follows the round's exchange, so each timed pass follows an exchange of
+    // its size in pairs of ranks (a rank without a pair waits). Two kinds: an add in place of what
+    // just arrived (gamma: all-to-all, the parameter server, the tree, direct), and a sum of what
+    // this rank holds and what arrived into a third buffer (gamma_sum: the ring, halving-doubling,
+    // recursive doubling), which also reads the destination before writing it. From DRAM the sum
+    // took 1.4x the add per byte (64 MiB, 2 ranks); one gamma for both missed one kind or the other.
     const auto exchangeInPairs = [&] {
       const int peer = t.rank() ^ 1;
       if (peer >= t.size()) return;
@@ -446,15 +454,22 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                       t.irecv(y.data(), m, peer, kTagCalibrate)};
       t.waitAll(r);
     };
+    // Into z, not x: x was just sent, and writing lines the peer has just read costs a round of
+    // invalidations a step's add into its result does not pay (0.3 ns/B against 0.06 at 64 KiB).
+    const double addCost = passCost(t, memory, m, iterations, exchangeInPairs, [&] {
+      memory.add(z.data(), y.data(), count, DType::Float32);
+    });
     const double sumCost = passCost(t, memory, m, iterations, exchangeInPairs, [&] {
       memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
     });
-    reduceTimes.push_back(static_cast<double>(m) * sumCost);
+    reduceTimes.push_back(static_cast<double>(m) * addCost);
+    sumTimes.push_back(static_cast<double>(m) * sumCost);
     copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [] {}, [&] {
       memory.copy(x.data(), y.data(), m);
     }));
   }
   const CostCurve gammaCurve = fitCostCurve(passSizes, reduceTimes);
+  const CostCurve sumCurve = fitCostCurve(passSizes, sumTimes);
   const CostCurve copyCurve = fitCostCurve(passSizes, copyTimes);
   const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
@@ -481,11 +496,13 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
   os << "# Memory passes in " << memory.name() << " memory, every rank at once (the fastest of "
-     << iterations << "), per byte: a float32 sum of what a pair exchanged into a third buffer\n"
-     << "# (gamma) and a copy (the algorithms' own copies and scalings), by the pass's size:";
+     << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
+     << "# sum into a third buffer (gamma_sum) and a copy (the algorithms' own copies and scalings),\n"
+     << "# by the pass's size:";
   for (std::size_t i = 0; i < passSizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
        << figure(reduceTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+       << figure(sumTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
        << figure(copyTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
   os << "\n"
      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
@@ -497,6 +514,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   file.hosts = distinct.size();
   file.devicesPerHost = perHost;
   file.gamma = gammaCurve;
+  file.gammaSum = sumCurve;
   file.copy = copyCurve;
   if (intra) file.intraHost = intra->fitted;
   if (inter) file.nic = inter->fitted;
@@ -510,7 +528,9 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                gamma,
                                copy,
                                passSizes,
+                               sumCurve.top,
                                reduceTimes,
+                               sumTimes,
                                copyTimes,
                                intra ? intra->fitted.sharedBandwidthBps : 0.0,
                                c.yaml};

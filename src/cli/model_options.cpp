@@ -52,6 +52,8 @@ PredictOptions topologyOptions(const Topology& topology) {
   o.gammaPieces = topology.gammaPieces;
   o.copySPerByte = topology.copySPerByte;
   o.copyPieces = topology.copyPieces;
+  o.gammaSumSPerByte = topology.gammaSumSPerByte;
+  o.gammaSumPieces = topology.gammaSumPieces;
   return o;
 }
 
@@ -60,6 +62,8 @@ PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
   if (!std::isnan(a.gamma) && !a.gammaFromTopology) {  // --gamma: one figure for every size
     o.gammaSPerByte = a.gamma;
     o.gammaPieces.clear();
+    o.gammaSumSPerByte = -1;  // every reduction at that figure
+    o.gammaSumPieces.clear();
   }
   return o;
 }

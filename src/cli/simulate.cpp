@@ -194,6 +194,11 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   if (a.gammaFromTopology && !topo.gammaPieces.empty())
     argv.insert(argv.end(), {"--gamma-pieces", pieceList(topo.gammaPieces)});
   if (!topo.copyPieces.empty()) argv.insert(argv.end(), {"--copy-pieces", pieceList(topo.copyPieces)});
+  if (a.gammaFromTopology && topo.gammaSumSPerByte >= 0) {
+    argv.insert(argv.end(), {"--gamma-sum", exactNumber(topo.gammaSumSPerByte)});
+    if (!topo.gammaSumPieces.empty())
+      argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
+  }
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",
                              std::to_string(parseTraceLimit(a.trace.limit))});

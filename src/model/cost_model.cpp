@@ -172,7 +172,11 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
 
   const Schedule schedule =
       recordSchedule(paradigm, layout, params, elementBytes,
-                     {{options.gammaSPerByte, options.gammaPieces}, {options.copySPerByte, options.copyPieces}});
+                     {{options.gammaSPerByte, options.gammaPieces},
+                      {options.copySPerByte, options.copyPieces},
+                      options.gammaSumSPerByte >= 0
+                          ? PassCost{options.gammaSumSPerByte, options.gammaSumPieces}
+                          : PassCost{options.gammaSPerByte, options.gammaPieces}});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();

@@ -143,8 +143,10 @@ class RecordingMemory final : public MemorySpace {
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
-  // One fused pass, as host and device memory do it: a reduction, no copy.
-  void sum(void*, const void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
+  // One fused pass, as host and device memory do it: a reduction into a third buffer, no copy.
+  void sum(void*, const void*, const void*, std::size_t count, DType t) override {
+    logs_[static_cast<std::size_t>(rank_)].reduceAfter.back() += costs_.sum.of(count * elementBytes(t));
+  }
   void divide(void*, std::size_t count, DType t, double) override { local(count * elementBytes(t)); }
   void sgdStep(void*, const void*, std::size_t count, DType t, double, double) override {
     reduce(count, t);

@@ -305,7 +305,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma", "copy", "device"});
+               "gamma", "gamma_sum", "copy", "device"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -324,6 +324,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   }
   if (t.hosts > 1 || root["fabric"]) t.fabric = r.fabric(root);
   if (root["gamma"]) r.costCurve(root, "gamma", t.gammaSPerByte, t.gammaPieces);
+  if (root["gamma_sum"]) r.costCurve(root, "gamma_sum", t.gammaSumSPerByte, t.gammaSumPieces);
   if (root["copy"]) r.costCurve(root, "copy", t.copySPerByte, t.copyPieces);
   if (root["device"]) r.device(root, t);
   return t;

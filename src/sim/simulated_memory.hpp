@@ -19,7 +19,8 @@ namespace commsim::sim {
 class SimulatedMemory final : public MemorySpace {
  public:
   using Cost = PassCost;
-  SimulatedMemory(Cost gamma, Cost copy) : gamma_(std::move(gamma)), copy_(std::move(copy)) {}
+  SimulatedMemory(Cost gamma, Cost copy, Cost sum)
+      : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
@@ -30,8 +31,10 @@ class SimulatedMemory final : public MemorySpace {
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void* dst, const void* src, std::size_t count, DType t) override;
-  // One fused pass, as host and device memory do it: a reduction, no copy.
-  void sum(void*, const void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
+  // One fused pass, as host and device memory do it: a reduction into a third buffer, no copy.
+  void sum(void*, const void*, const void*, std::size_t count, DType t) override {
+    spend(sum_.of(count * elementBytes(t)));
+  }
   void divide(void*, std::size_t count, DType t, double) override {
     spend(copy_.of(count * elementBytes(t)));
   }
@@ -44,6 +47,7 @@ class SimulatedMemory final : public MemorySpace {
   static void spend(double seconds);  // simulated time, on this rank's host
   Cost gamma_;
   Cost copy_;
+  Cost sum_;
 };
 
 }  // namespace commsim::sim

@@ -43,6 +43,8 @@ struct Options {
   double copy = 0;
   std::string gammaPieces;  // "up_to:seconds_per_byte;..." (Topology::gammaPieces)
   std::string copyPieces;
+  double gammaSum = -1;  // a reduction into a third buffer; negative: as gamma
+  std::string gammaSumPieces;
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
@@ -155,8 +157,11 @@ int simulate(const Options& o, commsim::Transport& t) {
 
   if (!(o.copy >= 0) || !std::isfinite(o.copy))
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
-  sim::SimulatedMemory shared({o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")},
-                             {o.copy, parsePieces(o.copyPieces, "copy-pieces")});
+  const sim::SimulatedMemory::Cost gamma{o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
+  sim::SimulatedMemory shared(
+      gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
+      o.gammaSum >= 0 ? sim::SimulatedMemory::Cost{o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces")}
+                      : gamma);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   std::unique_ptr<Tracer> tracer;
   if (!o.traceFile.empty()) {
@@ -211,6 +216,8 @@ int main(int argc, char** argv) {
   app.add_option("--copy", o.copy, "Cost of a local copy or scaling pass injected, simulated seconds per byte")->capture_default_str();
   app.add_option("--gamma-pieces", o.gammaPieces, "Smaller reductions' costs: up_to:seconds_per_byte;...");
   app.add_option("--copy-pieces", o.copyPieces, "Smaller copies' costs: up_to:seconds_per_byte;...");
+  app.add_option("--gamma-sum", o.gammaSum, "Cost of a reduction into a third buffer (negative: --gamma's)");
+  app.add_option("--gamma-sum-pieces", o.gammaSumPieces, "Smaller such reductions' costs: up_to:seconds_per_byte;...");
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
