@@ -102,6 +102,10 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   const double gamma = doc.at("gamma_s_per_byte").get<double>();
   EXPECT_NEAR(t.gammaSPerByte, gamma, gamma * 5e-6);
   EXPECT_GT(doc.at("gamma_s_per_byte").get<double>(), 0);
+  const double gammaSum = doc.at("gamma_sum_s_per_byte").get<double>();  // the sum into a third buffer
+  EXPECT_GT(gammaSum, 0);
+  EXPECT_NEAR(t.gammaSumSPerByte, gammaSum, gammaSum * 5e-6);
+  EXPECT_EQ(doc.at("sum_time_s").size(), doc.at("reduce_time_s").size());
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
             t.intraHost.latencyS);
 

@@ -211,8 +211,10 @@ TEST(Simulate, TheAllocatorChangesNothingSimulated) {
 TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
   SKIP_WITHOUT_SIMGRID();
   // A calibrated host (SPEC §13): a slower piece for messages up to 64 KiB, the host's memory
-  // shared by concurrent copies, and gamma from the file. SMPI gets the pieces as its bandwidth
-  // and latency factors and the shared rate as the cluster's backbone.
+  // shared by concurrent copies, and gamma and gamma_sum from the file (all-to-all adds in place,
+  // the ring and halving-doubling sum into a third buffer: 5x gamma here, so that a simulator
+  // pricing the sums at gamma would miss by far more than 5%). SMPI gets the pieces as its
+  // bandwidth and latency factors and the shared rate as the cluster's backbone.
   const std::string file = ::testing::TempDir() + "/piecewise-" + std::to_string(getpid()) + ".yaml";
   {
     std::ofstream out(file);
@@ -220,6 +222,7 @@ TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
            "intra_host:\n  bandwidth: 8 GBps\n  latency: 2 us\n  shared_bandwidth: 12 GBps\n"
            "  pieces:\n    - {up_to: 65536, bandwidth: 2 GBps, latency: 1 us}\n"
            "gamma: {cost: 0.1 ns/B, pieces: [{up_to: 65536, cost: 0.02 ns/B}]}\n"
+           "gamma_sum: {cost: 0.5 ns/B, pieces: [{up_to: 65536, cost: 0.1 ns/B}]}\n"
            "copy: {cost: 0.05 ns/B, pieces: [{up_to: 1048576, cost: 0.01 ns/B}]}\n";
   }
   const auto doc = simulate({"--topology", file, "-n", "4", "-p", "4K,12K,4M", "--paradigm",
