@@ -47,7 +47,8 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
   // The comments keep what was measured: one time per probe size, and the reduction cost.
   for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
                            "transport inproc",
-                           "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)"})
+                           "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)",
+                           "every rank at once", "rank 0 alone", "memory_parallelism: "})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
 
@@ -106,6 +107,16 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_GT(gammaSum, 0);
   EXPECT_NEAR(t.gammaSumSPerByte, gammaSum, gammaSum * 5e-6);
   EXPECT_EQ(doc.at("sum_time_s").size(), doc.at("reduce_time_s").size());
+  // Two ranks on one host: the curves are rank 0's passes alone, and memory_parallelism how many
+  // pass at once at that speed, 2 x alone / at once, between 1 and 2.
+  for (const char* alone : {"reduce_alone_time_s", "sum_alone_time_s", "copy_alone_time_s"})
+    EXPECT_EQ(doc.at(alone).size(), doc.at("reduce_time_s").size()) << alone;
+  const double parallelism = doc.at("memory_parallelism").get<double>();
+  EXPECT_GE(parallelism, 1);
+  EXPECT_LE(parallelism, 2);
+  EXPECT_NEAR(t.memoryParallelism, parallelism, 0.01);  // three digits in the file
+  const double topAlone = doc.at("sum_alone_time_s").back().get<double>();
+  EXPECT_NEAR(t.gammaSumSPerByte * doc.at("pass_sizes_bytes").back().get<double>(), topAlone, topAlone * 1e-5);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
             t.intraHost.latencyS);
 

@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, gamma_sum, copy, device)");
+            "intra_host, nic, fabric, gamma, gamma_sum, copy, memory_parallelism, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -405,6 +405,34 @@ TEST(CostModel, ReductionsIntoAThirdBufferCostGammaSum) {
   o.gammaSumSPerByte = -1;
   EXPECT_NEAR(predict(t, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS, 3 * kPS / 4 * 0.1e-9, 1e-12);
   EXPECT_LT(flatHost().gammaSumSPerByte, 0);  // absent
+}
+
+TEST(CostModel, PassesOfOneHostShareItsMemory) {
+  // memory_parallelism 2 on a host of 4: the ring's 4 ranks sum in every round at once, each at
+  // half its speed alone (4 / 2); the co-located server adds alone, at full speed; a host that
+  // passes 4 at once at full speed shares nothing.
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n";
+  const Topology alone = parseTopology(host, "a.yaml");
+  const Topology shared = parseTopology(host + "memory_parallelism: 2\n", "s.yaml");
+  const Topology wide = parseTopology(host + "memory_parallelism: 4\n", "w.yaml");
+  EXPECT_DOUBLE_EQ(shared.memoryParallelism, 2);
+  EXPECT_EQ(alone.memoryParallelism, 0);
+  PredictOptions o;
+  o.gammaSPerByte = 0.1e-9;
+  const double ring = predict(alone, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS;
+  EXPECT_NEAR(predict(shared, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS, 2 * ring, 1e-12);
+  EXPECT_DOUBLE_EQ(predict(wide, "ring-allreduce", 4, kP, kS, {}, o).reduceTermS, ring);
+  AlgorithmOptions colocated;
+  colocated.colocated = true;
+  EXPECT_DOUBLE_EQ(predict(shared, "parameter-server", 4, kP, kS, colocated, o).reduceTermS,
+                   predict(alone, "parameter-server", 4, kP, kS, colocated, o).reduceTermS);
+  // 1.5 with 3 ranks reducing at once and one alone: the fluid share, not a flat factor.
+  EXPECT_GT(predict(parseTopology(host + "memory_parallelism: 1.5\n", "f.yaml"), "ring-allreduce", 4,
+                    kP, kS, {}, o).reduceTermS, 2.6 * ring);
+  expectError(host + "memory_parallelism: 0.5\n",
+              "x.yaml: memory_parallelism: '0.5' is not a number of ranks >= 1 (e.g. 1.8)");
+  expectError(host + "memory_parallelism: many\n", "x.yaml: memory_parallelism: 'many' is not");
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

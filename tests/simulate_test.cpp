@@ -237,6 +237,39 @@ TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
   }
 }
 
+TEST(Simulate, SharedHostMemoryAgreesWithThePrediction) {
+  SKIP_WITHOUT_SIMGRID();
+  // memory_parallelism: the ranks' passes run on their machine's memory host, which shares
+  // 1.5 ranks' speed among them (the model's fluid share). The ring's four ranks sum at once,
+  // 4 / 1.5 as slow as alone; the co-located server adds alone, at full speed.
+  const std::string base = ::testing::TempDir() + "/memory-" + std::to_string(getpid());
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 10 GBps, latency: 2 us}\n"
+      "gamma: 1 ns/B\ngamma_sum: 1.4 ns/B\ncopy: 0.5 ns/B\n";
+  std::ofstream(base + "-shared.yaml") << host << "memory_parallelism: 1.5\n";
+  std::ofstream(base + "-alone.yaml") << host;
+  const std::vector<std::string> run = {"-n", "4", "-p", "1M", "--colocated", "--paradigm",
+                                        "ring-allreduce,all-to-all,parameter-server"};
+  auto args = run;
+  args.insert(args.begin(), {"--topology", base + "-shared.yaml"});
+  const auto shared = simulate(args);
+  args[1] = base + "-alone.yaml";
+  const auto alone = simulate(args);
+  std::filesystem::remove(base + "-shared.yaml");
+  std::filesystem::remove(base + "-alone.yaml");
+  for (std::size_t i = 0; i < shared.at("rows").size(); ++i) {
+    const auto& row = shared.at("rows").at(i);
+    const double sim = row.at("time_s"), model = row.at("model_time_s");
+    EXPECT_LT(std::abs(sim / model - 1), 0.02)
+        << row.at("paradigm") << ": simulated " << sim << " s, predicted " << model << " s";
+    const double ratio = sim / alone.at("rows").at(i).at("time_s").get<double>();
+    if (row.at("paradigm") == "parameter-server")
+      EXPECT_NEAR(ratio, 1, 1e-6) << "the server's passes are alone";
+    else
+      EXPECT_GT(ratio, 1.5) << row.at("paradigm") << ": four ranks passing at once share 1.5";
+  }
+}
+
 TEST(Simulate, MultiHostPlatformsRun) {
   SKIP_WITHOUT_SIMGRID();
   // Explicit routes (two 8-GPU hosts) and SimGrid's fat tree (crossing leaves from n = 9).

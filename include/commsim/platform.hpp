@@ -29,8 +29,13 @@ SmpiFactors simgridFactors(const Topology& topology);
 // reductions' --gamma, --delay-rank), which SMPI converts to flops at its smpi/host-speed, so
 // smpirun must be given this same speed for an injected second to take one simulated second.
 inline constexpr const char* kSimulatedHostSpeed = "1Gf";
+inline constexpr double kSimulatedHostFlops = 1e9;  // the same, as a number
 // An SMPI hostfile placing `ranks` ranks on slots 0..ranks-1.
 std::string simgridHostfile(long long ranks);
 std::string slotHostName(long long slot);
+// Whether the platform has a host per machine for its ranks' memory passes to share
+// (Topology::memoryParallelism with several devices per host), and that host's name.
+bool sharesHostMemory(const Topology& topology);
+inline std::string memoryHostName(long long host) { return "memory-" + std::to_string(host); }
 
 }  // namespace commsim

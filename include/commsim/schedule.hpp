@@ -51,6 +51,11 @@ struct MemoryCosts {
   PassCost reduce;  // per byte reduced in place (add, the SGD step: gamma)
   PassCost local;   // per byte copied or scaled
   PassCost sum;     // per byte reduced into a third buffer (sum)
+  // The passes one host's ranks make in one round share its memory (Topology::memoryParallelism):
+  // each runs at its own cost while at most `parallelism` pass at once, and k > that share it
+  // fluidly. Ranks r with equal r / ranksPerHost share a host. 0: every pass at its own cost.
+  double parallelism = 0;
+  int ranksPerHost = 1;
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace commsim {
@@ -45,6 +46,12 @@ struct PassCost {
   std::vector<CostPiece> pieces;
   double of(std::uint64_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
 };
+
+// A reduction into a third buffer (gamma_sum): its own cost when given (top at least 0), else the
+// in-place add's (gamma), as topology files without gamma_sum mean.
+inline PassCost sumPassCost(double top, std::vector<CostPiece> pieces, const PassCost& gamma) {
+  return top >= 0 ? PassCost{top, std::move(pieces)} : gamma;
+}
 
 // One direction of a full-duplex link.
 struct Link {
@@ -99,6 +106,11 @@ struct Topology {
   // per byte, every rank at once; 0 when the file does not give it (a network's costs dwarf it).
   double copySPerByte = 0;
   std::vector<CostPiece> copyPieces;
+  // How many of one host's ranks pass over memory (reduce, copy) at once at full speed: with it
+  // given, gamma, gamma_sum and copy are a rank's costs alone, and k > it ranks passing at once
+  // share the host's memory, each taking k/it as long (the fluid model SimGrid shares a host's
+  // cores with). 0 when the file does not give it: every pass at its cost, whatever runs beside.
+  double memoryParallelism = 0;
   // The compute rate of one device (`device:`), for training steps (commsim/workload.hpp): its
   // peak FLOP/s and the fraction of it a training step sustains. 0: not stated.
   double deviceFlops = 0;

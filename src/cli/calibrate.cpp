@@ -8,9 +8,10 @@
 //   latency and bandwidth, the others its pieces;
 // - with four or more ranks on rank 0's host, every pair of them exchanging -e bytes at once: what
 //   the host's copies share (intra_host.shared_bandwidth);
-// - the reduction cost per byte, γ: a float32 sum of two buffers into a third (what a round's
-//   reduction reads and writes) in the rank's memory space, by the pass's size, every rank
-//   summing at once as the algorithms do (the slowest rank's figure).
+// - the memory passes' costs per byte, by the pass's size, in the rank's memory space: γ (an add
+//   in place of what a pair just exchanged), γ_sum (its sum into a third buffer) and a copy; with
+//   several ranks on a host, rank 0's alone, and how many of the host's ranks pass at once at
+//   that speed (memory_parallelism, from the same passes with every rank at once).
 //
 // Each figure comes from the fastest of the repetitions: what else runs on the machine can only
 // add time, and the file describes the machine, not its load. (With the median, a 2-core machine
@@ -22,6 +23,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -159,17 +161,17 @@ Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, co
 
 // Seconds per byte of one pass over `bytes` of memory (`pass` does it), every rank at once (they
 // share the memory system, as when an algorithm's ranks reduce or copy in the same round): the
-// slowest rank's fastest pass.
-// `before` runs untimed ahead of each pass.
+// slowest rank's fastest pass. `alone`: rank 0 passes while the others wait, as a parameter
+// server or a tree's root reduces. `before` runs untimed ahead of each pass, on every rank.
 template <typename Before, typename Pass>
-double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations,
+double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations, bool alone,
                 Before before, Pass pass) {
   std::vector<double> samples;
   for (int i = 0; i < kWarmupAdds + iterations; ++i) {
     t.barrier();
     before();
     const double start = t.now();
-    pass();
+    if (!alone || t.rank() == 0) pass();
     memory.synchronize();
     if (i >= kWarmupAdds) samples.push_back(t.now() - start);
   }
@@ -265,6 +267,7 @@ struct TopologyText {
   std::optional<CostCurve> gamma;  // not known: left out
   std::optional<CostCurve> gammaSum;
   std::optional<CostCurve> copy;
+  double memoryParallelism = 0;  // 0: left out
   std::optional<Link> intraHost;
   std::optional<Link> nic;
   std::string nicComment;
@@ -316,6 +319,8 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   if (t.gamma) emitCost(out, "gamma", *t.gamma);
   if (t.gammaSum) emitCost(out, "gamma_sum", *t.gammaSum);
   if (t.copy) emitCost(out, "copy", *t.copy);
+  if (t.memoryParallelism > 0)
+    out << YAML::Key << "memory_parallelism" << YAML::Value << figure(t.memoryParallelism, 3);
   if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
   if (t.nic) {
     emitLink(out, "nic", *t.nic, t.nicComment);
@@ -357,6 +362,10 @@ struct MeasuredCalibration {
   std::vector<std::uint64_t> passSizes;
   double gammaSumSPerByte = 0;
   std::vector<double> reduceTimeS, sumTimeS, copyTimeS;  // per pass size, the whole pass
+  // The same with rank 0 passing alone, and the memory parallelism they give; empty and 0 with
+  // one rank per host.
+  std::vector<double> reduceAloneTimeS, sumAloneTimeS, copyAloneTimeS;
+  double memoryParallelism = 0;
   double sharedBandwidthBps = 0;            // 0: not measured
   std::string topology;
 };
@@ -375,6 +384,10 @@ Json toJson(const MeasuredCalibration& c) {
   doc["reduce_time_s"] = c.reduceTimeS;
   doc["sum_time_s"] = c.sumTimeS;
   doc["copy_time_s"] = c.copyTimeS;
+  doc["reduce_alone_time_s"] = c.reduceAloneTimeS;
+  doc["sum_alone_time_s"] = c.sumAloneTimeS;
+  doc["copy_alone_time_s"] = c.copyAloneTimeS;
+  doc["memory_parallelism"] = c.memoryParallelism > 0 ? Json(c.memoryParallelism) : Json();
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
   doc["topology"] = c.topology;
   return doc;
@@ -438,7 +451,10 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   std::vector<std::uint64_t> passSizes;
   for (const std::uint64_t m : sizes)
     if (m >= kLeastLargest) passSizes.push_back(m);
-  std::vector<double> reduceTimes, sumTimes, copyTimes;
+  // With several ranks on a host, each pass is timed twice: every rank at once, and rank 0 alone
+  // while the others wait (a parameter server's or a tree root's reduction).
+  const bool sharing = local.size() > 1;
+  std::vector<double> reduceTimes, sumTimes, copyTimes, reduceAlone, sumAlone, copyAlone;
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
     // A round's reduction follows the round's exchange, so each timed pass follows an exchange of
@@ -454,23 +470,40 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                       t.irecv(y.data(), m, peer, kTagCalibrate)};
       t.waitAll(r);
     };
-    // Into z, not x: x was just sent, and writing lines the peer has just read costs a round of
-    // invalidations a step's add into its result does not pay (0.3 ns/B against 0.06 at 64 KiB).
-    const double addCost = passCost(t, memory, m, iterations, exchangeInPairs, [&] {
-      memory.add(z.data(), y.data(), count, DType::Float32);
-    });
-    const double sumCost = passCost(t, memory, m, iterations, exchangeInPairs, [&] {
-      memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
-    });
-    reduceTimes.push_back(static_cast<double>(m) * addCost);
-    sumTimes.push_back(static_cast<double>(m) * sumCost);
-    copyTimes.push_back(static_cast<double>(m) * passCost(t, memory, m, iterations, [] {}, [&] {
-      memory.copy(x.data(), y.data(), m);
-    }));
+    const double bytes = static_cast<double>(m);
+    for (const bool alone : {false, true}) {
+      if (alone && !sharing) break;
+      // Into z, not x: x was just sent, and writing lines the peer has just read costs a round of
+      // invalidations a step's add into its result does not pay (0.3 ns/B against 0.06 at 64 KiB).
+      (alone ? reduceAlone : reduceTimes)
+          .push_back(bytes * passCost(t, memory, m, iterations, alone, exchangeInPairs, [&] {
+            memory.add(z.data(), y.data(), count, DType::Float32);
+          }));
+      (alone ? sumAlone : sumTimes)
+          .push_back(bytes * passCost(t, memory, m, iterations, alone, exchangeInPairs, [&] {
+            memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
+          }));
+      (alone ? copyAlone : copyTimes)
+          .push_back(bytes * passCost(t, memory, m, iterations, alone, [] {}, [&] {
+            memory.copy(x.data(), y.data(), m);
+          }));
+    }
   }
-  const CostCurve gammaCurve = fitCostCurve(passSizes, reduceTimes);
-  const CostCurve sumCurve = fitCostCurve(passSizes, sumTimes);
-  const CostCurve copyCurve = fitCostCurve(passSizes, copyTimes);
+  // Shared, the curves are a rank's passes alone and memory_parallelism how many of the host's N
+  // ranks pass at once at that speed: N x alone / all at once, from the largest passes (DRAM,
+  // which ranks share the most), the median of the three kinds, between 1 and N.
+  double parallelism = 0;
+  if (sharing) {
+    const std::size_t top = passSizes.size() - 1;
+    std::array<double, 3> ratio{reduceAlone[top] / reduceTimes[top], sumAlone[top] / sumTimes[top],
+                                copyAlone[top] / copyTimes[top]};
+    std::sort(ratio.begin(), ratio.end());
+    const auto n = static_cast<double>(local.size());
+    parallelism = std::clamp(n * ratio[1], 1.0, n);
+  }
+  const CostCurve gammaCurve = fitCostCurve(passSizes, sharing ? reduceAlone : reduceTimes);
+  const CostCurve sumCurve = fitCostCurve(passSizes, sharing ? sumAlone : sumTimes);
+  const CostCurve copyCurve = fitCostCurve(passSizes, sharing ? copyAlone : copyTimes);
   const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
   Calibration c;
@@ -495,17 +528,27 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
-  os << "# Memory passes in " << memory.name() << " memory, every rank at once (the fastest of "
-     << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
-     << "# sum into a third buffer (gamma_sum) and a copy (the algorithms' own copies and scalings),\n"
-     << "# by the pass's size:";
-  for (std::size_t i = 0; i < passSizes.size(); ++i)
-    os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
-       << figure(reduceTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-       << figure(sumTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-       << figure(copyTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
-  os << "\n"
-     << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
+  const auto describePasses = [&](const char* who, const std::vector<double>& reduce,
+                                   const std::vector<double>& sum, const std::vector<double>& copy) {
+    os << "# Memory passes in " << memory.name() << " memory, " << who << " (the fastest of "
+       << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
+       << "# sum into a third buffer (gamma_sum) and a copy (the algorithms' own copies and scalings),\n"
+       << "# by the pass's size:";
+    for (std::size_t i = 0; i < passSizes.size(); ++i)
+      os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
+         << figure(reduce[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+         << figure(sum[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+         << figure(copy[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+    os << "\n";
+  };
+  describePasses("every rank at once", reduceTimes, sumTimes, copyTimes);
+  if (sharing) {
+    describePasses("rank 0 alone", reduceAlone, sumAlone, copyAlone);
+    os << "# gamma, gamma_sum and copy are rank 0's alone; memory_parallelism: " << local.size()
+       << " ranks x alone / at once,\n# the median of the three at " << humanBytes(passSizes.back())
+       << ". k ranks passing at once each take max(1, k / memory_parallelism) as long.\n";
+  }
+  os      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
      << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";
   TopologyText file;
   file.name = name;
@@ -516,6 +559,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   file.gamma = gammaCurve;
   file.gammaSum = sumCurve;
   file.copy = copyCurve;
+  file.memoryParallelism = parallelism;
   if (intra) file.intraHost = intra->fitted;
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
@@ -532,6 +576,10 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                reduceTimes,
                                sumTimes,
                                copyTimes,
+                               reduceAlone,
+                               sumAlone,
+                               copyAlone,
+                               parallelism,
                                intra ? intra->fitted.sharedBandwidthBps : 0.0,
                                c.yaml};
   if (intra) measured.links.push_back(*intra);
@@ -544,7 +592,9 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (inter)
     sum << "host to host: latency " << figure(inter->latencyS() * 1e6, 4) << " us, bandwidth "
         << figure(inter->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << inter->to << ")\n";
-  sum << "reduction: gamma " << figure(gamma, 4) << " s/byte; copy " << figure(copy, 4) << " s/byte\n";
+  sum << "reduction: gamma " << figure(gamma, 4) << " s/byte; copy " << figure(copy, 4) << " s/byte";
+  if (parallelism > 0) sum << "; memory parallelism " << figure(parallelism, 3) << " of " << local.size() << " ranks";
+  sum << "\n";
   c.summary = sum.str();
   return c;
 }

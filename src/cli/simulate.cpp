@@ -199,6 +199,8 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
     if (!topo.gammaSumPieces.empty())
       argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
   }
+  if (sharesHostMemory(topo))
+    argv.insert(argv.end(), {"--memory-host-ranks", std::to_string(topo.devicesPerHost)});
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",
                              std::to_string(parseTraceLimit(a.trace.limit))});

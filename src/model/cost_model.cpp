@@ -170,13 +170,12 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   }
   paradigm.validate(layout);
 
-  const Schedule schedule =
-      recordSchedule(paradigm, layout, params, elementBytes,
-                     {{options.gammaSPerByte, options.gammaPieces},
-                      {options.copySPerByte, options.copyPieces},
-                      options.gammaSumSPerByte >= 0
-                          ? PassCost{options.gammaSumSPerByte, options.gammaSumPieces}
-                          : PassCost{options.gammaSPerByte, options.gammaPieces}});
+  const PassCost gamma{options.gammaSPerByte, options.gammaPieces};
+  const Schedule schedule = recordSchedule(
+      paradigm, layout, params, elementBytes,
+      {gamma, {options.copySPerByte, options.copyPieces},
+       sumPassCost(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
+       topology.memoryParallelism, topology.devicesPerHost});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();

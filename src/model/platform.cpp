@@ -229,6 +229,8 @@ SmpiFactors simgridFactors(const Topology& t) {
 
 std::string slotHostName(long long slot) { return "slot-" + std::to_string(slot); }
 
+bool sharesHostMemory(const Topology& t) { return t.memoryParallelism > 0 && t.devicesPerHost > 1; }
+
 std::string simgridPlatform(const Topology& t) {
   std::string body;
   if (t.hosts == 1 || (t.devicesPerHost == 1 && t.fabric.kind != FabricKind::FatTree))
@@ -237,6 +239,22 @@ std::string simgridPlatform(const Topology& t) {
     body = fatTreeCluster(t);
   else
     body = explicitRoutes(t);
+  if (sharesHostMemory(t)) {
+    // Beside the fabric, one host per machine that its ranks' memory passes run on
+    // (SimulatedMemory): memory_parallelism slots' speed, each pass bounded by its slot's, so k
+    // passes at once each get min(1, parallelism / k) of full speed, as the cost model shares them.
+    // Nothing is routed to them: they compute only.
+    std::ostringstream os;
+    os << "<zone id=\"machine\" routing=\"Full\">\n" << body
+       << "  <zone id=\"memory\" routing=\"None\">\n";
+    for (int h = 0; h < t.hosts; ++h) {
+      char speed[64];
+      std::snprintf(speed, sizeof speed, "%.17gf", t.memoryParallelism * kSimulatedHostFlops);
+      os << "    <host id=\"" << memoryHostName(h) << "\" speed=\"" << speed << "\"/>\n";
+    }
+    os << "  </zone>\n</zone>\n";
+    body = os.str();
+  }
   return std::string(kHeader) + "<!-- commsim: topology " + commentSafe(t.name) + " from " +
          commentSafe(t.source) + " -->\n" + body + "</platform>\n";
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <span>
 #include <unordered_map>
+#include <utility>
 
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
@@ -327,24 +328,60 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
   // (all-to-all's copy of the gradient into the result) counts with round 0, and what it did
   // after each wait with that wait's round. One rank's passes in one round add up (the copy
   // before round 0 and the add after it are both its work); across ranks the slowest counts.
-  std::vector<double> mine;
-  const auto perRound = [&](std::vector<double> RankLog::*after, std::vector<double>& out) {
-    for (int r = 0; r < ranks; ++r) {
-      const auto& seconds = logs[static_cast<std::size_t>(r)].*after;
-      const auto& lv = level[static_cast<std::size_t>(r)];
-      mine.clear();
-      for (std::size_t g = 0; g < seconds.size(); ++g) {
-        if (seconds[g] <= 0) continue;
-        const auto round = static_cast<std::size_t>(g == 0 ? 0 : lv[g - 1]);
-        if (round >= mine.size()) mine.resize(round + 1, 0);
-        mine[round] += seconds[g];
-      }
-      if (mine.size() > out.size()) out.resize(mine.size(), 0);
-      for (std::size_t round = 0; round < mine.size(); ++round) out[round] = std::max(out[round], mine[round]);
+  // Where a host's memory is shared, its ranks' passes of one round share it first.
+  const int perHost = costs.parallelism > 0 ? std::max(1, costs.ranksPerHost) : 1;
+  std::vector<std::vector<double>> reduce(static_cast<std::size_t>(perHost)),
+      local(static_cast<std::size_t>(perHost));
+  const auto byRound = [&](int r, std::vector<double> RankLog::*after, std::vector<double>& mine) {
+    const auto& seconds = logs[static_cast<std::size_t>(r)].*after;
+    const auto& lv = level[static_cast<std::size_t>(r)];
+    mine.clear();
+    for (std::size_t g = 0; g < seconds.size(); ++g) {
+      if (seconds[g] <= 0) continue;
+      const auto round = static_cast<std::size_t>(g == 0 ? 0 : lv[g - 1]);
+      if (round >= mine.size()) mine.resize(round + 1, 0);
+      mine[round] += seconds[g];
     }
   };
-  perRound(&RankLog::reduceAfter, s.reduceSeconds);
-  perRound(&RankLog::localAfter, s.localSeconds);
+  const auto slowest = [](const std::vector<double>& mine, std::vector<double>& out) {
+    if (mine.size() > out.size()) out.resize(mine.size(), 0);
+    for (std::size_t round = 0; round < mine.size(); ++round) out[round] = std::max(out[round], mine[round]);
+  };
+  std::vector<std::pair<double, std::size_t>> passing;  // (seconds alone, member) in one round
+  for (int first = 0; first < ranks; first += perHost) {
+    const auto members = static_cast<std::size_t>(std::min(perHost, ranks - first));
+    std::size_t rounds = 0;
+    for (std::size_t i = 0; i < members; ++i) {
+      byRound(first + static_cast<int>(i), &RankLog::reduceAfter, reduce[i]);
+      byRound(first + static_cast<int>(i), &RankLog::localAfter, local[i]);
+      reduce[i].resize(std::max(reduce[i].size(), local[i].size()), 0);
+      local[i].resize(reduce[i].size(), 0);
+      rounds = std::max(rounds, reduce[i].size());
+    }
+    for (std::size_t round = 0; members > 1 && round < rounds; ++round) {
+      passing.clear();
+      for (std::size_t i = 0; i < members; ++i)
+        if (round < reduce[i].size() && reduce[i][round] + local[i][round] > 0)
+          passing.emplace_back(reduce[i][round] + local[i][round], i);
+      if (static_cast<double>(passing.size()) <= costs.parallelism) continue;
+      // Equal shares of `parallelism` full-speed passes, none faster than alone: the shortest
+      // finishes first and the rest speed up, as SimGrid shares a host's cores.
+      std::sort(passing.begin(), passing.end());
+      double clock = 0, doneEach = 0;
+      for (std::size_t k = 0; k < passing.size(); ++k) {
+        const auto [alone, i] = passing[k];
+        const double rate = std::min(1.0, costs.parallelism / static_cast<double>(passing.size() - k));
+        clock += (alone - doneEach) / rate;
+        doneEach = alone;
+        reduce[i][round] *= clock / alone;
+        local[i][round] *= clock / alone;
+      }
+    }
+    for (std::size_t i = 0; i < members; ++i) {
+      slowest(reduce[i], s.reduceSeconds);
+      slowest(local[i], s.localSeconds);
+    }
+  }
   s.rounds = std::max({s.rounds, static_cast<int>(s.reduceSeconds.size()),
                        static_cast<int>(s.localSeconds.size())});
   s.reduceSeconds.resize(static_cast<std::size_t>(s.rounds), 0);

@@ -129,15 +129,20 @@ class Reader {
     return value;
   }
 
-  double ratio(const YAML::Node& parent, const std::string& path, std::string_view key) const {
-    const std::string text = scalar(parent, path, key, "a ratio >= 1, e.g. 2 for 2:1");
+  // A number >= 1; `what` says what it is, with an example, for the message.
+  double atLeastOne(const YAML::Node& parent, const std::string& path, std::string_view key,
+                    const std::string& what) const {
+    const std::string text = scalar(parent, path, key, what);
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
         value < 1) {
-      fail(join(path, key), "'" + text + "' is not a ratio >= 1 (e.g. 2 for 2:1)");
+      fail(join(path, key), "'" + text + "' is not " + what);
     }
     return value;
+  }
+  double ratio(const YAML::Node& parent, const std::string& path, std::string_view key) const {
+    return atLeastOne(parent, path, key, "a ratio >= 1 (e.g. 2 for 2:1)");
   }
 
   Link link(const YAML::Node& parent, const std::string& key,
@@ -305,7 +310,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma", "gamma_sum", "copy", "device"});
+               "gamma", "gamma_sum", "copy", "memory_parallelism", "device"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -326,6 +331,9 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   if (root["gamma"]) r.costCurve(root, "gamma", t.gammaSPerByte, t.gammaPieces);
   if (root["gamma_sum"]) r.costCurve(root, "gamma_sum", t.gammaSumSPerByte, t.gammaSumPieces);
   if (root["copy"]) r.costCurve(root, "copy", t.copySPerByte, t.copyPieces);
+  if (root["memory_parallelism"])
+    t.memoryParallelism = r.atLeastOne(root, "", "memory_parallelism",
+                                       "a number of ranks >= 1 (e.g. 1.8)");
   if (root["device"]) r.device(root, t);
   return t;
 }

@@ -1,5 +1,7 @@
 #include "simulated_memory.hpp"
 
+#include <simgrid/actor.h>
+#include <simgrid/exec.h>
 #include <simgrid/host.h>
 #include <smpi/smpi.h>
 
@@ -15,10 +17,21 @@ void* SimulatedMemory::allocate(std::size_t bytes) {
 
 void SimulatedMemory::release(void* ptr) noexcept { SMPI_SHARED_FREE(ptr); }
 
-void SimulatedMemory::spend(double seconds) {
+void SimulatedMemory::spend(double seconds) const {
+  if (seconds <= 0) return;
   // smpi_execute(d) would run d times smpi/host-speed flops (a benchmark figure, 20 kflop/s by
   // default), not d seconds: run d seconds' worth of this host's own speed instead.
-  if (seconds > 0) smpi_execute_flops(seconds * sg_host_get_speed(sg_host_self()));
+  const double speed = sg_host_get_speed(sg_host_self());
+  if (!memoryHost_) {
+    smpi_execute_flops(seconds * speed);
+    return;
+  }
+  // On the machine's memory host, never faster than alone: k passes at once share its speed.
+  const sg_exec_t pass = sg_actor_exec_init(seconds * speed);
+  sg_exec_set_host(pass, memoryHost_);
+  sg_exec_set_bound(pass, speed);
+  if (sg_exec_wait(pass) != SG_OK) throw Error("simulated memory: a pass on " +
+                                               std::string(sg_host_get_name(memoryHost_)) + " failed");
 }
 
 void SimulatedMemory::reduce(std::size_t count, DType t) const {

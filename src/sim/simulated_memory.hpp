@@ -5,6 +5,8 @@
 // simulated clock instead of running the loop.
 #pragma once
 
+#include <simgrid/forward.h>
+
 #include <utility>
 #include <vector>
 
@@ -16,11 +18,14 @@ namespace commsim::sim {
 // gammaSPerByte: simulated seconds per byte reduced (0: reductions are free, as in the closed
 // forms without gamma). add() and sgdStep() each reduce count*s bytes. copySPerByte: simulated
 // seconds per byte of the code's own copies and scalings (copy(), divide()).
+//
+// memoryHost: where this rank's passes run, shared with the other ranks of its machine
+// (simgridPlatform's memory hosts, Topology::memoryParallelism); null: on the rank's own host.
 class SimulatedMemory final : public MemorySpace {
  public:
   using Cost = PassCost;
-  SimulatedMemory(Cost gamma, Cost copy, Cost sum)
-      : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)) {}
+  SimulatedMemory(Cost gamma, Cost copy, Cost sum, sg_host_t memoryHost)
+      : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)), memoryHost_(memoryHost) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
@@ -44,10 +49,11 @@ class SimulatedMemory final : public MemorySpace {
 
  private:
   void reduce(std::size_t count, DType t) const;
-  static void spend(double seconds);  // simulated time, on this rank's host
+  void spend(double seconds) const;  // simulated time a pass takes alone
   Cost gamma_;
   Cost copy_;
   Cost sum_;
+  sg_host_t memoryHost_;
 };
 
 }  // namespace commsim::sim

@@ -22,6 +22,7 @@
 #include "commsim/algorithms.hpp"
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
+#include "commsim/platform.hpp"
 #include "commsim/step_report.hpp"
 #include "commsim/trace.hpp"
 #include "commsim/train.hpp"
@@ -45,6 +46,7 @@ struct Options {
   std::string copyPieces;
   double gammaSum = -1;  // a reduction into a third buffer; negative: as gamma
   std::string gammaSumPieces;
+  int memoryHostRanks = 0;  // ranks r share memory host memory-(r / this); 0: none
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
@@ -130,6 +132,15 @@ int simulateTraining(const Options& o, commsim::Transport& t, const commsim::Par
   return r.ok() ? kExitOk : kExitCheckFailed;
 }
 
+// The host this rank's memory passes run on (platform.hpp), null for its own.
+sg_host_t memoryHost(int ranksPerMachine, int rank) {
+  if (ranksPerMachine <= 0) return nullptr;
+  const std::string name = commsim::memoryHostName(rank / ranksPerMachine);
+  const sg_host_t host = sg_host_by_name(name.c_str());
+  if (!host) throw commsim::Error("the platform has no host " + name + " for rank " + std::to_string(rank) + "'s memory");
+  return host;
+}
+
 // The simulated host this rank runs on, as SMPI names it.
 std::string processorName() {
   char name[MPI_MAX_PROCESSOR_NAME] = {};
@@ -160,8 +171,8 @@ int simulate(const Options& o, commsim::Transport& t) {
   const sim::SimulatedMemory::Cost gamma{o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
   sim::SimulatedMemory shared(
       gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
-      o.gammaSum >= 0 ? sim::SimulatedMemory::Cost{o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces")}
-                      : gamma);
+      sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma),
+      memoryHost(o.memoryHostRanks, t.rank()));
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   std::unique_ptr<Tracer> tracer;
   if (!o.traceFile.empty()) {
@@ -218,6 +229,9 @@ int main(int argc, char** argv) {
   app.add_option("--copy-pieces", o.copyPieces, "Smaller copies' costs: up_to:seconds_per_byte;...");
   app.add_option("--gamma-sum", o.gammaSum, "Cost of a reduction into a third buffer (negative: --gamma's)");
   app.add_option("--gamma-sum-pieces", o.gammaSumPieces, "Smaller such reductions' costs: up_to:seconds_per_byte;...");
+  app.add_option("--memory-host-ranks", o.memoryHostRanks,
+                 "Ranks r of a machine share host memory-(r/D) for their memory passes (0: none)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--check-values", o.checkValues,
                "Real buffers, inputs written and the result checked exactly (small runs only)");
   app.add_option("--json", o.jsonFile, "Write the result document here instead of stdout");
