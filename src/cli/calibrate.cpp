@@ -528,17 +528,17 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
-  const auto describePasses = [&](const char* who, const std::vector<double>& reduce,
-                                   const std::vector<double>& sum, const std::vector<double>& copy) {
+  const auto describePasses = [&](const char* who, const std::vector<double>& adds,
+                                   const std::vector<double>& sums, const std::vector<double>& copies) {
     os << "# Memory passes in " << memory.name() << " memory, " << who << " (the fastest of "
        << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
        << "# sum into a third buffer (gamma_sum) and a copy (the algorithms' own copies and scalings),\n"
        << "# by the pass's size:";
     for (std::size_t i = 0; i < passSizes.size(); ++i)
       os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
-         << figure(reduce[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(sum[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(copy[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+         << figure(adds[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+         << figure(sums[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+         << figure(copies[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
     os << "\n";
   };
   describePasses("every rank at once", reduceTimes, sumTimes, copyTimes);
