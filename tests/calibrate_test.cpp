@@ -48,7 +48,8 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
   for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
                            "transport inproc",
                            "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)",
-                           "every rank at once", "rank 0 alone", "memory_parallelism: "})
+                           "every rank at once", "rank 0 alone", "memory_parallelism: ",
+                           "beyond the sum (write_after_send)"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
 
@@ -115,6 +116,8 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_GE(parallelism, 1);
   EXPECT_LE(parallelism, 2);
   EXPECT_NEAR(t.memoryParallelism, parallelism, 0.01);  // three digits in the file
+  EXPECT_EQ(doc.at("write_after_send_time_s").size(), doc.at("reduce_time_s").size());
+  for (const auto& v : doc.at("write_after_send_time_s")) EXPECT_GE(v.get<double>(), 0);
   const double topAlone = doc.at("sum_alone_time_s").back().get<double>();
   EXPECT_NEAR(t.gammaSumSPerByte * doc.at("pass_sizes_bytes").back().get<double>(), topAlone, topAlone * 1e-5);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,

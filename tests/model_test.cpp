@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, gamma_sum, copy, memory_parallelism, device)");
+            "intra_host, nic, fabric, gamma, gamma_sum, copy, memory_parallelism, write_after_send, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -433,6 +433,26 @@ TEST(CostModel, PassesOfOneHostShareItsMemory) {
   expectError(host + "memory_parallelism: 0.5\n",
               "x.yaml: memory_parallelism: '0.5' is not a number of ranks >= 1 (e.g. 1.8)");
   expectError(host + "memory_parallelism: many\n", "x.yaml: memory_parallelism: 'many' is not");
+}
+
+TEST(CostModel, WritingWhatAPeerReadCostsWriteAfterSend) {
+  // A step after a step: the ring's sum writes its own chunk of the result, which its allgather
+  // sent the step before (p*s/2 with 2 workers), and pays write_after_send on it. All-to-all and
+  // recursive doubling send the gradient, never the result they write: nothing added.
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n";
+  const Topology plain = parseTopology(host, "p.yaml");
+  const Topology shared = parseTopology(host + "write_after_send: 1 ns/B\n", "w.yaml");
+  EXPECT_DOUBLE_EQ(shared.writeAfterSendSPerByte, 1e-9);
+  PredictOptions o;
+  o.gammaSPerByte = 0.1e-9;
+  EXPECT_NEAR(predict(shared, "ring-allreduce", 2, kP, kS, {}, o).timeS -
+                  predict(plain, "ring-allreduce", 2, kP, kS, {}, o).timeS,
+              kPS / 2 * 1e-9, 1e-12);
+  for (const char* name : {"all-to-all", "recursive-doubling"})
+    EXPECT_DOUBLE_EQ(predict(shared, name, 2, kP, kS, {}, o).timeS, predict(plain, name, 2, kP, kS, {}, o).timeS)
+        << name;
+  expectError(host + "write_after_send: -1 ns/B\n", "x.yaml: write_after_send");
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

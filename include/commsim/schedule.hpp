@@ -56,6 +56,9 @@ struct MemoryCosts {
   // fluidly. Ranks r with equal r / ranksPerHost share a host. 0: every pass at its own cost.
   double parallelism = 0;
   int ranksPerHost = 1;
+  // Added per byte a pass writes that a peer has read since this rank last wrote it
+  // (Topology::writeAfterSend, SentRanges). Zero: nothing added, and the step is recorded once.
+  PassCost writeAfterSend;
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

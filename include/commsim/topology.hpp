@@ -111,6 +111,11 @@ struct Topology {
   // share the host's memory, each taking k/it as long (the fluid model SimGrid shares a host's
   // cores with). 0 when the file does not give it: every pass at its cost, whatever runs beside.
   double memoryParallelism = 0;
+  // Added per byte a pass writes to memory that a peer has read since this rank last wrote it
+  // (its lines sit in the peer's caches: SentRanges): seconds per byte, by the pass's size. 0
+  // when the file does not give it.
+  double writeAfterSendSPerByte = 0;
+  std::vector<CostPiece> writeAfterSendPieces;
   // The compute rate of one device (`device:`), for training steps (commsim/workload.hpp): its
   // peak FLOP/s and the fraction of it a training step sustains. 0: not stated.
   double deviceFlops = 0;

@@ -268,6 +268,7 @@ struct TopologyText {
   std::optional<CostCurve> gammaSum;
   std::optional<CostCurve> copy;
   double memoryParallelism = 0;  // 0: left out
+  std::optional<CostCurve> writeAfterSend;
   std::optional<Link> intraHost;
   std::optional<Link> nic;
   std::string nicComment;
@@ -321,6 +322,7 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   if (t.copy) emitCost(out, "copy", *t.copy);
   if (t.memoryParallelism > 0)
     out << YAML::Key << "memory_parallelism" << YAML::Value << figure(t.memoryParallelism, 3);
+  if (t.writeAfterSend) emitCost(out, "write_after_send", *t.writeAfterSend);
   if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
   if (t.nic) {
     emitLink(out, "nic", *t.nic, t.nicComment);
@@ -366,6 +368,7 @@ struct MeasuredCalibration {
   // one rank per host.
   std::vector<double> reduceAloneTimeS, sumAloneTimeS, copyAloneTimeS;
   double memoryParallelism = 0;
+  std::vector<double> writeAfterSendTimeS;  // per pass size, the whole pass's surcharge
   double sharedBandwidthBps = 0;            // 0: not measured
   std::string topology;
 };
@@ -388,6 +391,7 @@ Json toJson(const MeasuredCalibration& c) {
   doc["sum_alone_time_s"] = c.sumAloneTimeS;
   doc["copy_alone_time_s"] = c.copyAloneTimeS;
   doc["memory_parallelism"] = c.memoryParallelism > 0 ? Json(c.memoryParallelism) : Json();
+  doc["write_after_send_time_s"] = c.writeAfterSendTimeS;
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
   doc["topology"] = c.topology;
   return doc;
@@ -455,6 +459,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   // while the others wait (a parameter server's or a tree root's reduction).
   const bool sharing = local.size() > 1;
   std::vector<double> reduceTimes, sumTimes, copyTimes, reduceAlone, sumAlone, copyAlone;
+  std::vector<double> afterSendTimes;  // the surcharge of writing what the peer just read
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
     // A round's reduction follows the round's exchange, so each timed pass follows an exchange of
@@ -488,6 +493,12 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
             memory.copy(x.data(), y.data(), m);
           }));
     }
+    // The same sum into x, which the peer has just read (a ring's next step sums into the chunks
+    // its allgather sent): what that costs beyond the sum into z is write_after_send.
+    const double intoSent = bytes * passCost(t, memory, m, iterations, false, exchangeInPairs, [&] {
+      memory.sum(x.data(), z.data(), y.data(), count, DType::Float32);
+    });
+    afterSendTimes.push_back(std::max(0.0, intoSent - sumTimes.back()));
   }
   // Shared, the curves are a rank's passes alone and memory_parallelism how many of the host's N
   // ranks pass at once at that speed: N x alone / all at once, from the largest passes (DRAM,
@@ -504,6 +515,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   const CostCurve gammaCurve = fitCostCurve(passSizes, sharing ? reduceAlone : reduceTimes);
   const CostCurve sumCurve = fitCostCurve(passSizes, sharing ? sumAlone : sumTimes);
   const CostCurve copyCurve = fitCostCurve(passSizes, sharing ? copyAlone : copyTimes);
+  const CostCurve afterSendCurve = fitCostCurve(passSizes, afterSendTimes);
+  const bool afterSend = std::any_of(afterSendTimes.begin(), afterSendTimes.end(), [](double v) { return v > 0; });
   const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
   Calibration c;
@@ -542,6 +555,11 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "\n";
   };
   describePasses("every rank at once", reduceTimes, sumTimes, copyTimes);
+  os << "# The sum into the buffer the peer has just read, beyond the sum (write_after_send), by size:";
+  for (std::size_t i = 0; i < passSizes.size(); ++i)
+    os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
+       << figure(afterSendTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+  os << "\n";
   if (sharing) {
     describePasses("rank 0 alone", reduceAlone, sumAlone, copyAlone);
     os << "# gamma, gamma_sum and copy are rank 0's alone; memory_parallelism: " << local.size()
@@ -560,6 +578,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   file.gammaSum = sumCurve;
   file.copy = copyCurve;
   file.memoryParallelism = parallelism;
+  if (afterSend) file.writeAfterSend = afterSendCurve;
   if (intra) file.intraHost = intra->fitted;
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
@@ -580,6 +599,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                sumAlone,
                                copyAlone,
                                parallelism,
+                               afterSendTimes,
                                intra ? intra->fitted.sharedBandwidthBps : 0.0,
                                c.yaml};
   if (intra) measured.links.push_back(*intra);

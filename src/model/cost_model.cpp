@@ -175,7 +175,8 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
       paradigm, layout, params, elementBytes,
       {gamma, {options.copySPerByte, options.copyPieces},
        sumPassCost(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
-       topology.memoryParallelism, topology.devicesPerHost});
+       topology.memoryParallelism, topology.devicesPerHost,
+       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();

@@ -8,6 +8,7 @@
 
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
+#include "commsim/sent_ranges.hpp"
 
 namespace commsim {
 
@@ -39,6 +40,17 @@ struct RankLog {
   // and copying or scaling in memory (the code's local passes), alike.
   std::vector<double> reduceAfter{0};
   std::vector<double> localAfter{0};
+  // What peers have read of this rank's buffers (MemoryCosts::writeAfterSend); kept from one
+  // recorded step to the next.
+  SentRanges sent;
+
+  void restart() {
+    ops.clear();
+    groupOps.clear();
+    groupEnd.clear();
+    reduceAfter.assign(1, 0);
+    localAfter.assign(1, 0);
+  }
 };
 
 // A posted operation's handle. Recording posts millions and holds a few at once, so freed ones
@@ -76,7 +88,8 @@ class RecordingState final : public RequestState {
 
 class RecordingTransport final : public Transport {
  public:
-  RecordingTransport(int ranks, std::vector<RankLog>& logs) : ranks_(ranks), logs_(logs) {}
+  RecordingTransport(int ranks, std::vector<RankLog>& logs, const PassCost& afterSend)
+      : ranks_(ranks), logs_(logs), afterSend_(afterSend) {}
   void setRank(int r) { rank_ = r; }
 
   std::string_view name() const override { return "recording"; }
@@ -91,10 +104,16 @@ class RecordingTransport final : public Transport {
   void gather(std::span<const std::uint64_t>, std::vector<std::uint64_t>&) override { refuse(); }
 
  protected:
-  Request postSend(const void*, std::size_t bytes, int peer, int tag) override {
+  Request postSend(const void* buf, std::size_t bytes, int peer, int tag) override {
+    logs_[static_cast<std::size_t>(rank_)].sent.sent(buf, bytes);
     return post(bytes, peer, tag, true);
   }
-  Request postRecv(void*, std::size_t bytes, int peer, int tag) override {
+  // This rank's copy of what arrives writes the buffer: over bytes a peer has read, it pays the
+  // surcharge too (with the round the receive is posted in).
+  Request postRecv(void* buf, std::size_t bytes, int peer, int tag) override {
+    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
+    if (const std::uint64_t shared = log.sent.written(buf, bytes); shared > 0)
+      log.localAfter.back() += static_cast<double>(shared) * costAt(afterSend_.top, afterSend_.pieces, bytes);
     return post(bytes, peer, tag, false);
   }
   void complete(std::span<Request> requests) override {
@@ -127,6 +146,7 @@ class RecordingTransport final : public Transport {
   int ranks_;
   int rank_ = 0;
   std::vector<RankLog>& logs_;
+  const PassCost& afterSend_;
 };
 
 // Buffers that hold nothing: the code's copies, scalings and reductions are only counted, as
@@ -140,26 +160,33 @@ class RecordingMemory final : public MemorySpace {
   bool isDevice() const override { return false; }
   void* allocate(std::size_t) override { return nullptr; }
   void release(void*) noexcept override {}
-  void copy(void*, const void*, std::size_t bytes) override { local(bytes); }
+  void copy(void* dst, const void*, std::size_t bytes) override { local(dst, bytes); }
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
-  void add(void*, const void*, std::size_t count, DType t) override { reduce(count, t); }
-  // One fused pass, as host and device memory do it: a reduction into a third buffer, no copy.
-  void sum(void*, const void*, const void*, std::size_t count, DType t) override {
-    logs_[static_cast<std::size_t>(rank_)].reduceAfter.back() += costs_.sum.of(count * elementBytes(t));
+  void add(void* dst, const void*, std::size_t count, DType t) override {
+    pass(&RankLog::reduceAfter, costs_.reduce, dst, count * elementBytes(t));
   }
-  void divide(void*, std::size_t count, DType t, double) override { local(count * elementBytes(t)); }
-  void sgdStep(void*, const void*, std::size_t count, DType t, double, double) override {
-    reduce(count, t);
+  // One fused pass, as host and device memory do it: a reduction into a third buffer, no copy.
+  void sum(void* dst, const void*, const void*, std::size_t count, DType t) override {
+    pass(&RankLog::reduceAfter, costs_.sum, dst, count * elementBytes(t));
+  }
+  void divide(void* dst, std::size_t count, DType t, double) override {
+    local(dst, count * elementBytes(t));
+  }
+  void sgdStep(void* w, const void*, std::size_t count, DType t, double, double) override {
+    pass(&RankLog::reduceAfter, costs_.reduce, w, count * elementBytes(t));
   }
   void synchronize() override {}
 
  private:
-  void reduce(std::size_t count, DType t) {
-    logs_[static_cast<std::size_t>(rank_)].reduceAfter.back() += costs_.reduce.of(count * elementBytes(t));
-  }
-  void local(std::size_t bytes) {
-    logs_[static_cast<std::size_t>(rank_)].localAfter.back() += costs_.local.of(bytes);
+  void local(void* dst, std::size_t bytes) { pass(&RankLog::localAfter, costs_.local, dst, bytes); }
+  // A pass of `bytes` writing from `dst`: its cost, and the surcharge on the bytes a peer has read.
+  void pass(std::vector<double> RankLog::*after, const PassCost& cost, void* dst, std::size_t bytes) {
+    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
+    double seconds = cost.of(bytes);
+    if (const std::uint64_t shared = log.sent.written(dst, bytes); shared > 0)
+      seconds += static_cast<double>(shared) * costAt(costs_.writeAfterSend.top, costs_.writeAfterSend.pieces, bytes);
+    (log.*after).back() += seconds;
   }
   std::vector<RankLog>& logs_;
   const MemoryCosts& costs_;
@@ -250,16 +277,25 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
   const std::string what = "schedule of " + std::string(paradigm.name()) + " on " +
                            std::to_string(layout.workers) + " workers";
   std::vector<RankLog> logs(static_cast<std::size_t>(ranks));
-  RecordingTransport transport(ranks, logs);
+  RecordingTransport transport(ranks, logs, costs.writeAfterSend);
   RecordingMemory memory(logs, costs);
-  // Buffers are never touched; distinct non-null bases keep the code's pointer arithmetic sound.
-  alignas(8) static std::byte base[3][8];
-  for (int r = 0; r < ranks; ++r) {
-    transport.setRank(r);
-    memory.setRank(r);
-    StepContext ctx{transport, memory, layout, dtype, p, kDefaultLearningRate,
-                    base[0],   base[1], base[2]};
-    paradigm.run(ctx);
+  // Buffers are never touched: three addresses 2^44 bytes apart, so that a pass's or a message's
+  // address says which buffer and where in it (SentRanges).
+  const auto base = [](int k) { return reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(k + 1) << 44); };
+  // With a surcharge for writing what peers have read, the step is recorded twice and the second
+  // kept: a benchmark's steps follow steps, whose sends leave the lines in the peers' caches.
+  const bool steady = costs.writeAfterSend.top > 0 ||
+                      std::any_of(costs.writeAfterSend.pieces.begin(), costs.writeAfterSend.pieces.end(),
+                                  [](const CostPiece& c) { return c.sPerByte > 0; });
+  for (int step = 0; step < (steady ? 2 : 1); ++step) {
+    for (int r = 0; r < ranks; ++r) {
+      logs[static_cast<std::size_t>(r)].restart();
+      transport.setRank(r);
+      memory.setRank(r);
+      StepContext ctx{transport, memory, layout, dtype, p, kDefaultLearningRate,
+                      base(0),   base(1), base(2)};
+      paradigm.run(ctx);
+    }
   }
   pairUp(logs, what);
 
