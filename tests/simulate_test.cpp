@@ -270,6 +270,36 @@ TEST(Simulate, SharedHostMemoryAgreesWithThePrediction) {
   }
 }
 
+TEST(Simulate, WriteAfterSendAgreesWithThePrediction) {
+  SKIP_WITHOUT_SIMGRID();
+  // write_after_send: the simulated memory learns what each rank sent from the transport and
+  // charges the surcharge on the bytes a pass writes of it, in a step after an untimed one, as
+  // the model records a step after a step. With 2 workers the ring's sum writes the half of the
+  // result its allgather sent (2 MiB of 1M floats at 1 ns/B: 2.1 ms more); all-to-all writes
+  // nothing it sent.
+  const std::string base = ::testing::TempDir() + "/after-send-" + std::to_string(getpid());
+  const std::string host = "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n"
+                           "gamma: 0.1 ns/B\n";
+  std::ofstream(base + "-on.yaml") << host << "write_after_send: 1 ns/B\n";
+  std::ofstream(base + "-off.yaml") << host;
+  std::vector<std::string> args = {"--topology", base + "-on.yaml", "-n", "2", "-p", "1M",
+                                   "--paradigm", "ring-allreduce,all-to-all"};
+  const auto on = simulate(args);
+  args[1] = base + "-off.yaml";
+  const auto off = simulate(args);
+  std::filesystem::remove(base + "-on.yaml");
+  std::filesystem::remove(base + "-off.yaml");
+  for (std::size_t i = 0; i < on.at("rows").size(); ++i) {
+    const auto& row = on.at("rows").at(i);
+    const double sim = row.at("time_s"), model = row.at("model_time_s");
+    EXPECT_LT(std::abs(sim / model - 1), 0.01)
+        << row.at("paradigm") << ": simulated " << sim << " s, predicted " << model << " s";
+    const double added = sim - off.at("rows").at(i).at("time_s").get<double>();
+    const double expected = row.at("paradigm") == "ring-allreduce" ? 2.0 * (1 << 20) * 1e-9 : 0.0;
+    EXPECT_NEAR(added, expected, 1e-6) << row.at("paradigm");
+  }
+}
+
 TEST(Simulate, MultiHostPlatformsRun) {
   SKIP_WITHOUT_SIMGRID();
   // Explicit routes (two 8-GPU hosts) and SimGrid's fat tree (crossing leaves from n = 9).

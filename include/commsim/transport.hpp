@@ -143,6 +143,16 @@ class Transport {
   void setTimingWaits(bool on) { timingWaits_ = on; }
   double waitSeconds() const { return waitSeconds_; }
 
+  // Told of every buffer the data plane sends from or receives into, before the transport posts
+  // it: SimGrid's simulated memory prices a write to bytes a peer has read (SentRanges).
+  class BufferWatch {
+   public:
+    virtual ~BufferWatch() = default;
+    virtual void sending(const void* buf, std::size_t bytes) = 0;
+    virtual void receiving(void* buf, std::size_t bytes) = 0;
+  };
+  void setBufferWatch(BufferWatch* watch) { watch_ = watch; }
+
  protected:
   virtual Request postSend(const void* buf, std::size_t bytes, int peer, int tag) = 0;
   virtual Request postRecv(void* buf, std::size_t bytes, int peer, int tag) = 0;
@@ -153,6 +163,7 @@ class Transport {
   Counters counters_;
   bool counting_ = true;
   Tracer* tracer_ = nullptr;
+  BufferWatch* watch_ = nullptr;
   bool timingWaits_ = false;
   double waitSeconds_ = 0;
 };

@@ -199,6 +199,11 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
     if (!topo.gammaSumPieces.empty())
       argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
   }
+  if (topo.writeAfterSendSPerByte > 0 || !topo.writeAfterSendPieces.empty()) {
+    argv.insert(argv.end(), {"--write-after-send", exactNumber(topo.writeAfterSendSPerByte)});
+    if (!topo.writeAfterSendPieces.empty())
+      argv.insert(argv.end(), {"--write-after-send-pieces", pieceList(topo.writeAfterSendPieces)});
+  }
   if (sharesHostMemory(topo))
     argv.insert(argv.end(), {"--memory-host-ranks", std::to_string(topo.devicesPerHost)});
   if (a.trace.on())

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "commsim/memory.hpp"
+#include "commsim/sent_ranges.hpp"
 #include "commsim/topology.hpp"
+#include "commsim/transport.hpp"
 
 namespace commsim::sim {
 
@@ -21,39 +23,53 @@ namespace commsim::sim {
 //
 // memoryHost: where this rank's passes run, shared with the other ranks of its machine
 // (simgridPlatform's memory hosts, Topology::memoryParallelism); null: on the rank's own host.
-class SimulatedMemory final : public MemorySpace {
+//
+// afterSend: added per byte a pass (or this rank's copy of a receive) writes that a peer has read
+// since (Topology::writeAfterSend); the memory learns what was sent as the transport's BufferWatch.
+class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch {
  public:
   using Cost = PassCost;
-  SimulatedMemory(Cost gamma, Cost copy, Cost sum, sg_host_t memoryHost)
-      : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)), memoryHost_(memoryHost) {}
+  SimulatedMemory(Cost gamma, Cost copy, Cost sum, Cost afterSend, sg_host_t memoryHost)
+      : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)),
+        afterSend_(std::move(afterSend)), memoryHost_(memoryHost) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
   void* allocate(std::size_t bytes) override;
   void release(void* ptr) noexcept override;
   // The buffers are shared and their contents meaningless: copies only take their time.
-  void copy(void*, const void*, std::size_t bytes) override { spend(copy_.of(bytes)); }
+  void copy(void* dst, const void*, std::size_t bytes) override { pass(copy_, dst, bytes); }
   void toHost(void*, const void*, std::size_t) override {}
   void fromHost(void*, const void*, std::size_t) override {}
   void add(void* dst, const void* src, std::size_t count, DType t) override;
   // One fused pass, as host and device memory do it: a reduction into a third buffer, no copy.
-  void sum(void*, const void*, const void*, std::size_t count, DType t) override {
-    spend(sum_.of(count * elementBytes(t)));
+  void sum(void* dst, const void*, const void*, std::size_t count, DType t) override {
+    pass(sum_, dst, count * elementBytes(t));
   }
-  void divide(void*, std::size_t count, DType t, double) override {
-    spend(copy_.of(count * elementBytes(t)));
+  void divide(void* dst, std::size_t count, DType t, double) override {
+    pass(copy_, dst, count * elementBytes(t));
   }
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;
   void synchronize() override {}
 
+  void sending(const void* buf, std::size_t bytes) override { sent_.sent(buf, bytes); }
+  void receiving(void* buf, std::size_t bytes) override { spend(surcharge(buf, bytes)); }
+
  private:
-  void reduce(std::size_t count, DType t) const;
+  // A pass of `bytes` writing from `dst`: its cost and the surcharge on what peers have read.
+  void pass(const Cost& cost, void* dst, std::size_t bytes) { spend(cost.of(bytes) + surcharge(dst, bytes)); }
+  double surcharge(void* dst, std::size_t bytes) {
+    const std::uint64_t shared = sent_.written(dst, bytes);
+    return shared > 0 ? static_cast<double>(shared) * costAt(afterSend_.top, afterSend_.pieces, bytes) : 0;
+  }
   void spend(double seconds) const;  // simulated time a pass takes alone
   Cost gamma_;
   Cost copy_;
   Cost sum_;
+  Cost afterSend_;
   sg_host_t memoryHost_;
+  SentRanges sent_;
 };
 
 }  // namespace commsim::sim

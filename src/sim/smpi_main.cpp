@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ struct Options {
   double gammaSum = -1;  // a reduction into a third buffer; negative: as gamma
   std::string gammaSumPieces;
   int memoryHostRanks = 0;  // ranks r share memory host memory-(r / this); 0: none
+  double writeAfterSend = 0;  // Topology::writeAfterSend
+  std::string writeAfterSendPieces;
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
@@ -172,8 +175,18 @@ int simulate(const Options& o, commsim::Transport& t) {
   sim::SimulatedMemory shared(
       gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
       sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma),
+      {o.writeAfterSend, parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")},
       memoryHost(o.memoryHostRanks, t.rank()));
+  const bool afterSend = o.writeAfterSend > 0 || !o.writeAfterSendPieces.empty();
+  if (!o.checkValues) t.setBufferWatch(&shared);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
+  // Writes to what peers have read are priced as in a step after a step (as the cost model
+  // records it, and as a benchmark's timed steps run): one untimed step first.
+  std::optional<StepBuffers> buffers;
+  if (o.trainPlan.empty()) buffers.emplace(memory, count, dtype);
+  if (afterSend && !o.checkValues && o.trainPlan.empty())
+    runCheckedStep(*paradigm, t, memory, layout, *buffers, count, dtype, kDefaultLearningRate,
+                   ValueCheck::Skip, delay);
   std::unique_ptr<Tracer> tracer;
   if (!o.traceFile.empty()) {
     tracer = std::make_unique<Tracer>(t.rank(), t.size(), o.traceLimit);
@@ -181,7 +194,7 @@ int simulate(const Options& o, commsim::Transport& t) {
     t.setTracer(tracer.get());
   }
   if (!o.trainPlan.empty()) return simulateTraining(o, t, *paradigm, layout, dtype, memory);
-  const StepResult r = runCheckedStep(*paradigm, t, memory, layout, count, dtype,
+  const StepResult r = runCheckedStep(*paradigm, t, memory, layout, *buffers, count, dtype,
                                       kDefaultLearningRate,
                                       o.checkValues ? ValueCheck::Exact : ValueCheck::Skip, delay);
   if (tracer) {
@@ -229,6 +242,11 @@ int main(int argc, char** argv) {
   app.add_option("--copy-pieces", o.copyPieces, "Smaller copies' costs: up_to:seconds_per_byte;...");
   app.add_option("--gamma-sum", o.gammaSum, "Cost of a reduction into a third buffer (negative: --gamma's)");
   app.add_option("--gamma-sum-pieces", o.gammaSumPieces, "Smaller such reductions' costs: up_to:seconds_per_byte;...");
+  app.add_option("--write-after-send", o.writeAfterSend,
+                 "Added per byte a pass writes that a peer has read since, simulated seconds")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--write-after-send-pieces", o.writeAfterSendPieces,
+                 "Smaller passes' surcharges: up_to:seconds_per_byte;...");
   app.add_option("--memory-host-ranks", o.memoryHostRanks,
                  "Ranks r of a machine share host memory-(r/D) for their memory passes (0: none)")
       ->check(CLI::NonNegativeNumber);
