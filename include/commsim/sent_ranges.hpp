@@ -12,6 +12,8 @@
 #include <iterator>
 #include <map>
 
+#include "commsim/topology.hpp"
+
 namespace commsim {
 
 class SentRanges {
@@ -42,12 +44,18 @@ class SentRanges {
       overlap += hi - lo;
       const std::uint64_t first = it->first, last = it->second;
       it = ranges_.erase(it);
+      // What lies outside [begin, end) stays; `it` already points past it.
       if (first < begin) ranges_.emplace(first, begin);
-      if (last > end) it = ranges_.emplace(end, last).first, ++it;
+      if (last > end) ranges_.emplace(end, last);
     }
     return overlap;
   }
-  bool empty() const { return ranges_.empty(); }
+  // written(), priced: what a write of `bytes` from `at` adds at `surcharge` per byte read by a
+  // peer (by the write's size, as every pass is priced).
+  double surcharge(void* at, std::uint64_t bytes, const PassCost& surcharge) {
+    const std::uint64_t shared = written(at, bytes);
+    return shared > 0 ? static_cast<double>(shared) * costAt(surcharge.top, surcharge.pieces, bytes) : 0;
+  }
 
  private:
   static std::uint64_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }

@@ -45,6 +45,13 @@ struct PassCost {
   double top = 0;
   std::vector<CostPiece> pieces;
   double of(std::uint64_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
+  // Whether any pass costs anything.
+  bool any() const {
+    if (top > 0) return true;
+    for (const CostPiece& p : pieces)
+      if (p.sPerByte > 0) return true;
+    return false;
+  }
 };
 
 // A reduction into a third buffer (gamma_sum): its own cost when given (top at least 0), else the

@@ -199,7 +199,7 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
     if (!topo.gammaSumPieces.empty())
       argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
   }
-  if (topo.writeAfterSendSPerByte > 0 || !topo.writeAfterSendPieces.empty()) {
+  if (PassCost{topo.writeAfterSendSPerByte, topo.writeAfterSendPieces}.any()) {
     argv.insert(argv.end(), {"--write-after-send", exactNumber(topo.writeAfterSendSPerByte)});
     if (!topo.writeAfterSendPieces.empty())
       argv.insert(argv.end(), {"--write-after-send-pieces", pieceList(topo.writeAfterSendPieces)});

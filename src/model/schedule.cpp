@@ -88,8 +88,7 @@ class RecordingState final : public RequestState {
 
 class RecordingTransport final : public Transport {
  public:
-  RecordingTransport(int ranks, std::vector<RankLog>& logs, const PassCost& afterSend)
-      : ranks_(ranks), logs_(logs), afterSend_(afterSend) {}
+  RecordingTransport(int ranks, std::vector<RankLog>& logs) : ranks_(ranks), logs_(logs) {}
   void setRank(int r) { rank_ = r; }
 
   std::string_view name() const override { return "recording"; }
@@ -104,16 +103,10 @@ class RecordingTransport final : public Transport {
   void gather(std::span<const std::uint64_t>, std::vector<std::uint64_t>&) override { refuse(); }
 
  protected:
-  Request postSend(const void* buf, std::size_t bytes, int peer, int tag) override {
-    logs_[static_cast<std::size_t>(rank_)].sent.sent(buf, bytes);
+  Request postSend(const void*, std::size_t bytes, int peer, int tag) override {
     return post(bytes, peer, tag, true);
   }
-  // This rank's copy of what arrives writes the buffer: over bytes a peer has read, it pays the
-  // surcharge too (with the round the receive is posted in).
-  Request postRecv(void* buf, std::size_t bytes, int peer, int tag) override {
-    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
-    if (const std::uint64_t shared = log.sent.written(buf, bytes); shared > 0)
-      log.localAfter.back() += static_cast<double>(shared) * costAt(afterSend_.top, afterSend_.pieces, bytes);
+  Request postRecv(void*, std::size_t bytes, int peer, int tag) override {
     return post(bytes, peer, tag, false);
   }
   void complete(std::span<Request> requests) override {
@@ -146,12 +139,11 @@ class RecordingTransport final : public Transport {
   int ranks_;
   int rank_ = 0;
   std::vector<RankLog>& logs_;
-  const PassCost& afterSend_;
 };
 
 // Buffers that hold nothing: the code's copies, scalings and reductions are only counted, as
-// commsim-smpi's simulated memory charges them.
-class RecordingMemory final : public MemorySpace {
+// commsim-smpi's simulated memory charges them, and it watches the transport's sends as that does.
+class RecordingMemory final : public MemorySpace, public Transport::BufferWatch {
  public:
   RecordingMemory(std::vector<RankLog>& logs, const MemoryCosts& costs) : logs_(logs), costs_(costs) {}
   void setRank(int r) { rank_ = r; }
@@ -178,15 +170,19 @@ class RecordingMemory final : public MemorySpace {
   }
   void synchronize() override {}
 
+  void sending(const void* buf, std::size_t bytes) override { log().sent.sent(buf, bytes); }
+  // This rank's copy of what arrives writes the buffer: over bytes a peer has read, it pays the
+  // surcharge too (with the round the receive is posted in).
+  void receiving(void* buf, std::size_t bytes) override {
+    log().localAfter.back() += log().sent.surcharge(buf, bytes, costs_.writeAfterSend);
+  }
+
  private:
+  RankLog& log() { return logs_[static_cast<std::size_t>(rank_)]; }
   void local(void* dst, std::size_t bytes) { pass(&RankLog::localAfter, costs_.local, dst, bytes); }
   // A pass of `bytes` writing from `dst`: its cost, and the surcharge on the bytes a peer has read.
   void pass(std::vector<double> RankLog::*after, const PassCost& cost, void* dst, std::size_t bytes) {
-    RankLog& log = logs_[static_cast<std::size_t>(rank_)];
-    double seconds = cost.of(bytes);
-    if (const std::uint64_t shared = log.sent.written(dst, bytes); shared > 0)
-      seconds += static_cast<double>(shared) * costAt(costs_.writeAfterSend.top, costs_.writeAfterSend.pieces, bytes);
-    (log.*after).back() += seconds;
+    (log().*after).back() += cost.of(bytes) + log().sent.surcharge(dst, bytes, costs_.writeAfterSend);
   }
   std::vector<RankLog>& logs_;
   const MemoryCosts& costs_;
@@ -277,17 +273,15 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
   const std::string what = "schedule of " + std::string(paradigm.name()) + " on " +
                            std::to_string(layout.workers) + " workers";
   std::vector<RankLog> logs(static_cast<std::size_t>(ranks));
-  RecordingTransport transport(ranks, logs, costs.writeAfterSend);
+  RecordingTransport transport(ranks, logs);
   RecordingMemory memory(logs, costs);
+  transport.setBufferWatch(&memory);
   // Buffers are never touched: three addresses 2^44 bytes apart, so that a pass's or a message's
   // address says which buffer and where in it (SentRanges).
   const auto base = [](int k) { return reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(k + 1) << 44); };
   // With a surcharge for writing what peers have read, the step is recorded twice and the second
   // kept: a benchmark's steps follow steps, whose sends leave the lines in the peers' caches.
-  const bool steady = costs.writeAfterSend.top > 0 ||
-                      std::any_of(costs.writeAfterSend.pieces.begin(), costs.writeAfterSend.pieces.end(),
-                                  [](const CostPiece& c) { return c.sPerByte > 0; });
-  for (int step = 0; step < (steady ? 2 : 1); ++step) {
+  for (int step = 0; step < (costs.writeAfterSend.any() ? 2 : 1); ++step) {
     for (int r = 0; r < ranks; ++r) {
       logs[static_cast<std::size_t>(r)].restart();
       transport.setRank(r);

@@ -54,14 +54,12 @@ class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch 
   void synchronize() override {}
 
   void sending(const void* buf, std::size_t bytes) override { sent_.sent(buf, bytes); }
-  void receiving(void* buf, std::size_t bytes) override { spend(surcharge(buf, bytes)); }
+  void receiving(void* buf, std::size_t bytes) override { spend(sent_.surcharge(buf, bytes, afterSend_)); }
 
  private:
   // A pass of `bytes` writing from `dst`: its cost and the surcharge on what peers have read.
-  void pass(const Cost& cost, void* dst, std::size_t bytes) { spend(cost.of(bytes) + surcharge(dst, bytes)); }
-  double surcharge(void* dst, std::size_t bytes) {
-    const std::uint64_t shared = sent_.written(dst, bytes);
-    return shared > 0 ? static_cast<double>(shared) * costAt(afterSend_.top, afterSend_.pieces, bytes) : 0;
+  void pass(const Cost& cost, void* dst, std::size_t bytes) {
+    spend(cost.of(bytes) + sent_.surcharge(dst, bytes, afterSend_));
   }
   void spend(double seconds) const;  // simulated time a pass takes alone
   Cost gamma_;

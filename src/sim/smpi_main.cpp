@@ -172,19 +172,19 @@ int simulate(const Options& o, commsim::Transport& t) {
   if (!(o.copy >= 0) || !std::isfinite(o.copy))
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
   const sim::SimulatedMemory::Cost gamma{o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
+  const sim::SimulatedMemory::Cost afterSend{o.writeAfterSend,
+                                             parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")};
   sim::SimulatedMemory shared(
       gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
-      sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma),
-      {o.writeAfterSend, parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")},
+      sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma), afterSend,
       memoryHost(o.memoryHostRanks, t.rank()));
-  const bool afterSend = o.writeAfterSend > 0 || !o.writeAfterSendPieces.empty();
   if (!o.checkValues) t.setBufferWatch(&shared);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   // Writes to what peers have read are priced as in a step after a step (as the cost model
   // records it, and as a benchmark's timed steps run): one untimed step first.
   std::optional<StepBuffers> buffers;
   if (o.trainPlan.empty()) buffers.emplace(memory, count, dtype);
-  if (afterSend && !o.checkValues && o.trainPlan.empty())
+  if (afterSend.any() && !o.checkValues && o.trainPlan.empty())
     runCheckedStep(*paradigm, t, memory, layout, *buffers, count, dtype, kDefaultLearningRate,
                    ValueCheck::Skip, delay);
   std::unique_ptr<Tracer> tracer;
