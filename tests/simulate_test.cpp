@@ -13,6 +13,8 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "process.hpp"
 #include "trace_checks.hpp"
@@ -46,6 +48,24 @@ nlohmann::json simulate(const std::vector<std::string>& args, int expectedStatus
   const auto r = runProcess(commsim(argv), 300);
   EXPECT_EQ(r.status, expectedStatus) << r.err;
   return r.out.empty() ? nlohmann::json() : nlohmann::json::parse(r.out);
+}
+
+// The same run (`args` after --topology) on a topology of `host`'s keys, with the line `key`
+// added and without it: {with, without}. The files are written here and removed.
+std::pair<nlohmann::json, nlohmann::json> simulateWithAndWithout(const std::string& host,
+                                                                 const std::string& key,
+                                                                 const std::vector<std::string>& args) {
+  const std::string base = ::testing::TempDir() + "/with-without-" + std::to_string(getpid());
+  std::ofstream(base + "-with.yaml") << host << key << "\n";
+  std::ofstream(base + "-without.yaml") << host;
+  std::vector<std::string> argv = {"--topology", base + "-with.yaml"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto with = simulate(argv);
+  argv[1] = base + "-without.yaml";
+  auto without = simulate(argv);
+  std::filesystem::remove(base + "-with.yaml");
+  std::filesystem::remove(base + "-without.yaml");
+  return {std::move(with), std::move(without)};
 }
 
 // The closed forms of SPEC §1, written out here independently of the library.
@@ -242,21 +262,11 @@ TEST(Simulate, SharedHostMemoryAgreesWithThePrediction) {
   // memory_parallelism: the ranks' passes run on their machine's memory host, which shares
   // 1.5 ranks' speed among them (the model's fluid share). The ring's four ranks sum at once,
   // 4 / 1.5 as slow as alone; the co-located server adds alone, at full speed.
-  const std::string base = ::testing::TempDir() + "/memory-" + std::to_string(getpid());
-  const std::string host =
+  const auto [shared, alone] = simulateWithAndWithout(
       "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 10 GBps, latency: 2 us}\n"
-      "gamma: 1 ns/B\ngamma_sum: 1.4 ns/B\ncopy: 0.5 ns/B\n";
-  std::ofstream(base + "-shared.yaml") << host << "memory_parallelism: 1.5\n";
-  std::ofstream(base + "-alone.yaml") << host;
-  const std::vector<std::string> run = {"-n", "4", "-p", "1M", "--colocated", "--paradigm",
-                                        "ring-allreduce,all-to-all,parameter-server"};
-  auto args = run;
-  args.insert(args.begin(), {"--topology", base + "-shared.yaml"});
-  const auto shared = simulate(args);
-  args[1] = base + "-alone.yaml";
-  const auto alone = simulate(args);
-  std::filesystem::remove(base + "-shared.yaml");
-  std::filesystem::remove(base + "-alone.yaml");
+      "gamma: 1 ns/B\ngamma_sum: 1.4 ns/B\ncopy: 0.5 ns/B\n",
+      "memory_parallelism: 1.5",
+      {"-n", "4", "-p", "1M", "--colocated", "--paradigm", "ring-allreduce,all-to-all,parameter-server"});
   for (std::size_t i = 0; i < shared.at("rows").size(); ++i) {
     const auto& row = shared.at("rows").at(i);
     const double sim = row.at("time_s"), model = row.at("model_time_s");
@@ -277,18 +287,9 @@ TEST(Simulate, WriteAfterSendAgreesWithThePrediction) {
   // the model records a step after a step. With 2 workers the ring's sum writes the half of the
   // result its allgather sent (2 MiB of 1M floats at 1 ns/B: 2.1 ms more); all-to-all writes
   // nothing it sent.
-  const std::string base = ::testing::TempDir() + "/after-send-" + std::to_string(getpid());
-  const std::string host = "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n"
-                           "gamma: 0.1 ns/B\n";
-  std::ofstream(base + "-on.yaml") << host << "write_after_send: 1 ns/B\n";
-  std::ofstream(base + "-off.yaml") << host;
-  std::vector<std::string> args = {"--topology", base + "-on.yaml", "-n", "2", "-p", "1M",
-                                   "--paradigm", "ring-allreduce,all-to-all"};
-  const auto on = simulate(args);
-  args[1] = base + "-off.yaml";
-  const auto off = simulate(args);
-  std::filesystem::remove(base + "-on.yaml");
-  std::filesystem::remove(base + "-off.yaml");
+  const auto [on, off] = simulateWithAndWithout(
+      "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n",
+      "write_after_send: 1 ns/B", {"-n", "2", "-p", "1M", "--paradigm", "ring-allreduce,all-to-all"});
   for (std::size_t i = 0; i < on.at("rows").size(); ++i) {
     const auto& row = on.at("rows").at(i);
     const double sim = row.at("time_s"), model = row.at("model_time_s");
