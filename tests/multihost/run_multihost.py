@@ -449,7 +449,10 @@ def link_cut(net, tmp, args, checks):
     """A host's link goes down mid-run: the job must end within the watchdog's timeout plus a
     bounded slack, with a message naming the stall (docs/hardening.md), never hang."""
     net.shape(args.rate)
-    timeout = 5
+    # Under the launcher's keepalive below (2 s idle, 3 probes a second apart), which noticed the
+    # cut host 5.3 s after the cut in one run and ended the job before a 5 s watchdog had named
+    # the stall. A ring round here moves a 16 MB chunk in about 0.7 s, far inside 3 s.
+    timeout = 3
     victim = net.hosts[2]
     before = net.counters()[victim][0]
     p = start_mpirun(net, tmp, args.workers, [args.commsim, "table", "--paradigm", "ring-allreduce",
