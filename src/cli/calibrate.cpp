@@ -24,11 +24,13 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -181,8 +183,15 @@ double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iter
 }
 
 // With every pair of rank 0's host's ranks exchanging `bytes` at once (ranks 2k and 2k+1 of
-// `local`), the rate their copies share: the bytes of all the round's messages over the time the
-// slowest pair took beyond the pair's latency. 0 with fewer than two pairs.
+// `local`), the rate their copies share: the bytes of all the round's messages over the time from
+// the first pair's start to the last pair's end, beyond the pair's latency. 0 with fewer than two
+// pairs.
+//
+// The span is read on the host's monotonic clock, which all of its processes share (MPI_Wtime
+// need not be: Open MPI counts it from each process's own start). Each pair timing itself, the
+// slowest pair's time, counts pairs that ran one after the other as if at once: with 4 ranks on
+// 2 cores, the ranks leave the barrier at different times, and that measured 23 GB/s in all where
+// two pairs at once moved 12 GB/s.
 double sharedRate(Transport& t, Buffer& out, Buffer& in, const std::vector<int>& local,
                   std::uint64_t bytes, double latencyS, int iterations) {
   const int pairs = static_cast<int>(local.size()) / 2;
@@ -190,21 +199,24 @@ double sharedRate(Transport& t, Buffer& out, Buffer& in, const std::vector<int>&
   progress::enter("exchanging in every pair at once", "calibrate");
   const auto me = std::find(local.begin(), local.end(), t.rank());
   const long at = me == local.end() ? -1 : me - local.begin();
+  const auto clock = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
   std::vector<double> samples;
   for (int i = 0; i < 1 + iterations; ++i) {
     t.barrier();
-    double took = 0;
+    // {-start, end}: the maximum of both is the earliest start and the latest end.
+    double span[] = {-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
     if (at >= 0 && at < 2 * pairs) {
       const int peer = local[static_cast<std::size_t>(at ^ 1)];
-      const double start = t.now();
+      span[0] = -clock();
       Request r[2] = {t.isend(out.data(), bytes, peer, kTagCalibrate),
                       t.irecv(in.data(), bytes, peer, kTagCalibrate)};
       t.waitAll(r);
-      took = t.now() - start;
+      span[1] = clock();
     }
-    double slowest[] = {took};
-    t.allreduce(slowest, ReduceOp::Max);
-    if (i > 0) samples.push_back(slowest[0]);
+    t.allreduce(span, ReduceOp::Max);
+    if (i > 0) samples.push_back(span[1] + span[0]);
   }
   const double beyond = fastest(samples) - latencyS;
   return beyond > 0 ? 2.0 * pairs * static_cast<double>(bytes) / beyond : 0;
