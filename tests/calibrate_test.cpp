@@ -122,6 +122,8 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_NEAR(t.gammaSumSPerByte * doc.at("pass_sizes_bytes").back().get<double>(), topAlone, topAlone * 1e-5);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,
             t.intraHost.latencyS);
+  // Over host memory the receiving rank copies: its latencies are its work on the host.
+  EXPECT_TRUE(t.intraHost.latencySharesHost);
 
   const auto p = runProcess(commsim({"predict", "--topology", file, "-n", "2", "-p", "1M",
                                      "--paradigm", "ring-allreduce"}), 60);

@@ -435,6 +435,46 @@ TEST(CostModel, PassesOfOneHostShareItsMemory) {
   expectError(host + "memory_parallelism: many\n", "x.yaml: memory_parallelism: 'many' is not");
 }
 
+TEST(CostModel, SharedMemoryLatencyIsTheReceiversWork) {
+  // intra_host.latency_shares_host: a receive's latency is its receiver's work after the wait,
+  // shared by the host's ranks as their passes are. The ring's four ranks all receive in every
+  // round: with memory_parallelism 2, each round's latency takes twice what the link would
+  // charge. The co-located server receives its 3 workers' gradients alone (one rank working: the
+  // link's latency), then its 3 workers receive at once (3 / 2 of it).
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 4\nmemory_parallelism: 2\nintra_host:\n  bandwidth: 1000 GBps\n"
+      "  latency: 10 us\n";
+  const Topology link = parseTopology(host, "l.yaml");
+  const Topology work = parseTopology(host + "  latency_shares_host: true\n", "w.yaml");
+  EXPECT_FALSE(link.intraHost.latencySharesHost);
+  EXPECT_TRUE(work.intraHost.latencySharesHost);
+  const double alpha = 10e-6;
+  const auto onLink = predict(link, "ring-allreduce", 4, kP, kS);
+  const auto asWork = predict(work, "ring-allreduce", 4, kP, kS);
+  EXPECT_NEAR(onLink.latencyTermS, 6 * alpha, 1e-12);  // 2(n-1) rounds
+  EXPECT_NEAR(asWork.latencyTermS, 2 * onLink.latencyTermS, 1e-12);
+  EXPECT_DOUBLE_EQ(asWork.bandwidthTermS, onLink.bandwidthTermS);
+  EXPECT_DOUBLE_EQ(asWork.latencyS, alpha);  // the largest a message pays, wherever paid
+  AlgorithmOptions colocated;
+  colocated.colocated = true;
+  EXPECT_NEAR(predict(work, "parameter-server", 4, kP, kS, colocated).latencyTermS,
+              3 * alpha + 1.5 * alpha, 1e-12);
+  // The latencies were timed with both ranks of a pair receiving at once: a pair pays them as
+  // measured, whatever its host's parallelism below 2 (each receive is charged min(1, 1.25 / 2)
+  // of it, and two at once share 1.25).
+  const std::string pair =
+      "hosts: 1\ndevices_per_host: 2\nmemory_parallelism: 1.25\nintra_host:\n  bandwidth: 1000 GBps\n"
+      "  latency: 10 us\n";
+  EXPECT_NEAR(predict(parseTopology(pair + "  latency_shares_host: true\n", "p.yaml"), "ring-allreduce", 2, kP, kS)
+                  .latencyTermS,
+              predict(parseTopology(pair, "p.yaml"), "ring-allreduce", 2, kP, kS).latencyTermS, 1e-12);
+  expectError(host + "  latency_shares_host: maybe\n",
+              "x.yaml: intra_host.latency_shares_host: 'maybe' is not true or false");
+  expectError("hosts: 2\ndevices_per_host: 1\nfabric: {type: non-blocking}\n"
+              "nic: {bandwidth: 1 GBps, latency: 1 us, latency_shares_host: true}\n",
+              "x.yaml: nic.latency_shares_host: unknown key");
+}
+
 TEST(CostModel, WritingWhatAPeerReadCostsWriteAfterSend) {
   // A step after a step: the ring's sum writes its own chunk of the result, which its allgather
   // sent the step before (p*s/2 with 2 workers), and pays write_after_send on it. All-to-all and

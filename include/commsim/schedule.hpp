@@ -36,6 +36,8 @@ struct Schedule {
   std::vector<std::size_t> roundBegin;      // messages of round r: [roundBegin[r], roundBegin[r+1])
   std::vector<double> reduceSeconds;  // per round, the longest any one rank spent reducing
   std::vector<double> localSeconds;   // per round, the longest any one rank copied or scaled
+  std::vector<double> latencySeconds;  // per round, the longest any one rank spent on receives'
+                                       // latencies as its own work (MemoryCosts::receiveWork)
   std::vector<std::uint64_t> sentBytes;     // per rank, over the step
   std::vector<std::uint64_t> receivedBytes;  // per rank, over the step
 };
@@ -59,6 +61,9 @@ struct MemoryCosts {
   // Added per byte a pass writes that a peer has read since this rank last wrote it
   // (Topology::writeAfterSend, SentRanges). Zero: nothing added, and the step is recorded once.
   PassCost writeAfterSend;
+  // The work a rank does after a wait for each message it received from a rank of its own host
+  // (Topology::receiveWork), shared with the host's passes as they are. None: not any().
+  MessageCost receiveWork;
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

@@ -60,6 +60,15 @@ inline PassCost sumPassCost(double top, std::vector<CostPiece> pieces, const Pas
   return top >= 0 ? PassCost{top, std::move(pieces)} : gamma;
 }
 
+// What one message costs whole, by its size: `top` seconds, or the first piece holding it (each
+// piece's sPerByte read as seconds per message).
+struct MessageCost {
+  double top = 0;
+  std::vector<CostPiece> pieces;
+  double of(std::uint64_t bytes) const { return costAt(top, pieces, bytes); }
+  bool any() const { return PassCost{top, pieces}.any(); }
+};
+
 // One direction of a full-duplex link.
 struct Link {
   double bandwidthBps = 0;  // bytes per second: messages beyond the last piece, or all of them
@@ -68,6 +77,11 @@ struct Link {
   // intra_host only: the rate all the devices of one host share when they copy at once (a
   // host's memory system for shared-memory transports); 0 when nothing is shared.
   double sharedBandwidthBps = 0;
+  // intra_host only: the latencies (every piece's) are not time on the link but the receiving
+  // rank's work on its host, shared by the host's ranks as their memory passes are
+  // (Topology::receiveWork): a shared-memory transport's receiver does the copying, so a message's
+  // fixed cost is CPU time, and ranks that outnumber the cores wait for one.
+  bool latencySharesHost = false;
 
   // The latency and bandwidth a message of `bytes` pays.
   LinkCost at(std::uint64_t bytes) const {
@@ -129,6 +143,17 @@ struct Topology {
   double deviceEfficiency = 1;
 
   long long slots() const { return static_cast<long long>(hosts) * devicesPerHost; }
+  // With intra_host.latency_shares_host, the work a rank does after receiving a message from a
+  // rank of its own host (the message then crosses the link with no latency): the piece's latency,
+  // times min(1, memory_parallelism / 2) where that is given, as the latencies were timed with both
+  // ranks of a pair receiving at once, two ranks sharing the host's memory_parallelism. Nothing
+  // (MessageCost::any() false) without the key.
+  MessageCost receiveWork() const;
+  // The latency a message of `bytes` pays on the links between two ranks of one host: the link's,
+  // or none where receiveWork() carries it.
+  double intraHostLinkLatencyS(std::uint64_t bytes) const {
+    return intraHost.latencySharesHost ? 0 : intraHost.at(bytes).latencyS;
+  }
   double hostNicBandwidthBps() const { return nic.bandwidthBps * nicsPerHost; }
   double computeRate() const { return deviceFlops * deviceEfficiency; }  // sustained FLOP/s
 };

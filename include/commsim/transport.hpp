@@ -42,6 +42,7 @@ class RequestState {
   bool isReceive = false;
   std::uint64_t receivedBytes = 0;  // set by the transport when a receive completes
   std::int64_t traceIndex = -1;     // its event in the transport's tracer, if traced
+  int peer = -1;                    // a receive's sender
 };
 
 class Request {
@@ -144,12 +145,16 @@ class Transport {
   double waitSeconds() const { return waitSeconds_; }
 
   // Told of every buffer the data plane sends from or receives into, before the transport posts
-  // it: SimGrid's simulated memory prices a write to bytes a peer has read (SentRanges).
+  // it, and of every receive a wait completed: SimGrid's simulated memory prices a write to bytes
+  // a peer has read (SentRanges), and a shared-memory receive's latency as the receiver's work
+  // (Topology::receiveWork).
   class BufferWatch {
    public:
     virtual ~BufferWatch() = default;
     virtual void sending(const void* buf, std::size_t bytes) = 0;
     virtual void receiving(void* buf, std::size_t bytes) = 0;
+    // Told of every receive a wait completed, after the wait: from whom, how many bytes.
+    virtual void received(int /*peer*/, std::size_t /*bytes*/) {}
   };
   void setBufferWatch(BufferWatch* watch) { watch_ = watch; }
 

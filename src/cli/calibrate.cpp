@@ -293,6 +293,7 @@ void emitLink(YAML::Emitter& out, const char* key, const Link& l, const std::str
   if (!latencyComment.empty()) out << YAML::Comment(latencyComment);
   if (l.sharedBandwidthBps > 0)
     out << YAML::Key << "shared_bandwidth" << YAML::Value << bandwidthText(l.sharedBandwidthBps);
+  if (l.latencySharesHost) out << YAML::Key << "latency_shares_host" << YAML::Value << true;
   if (!l.pieces.empty()) {
     out << YAML::Key << "pieces" << YAML::Value << YAML::BeginSeq;
     for (const LinkPiece& p : l.pieces)
@@ -577,6 +578,15 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "# gamma, gamma_sum and copy are rank 0's alone; memory_parallelism: " << local.size()
        << " ranks x alone / at once,\n# the median of the three at " << humanBytes(passSizes.back())
        << ". k ranks passing at once each take max(1, k / memory_parallelism) as long.\n";
+  }
+  // Over host memory the receiving process copies a message between two ranks of one host itself
+  // (Open MPI's shared memory): its fixed cost is that rank's CPU time, which the host's ranks
+  // share as they share its memory.
+  const bool receiverCopies = intra && t.dataPath() == "host";
+  if (receiverCopies) {
+    intra->fitted.latencySharesHost = true;
+    os << "# latency_shares_host: over host memory the receiving rank copies each message of one\n"
+       << "# host, so its latency is that rank's work, shared like its passes (memory_parallelism).\n";
   }
   os      << "# devices_per_host is the ranks this job had on its busiest host; raise it to the\n"
      << "# processes or GPUs a host runs at once, each on a core or GPU of its own.\n";

@@ -206,6 +206,11 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   }
   if (sharesHostMemory(topo))
     argv.insert(argv.end(), {"--memory-host-ranks", std::to_string(topo.devicesPerHost)});
+  if (const MessageCost work = topo.receiveWork(); work.any()) {
+    argv.insert(argv.end(), {"--receive-work", exactNumber(work.top), "--host-ranks",
+                             std::to_string(topo.devicesPerHost)});
+    if (!work.pieces.empty()) argv.insert(argv.end(), {"--receive-work-pieces", pieceList(work.pieces)});
+  }
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",
                              std::to_string(parseTraceLimit(a.trace.limit))});

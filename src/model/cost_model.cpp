@@ -49,10 +49,11 @@ class Network {
 
   // Devices of one host talk over the intra-host link; hosts over NIC, one switch (a single
   // switch or a crossbar core), or in a fat tree one switch under a leaf and three (leaf, spine,
-  // leaf) between leaves. A piecewise link's latency is that of the message's size.
+  // leaf) between leaves. A piecewise link's latency is that of the message's size; on one host,
+  // none where the receiver's work carries it (intra_host.latency_shares_host).
   double latency(long long src, long long dst, std::uint64_t bytes) const {
     const int hs = host(src), hd = host(dst);
-    if (hs == hd) return t_.intraHost.at(bytes).latencyS;
+    if (hs == hd) return t_.intraHostLinkLatencyS(bytes);
     const int hops = (t_.fabric.kind == FabricKind::FatTree && leaf(hs) != leaf(hd)) ? 3 : 1;
     return t_.nic.at(bytes).latencyS + hops * t_.fabric.switchLatencyS;
   }
@@ -176,7 +177,7 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
       {gamma, {options.copySPerByte, options.copyPieces},
        sumPassCost(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
        topology.memoryParallelism, topology.devicesPerHost,
-       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}});
+       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}, topology.receiveWork()});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();
@@ -202,14 +203,18 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
     std::uint64_t busiest = 0;
     for (const ScheduledMessage& f : flows) {
       alpha = std::max(alpha, net.latency(f.src, f.dst, f.bytes));
+      if (net.host(f.src) == net.host(f.dst))  // the latency of its size, wherever it is paid
+        r.latencyS = std::max(r.latencyS, topology.intraHost.at(f.bytes).latencyS);
       busiest = std::max({busiest, out[static_cast<std::size_t>(f.src)] += f.bytes,
                           in[static_cast<std::size_t>(f.dst)] += f.bytes});
     }
     for (const ScheduledMessage& f : flows)
       out[static_cast<std::size_t>(f.src)] = in[static_cast<std::size_t>(f.dst)] = 0;
     endpointBytes += static_cast<double>(busiest);
+    // A receive's latency carried as the receiver's work (intra_host.latency_shares_host) is
+    // latency too, however the host's ranks shared it.
     r.latencyS = std::max(r.latencyS, alpha);
-    r.latencyTermS += alpha;
+    r.latencyTermS += alpha + schedule.latencySeconds[static_cast<std::size_t>(round)];
     const Bottleneck b = net.slowest(flows, slots);
     r.bandwidthTermS += b.longest();
     for (std::size_t link = 0; link < secondsOn.size(); ++link) secondsOn[link] += b.seconds[link];

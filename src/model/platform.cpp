@@ -66,6 +66,16 @@ double capacityScale(const Topology& t) {
   return reference(l).bandwidthBps / l.bandwidthBps;
 }
 
+// The topology as SimGrid's links carry it: with intra_host.latency_shares_host, one host's links
+// have no latency (the receiver's work carries it: Topology::receiveWork, SimulatedMemory).
+Topology onLinks(const Topology& t) {
+  if (!t.intraHost.latencySharesHost) return t;
+  Topology links = t;
+  links.intraHost.latencyS = 0;
+  for (LinkPiece& p : links.intraHost.pieces) p.cost.latencyS = 0;
+  return links;
+}
+
 std::string radical(long long slots) { return "0-" + std::to_string(slots - 1); }
 
 // One cluster zone: every slot has a private full-duplex link (half the latency each way, so a
@@ -200,7 +210,8 @@ std::string explicitRoutes(const Topology& t) {
 
 constexpr std::uint64_t kFactorKeyPast = 32;
 
-SmpiFactors simgridFactors(const Topology& t) {
+SmpiFactors simgridFactors(const Topology& given) {
+  const Topology t = onLinks(given);
   const Link& link = factorLink(t);
   const LinkCost ref = reference(link);
   SmpiFactors f;
@@ -231,7 +242,8 @@ std::string slotHostName(long long slot) { return "slot-" + std::to_string(slot)
 
 bool sharesHostMemory(const Topology& t) { return t.memoryParallelism > 0 && t.devicesPerHost > 1; }
 
-std::string simgridPlatform(const Topology& t) {
+std::string simgridPlatform(const Topology& given) {
+  const Topology t = onLinks(given);
   std::string body;
   if (t.hosts == 1 || (t.devicesPerHost == 1 && t.fabric.kind != FabricKind::FatTree))
     body = flatCluster(t);

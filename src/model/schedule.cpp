@@ -1,6 +1,7 @@
 #include "commsim/schedule.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <span>
 #include <unordered_map>
@@ -37,9 +38,11 @@ struct RankLog {
     return {groupOps.data() + begin, groupEnd[g] - begin};
   }
   // Seconds spent reducing before the first wait (index 0) and after each group g (index g+1),
-  // and copying or scaling in memory (the code's local passes), alike.
+  // copying or scaling in memory (the code's local passes), and on received messages' latencies
+  // (MemoryCosts::receiveWork), alike.
   std::vector<double> reduceAfter{0};
   std::vector<double> localAfter{0};
+  std::vector<double> latencyAfter{0};
   // What peers have read of this rank's buffers (MemoryCosts::writeAfterSend); kept from one
   // recorded step to the next.
   SentRanges sent;
@@ -50,6 +53,7 @@ struct RankLog {
     groupEnd.clear();
     reduceAfter.assign(1, 0);
     localAfter.assign(1, 0);
+    latencyAfter.assign(1, 0);
   }
 };
 
@@ -122,6 +126,7 @@ class RecordingTransport final : public Transport {
     log.groupEnd.push_back(static_cast<std::uint32_t>(log.groupOps.size()));
     log.reduceAfter.push_back(0);
     log.localAfter.push_back(0);
+    log.latencyAfter.push_back(0);
   }
 
  private:
@@ -175,6 +180,13 @@ class RecordingMemory final : public MemorySpace, public Transport::BufferWatch 
   // surcharge too (with the round the receive is posted in).
   void receiving(void* buf, std::size_t bytes) override {
     log().localAfter.back() += log().sent.surcharge(buf, bytes, costs_.writeAfterSend);
+  }
+  // After the wait that completed it (the transport has opened the next group's slot), a
+  // receive from a rank of this host costs this rank its latency as work.
+  void received(int peer, std::size_t bytes) override {
+    const int perHost = std::max(1, costs_.ranksPerHost);
+    if (costs_.receiveWork.any() && peer / perHost == rank_ / perHost)
+      log().latencyAfter.back() += costs_.receiveWork.of(bytes);
   }
 
  private:
@@ -358,10 +370,14 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
   // (all-to-all's copy of the gradient into the result) counts with round 0, and what it did
   // after each wait with that wait's round. One rank's passes in one round add up (the copy
   // before round 0 and the add after it are both its work); across ranks the slowest counts.
-  // Where a host's memory is shared, its ranks' passes of one round share it first.
+  // Where a host's memory is shared, its ranks' passes of one round share it first, and so does
+  // the work of their receives' latencies (MemoryCosts::receiveWork).
+  constexpr std::array<std::vector<double> RankLog::*, 3> kWork{
+      &RankLog::reduceAfter, &RankLog::localAfter, &RankLog::latencyAfter};
+  std::array<std::vector<double>*, 3> out{&s.reduceSeconds, &s.localSeconds, &s.latencySeconds};
   const int perHost = costs.parallelism > 0 ? std::max(1, costs.ranksPerHost) : 1;
-  std::vector<std::vector<double>> reduce(static_cast<std::size_t>(perHost)),
-      local(static_cast<std::size_t>(perHost));
+  // work[i][kind][round]: member i's seconds of each kind of work in each round.
+  std::vector<std::array<std::vector<double>, 3>> work(static_cast<std::size_t>(perHost));
   const auto byRound = [&](int r, std::vector<double> RankLog::*after, std::vector<double>& mine) {
     const auto& seconds = logs[static_cast<std::size_t>(r)].*after;
     const auto& lv = level[static_cast<std::size_t>(r)];
@@ -373,26 +389,31 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
       mine[round] += seconds[g];
     }
   };
-  const auto slowest = [](const std::vector<double>& mine, std::vector<double>& out) {
-    if (mine.size() > out.size()) out.resize(mine.size(), 0);
-    for (std::size_t round = 0; round < mine.size(); ++round) out[round] = std::max(out[round], mine[round]);
+  const auto slowest = [](const std::vector<double>& mine, std::vector<double>& into) {
+    if (mine.size() > into.size()) into.resize(mine.size(), 0);
+    for (std::size_t round = 0; round < mine.size(); ++round) into[round] = std::max(into[round], mine[round]);
+  };
+  const auto allWork = [](const std::array<std::vector<double>, 3>& mine, std::size_t round) {
+    return mine[0][round] + mine[1][round] + mine[2][round];
   };
   std::vector<std::pair<double, std::size_t>> passing;  // (seconds alone, member) in one round
   for (int first = 0; first < ranks; first += perHost) {
     const auto members = static_cast<std::size_t>(std::min(perHost, ranks - first));
     std::size_t rounds = 0;
     for (std::size_t i = 0; i < members; ++i) {
-      byRound(first + static_cast<int>(i), &RankLog::reduceAfter, reduce[i]);
-      byRound(first + static_cast<int>(i), &RankLog::localAfter, local[i]);
-      reduce[i].resize(std::max(reduce[i].size(), local[i].size()), 0);
-      local[i].resize(reduce[i].size(), 0);
-      rounds = std::max(rounds, reduce[i].size());
+      std::size_t mine = 0;
+      for (std::size_t kind = 0; kind < kWork.size(); ++kind) {
+        byRound(first + static_cast<int>(i), kWork[kind], work[i][kind]);
+        mine = std::max(mine, work[i][kind].size());
+      }
+      for (auto& v : work[i]) v.resize(mine, 0);
+      rounds = std::max(rounds, mine);
     }
     for (std::size_t round = 0; members > 1 && round < rounds; ++round) {
       passing.clear();
       for (std::size_t i = 0; i < members; ++i)
-        if (round < reduce[i].size() && reduce[i][round] + local[i][round] > 0)
-          passing.emplace_back(reduce[i][round] + local[i][round], i);
+        if (round < work[i][0].size() && allWork(work[i], round) > 0)
+          passing.emplace_back(allWork(work[i], round), i);
       if (static_cast<double>(passing.size()) <= costs.parallelism) continue;
       // Equal shares of `parallelism` full-speed passes, none faster than alone: the shortest
       // finishes first and the rest speed up, as SimGrid shares a host's cores.
@@ -403,19 +424,14 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
         const double rate = std::min(1.0, costs.parallelism / static_cast<double>(passing.size() - k));
         clock += (alone - doneEach) / rate;
         doneEach = alone;
-        reduce[i][round] *= clock / alone;
-        local[i][round] *= clock / alone;
+        for (auto& v : work[i]) v[round] *= clock / alone;
       }
     }
-    for (std::size_t i = 0; i < members; ++i) {
-      slowest(reduce[i], s.reduceSeconds);
-      slowest(local[i], s.localSeconds);
-    }
+    for (std::size_t i = 0; i < members; ++i)
+      for (std::size_t kind = 0; kind < kWork.size(); ++kind) slowest(work[i][kind], *out[kind]);
   }
-  s.rounds = std::max({s.rounds, static_cast<int>(s.reduceSeconds.size()),
-                       static_cast<int>(s.localSeconds.size())});
-  s.reduceSeconds.resize(static_cast<std::size_t>(s.rounds), 0);
-  s.localSeconds.resize(static_cast<std::size_t>(s.rounds), 0);
+  for (const auto* v : out) s.rounds = std::max(s.rounds, static_cast<int>(v->size()));
+  for (auto* v : out) v->resize(static_cast<std::size_t>(s.rounds), 0);
   // By round, senders in order within one (a counting sort: stable, and linear in the messages,
   // which a 1024-rank ring has two million of).
   s.roundBegin.assign(static_cast<std::size_t>(s.rounds) + 1, 0);

@@ -160,6 +160,12 @@ class Reader {
           parseBandwidth(scalar(n, key, "shared_bandwidth", "e.g. '20 GBps'"),
                          where(join(key, "shared_bandwidth")));
     }
+    if (n["latency_shares_host"]) {
+      const std::string text = scalar(n, key, "latency_shares_host", "true or false");
+      if (text != "true" && text != "false")
+        fail(join(key, "latency_shares_host"), "'" + text + "' is not true or false");
+      l.latencySharesHost = text == "true";
+    }
     return l;
   }
 
@@ -321,7 +327,8 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   // Links that no placement can cross may be left out: intra_host with one device per host,
   // nic and fabric with one host.
   if (t.devicesPerHost > 1 || root["intra_host"]) {
-    t.intraHost = r.link(root, "intra_host", {"bandwidth", "latency", "pieces", "shared_bandwidth"});
+    t.intraHost = r.link(root, "intra_host",
+                         {"bandwidth", "latency", "pieces", "shared_bandwidth", "latency_shares_host"});
   }
   if (t.hosts > 1 || root["nic"]) {
     t.nic = r.link(root, "nic", {"bandwidth", "latency", "count", "pieces"});
@@ -338,6 +345,14 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
                                        "a number of ranks >= 1 (e.g. 1.8)");
   if (root["device"]) r.device(root, t);
   return t;
+}
+
+MessageCost Topology::receiveWork() const {
+  if (!intraHost.latencySharesHost) return {};
+  const double share = memoryParallelism > 0 ? std::min(1.0, memoryParallelism / 2) : 1.0;
+  MessageCost c{intraHost.latencyS * share, {}};
+  for (const LinkPiece& p : intraHost.pieces) c.pieces.push_back({p.upToBytes, p.cost.latencyS * share});
+  return c;
 }
 
 Topology loadTopology(const std::string& path) {

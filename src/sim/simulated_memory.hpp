@@ -26,6 +26,9 @@ namespace commsim::sim {
 //
 // afterSend: added per byte a pass (or this rank's copy of a receive) writes that a peer has read
 // since (Topology::writeAfterSend); the memory learns what was sent as the transport's BufferWatch.
+//
+// chargeReceives: each message received from a rank of this one's machine costs the rank that
+// work after its wait, on the memory host where there is one (Topology::receiveWork).
 class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch {
  public:
   using Cost = PassCost;
@@ -55,6 +58,14 @@ class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch 
 
   void sending(const void* buf, std::size_t bytes) override { sent_.sent(buf, bytes); }
   void receiving(void* buf, std::size_t bytes) override { spend(sent_.surcharge(buf, bytes, afterSend_)); }
+  void received(int peer, std::size_t bytes) override {
+    if (hostRanks_ > 0 && peer / hostRanks_ == rank_ / hostRanks_) spend(receiveWork_.of(bytes));
+  }
+  void chargeReceives(MessageCost work, int rank, int hostRanks) {
+    receiveWork_ = std::move(work);
+    rank_ = rank;
+    hostRanks_ = receiveWork_.any() ? hostRanks : 0;
+  }
 
  private:
   // A pass of `bytes` writing from `dst`: its cost and the surcharge on what peers have read.
@@ -68,6 +79,9 @@ class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch 
   Cost afterSend_;
   sg_host_t memoryHost_;
   SentRanges sent_;
+  MessageCost receiveWork_;
+  int rank_ = 0;
+  int hostRanks_ = 0;  // 0: no receive costs work
 };
 
 }  // namespace commsim::sim

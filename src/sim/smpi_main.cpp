@@ -50,6 +50,9 @@ struct Options {
   int memoryHostRanks = 0;  // ranks r share memory host memory-(r / this); 0: none
   double writeAfterSend = 0;  // Topology::writeAfterSend
   std::string writeAfterSendPieces;
+  double receiveWork = 0;  // Topology::receiveWork
+  std::string receiveWorkPieces;
+  int hostRanks = 0;  // ranks r and q share a machine when r / this == q / this
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
@@ -58,7 +61,8 @@ struct Options {
   std::string delayRank;
 };
 
-// "65536:2e-11;1048576:5e-11" (what `commsim simulate` passes) -> pieces.
+// "65536:2e-11;1048576:5e-11" (what `commsim simulate` passes) -> pieces: seconds per byte, or
+// for --receive-work-pieces seconds per message.
 std::vector<commsim::CostPiece> parsePieces(const std::string& text, const char* option) {
   std::vector<commsim::CostPiece> out;
   std::istringstream in(text);
@@ -67,7 +71,7 @@ std::vector<commsim::CostPiece> parsePieces(const std::string& text, const char*
     char colon = 0;
     std::istringstream one(item);
     if (!(one >> p.upToBytes >> colon >> p.sPerByte) || colon != ':' || !(p.sPerByte >= 0))
-      throw commsim::UsageError(std::string(option) + ": '" + item + "' is not up_to:seconds_per_byte");
+      throw commsim::UsageError(std::string(option) + ": '" + item + "' is not up_to:seconds");
     out.push_back(p);
   }
   return out;
@@ -178,6 +182,8 @@ int simulate(const Options& o, commsim::Transport& t) {
       gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
       sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma), afterSend,
       memoryHost(o.memoryHostRanks, t.rank()));
+  shared.chargeReceives({o.receiveWork, parsePieces(o.receiveWorkPieces, "receive-work-pieces")},
+                        t.rank(), o.hostRanks);
   if (!o.checkValues) t.setBufferWatch(&shared);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   // Writes to what peers have read are priced as in a step after a step (as the cost model
@@ -247,6 +253,14 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--write-after-send-pieces", o.writeAfterSendPieces,
                  "Smaller passes' surcharges: up_to:seconds_per_byte;...");
+  app.add_option("--receive-work", o.receiveWork,
+                 "Simulated seconds a rank works after each receive from its own machine "
+                 "(intra_host.latency_shares_host)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--receive-work-pieces", o.receiveWorkPieces,
+                 "Smaller messages' receive work: up_to:seconds;...");
+  app.add_option("--host-ranks", o.hostRanks, "Ranks r and q share a machine when r/D == q/D (0: none do)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--memory-host-ranks", o.memoryHostRanks,
                  "Ranks r of a machine share host memory-(r/D) for their memory passes (0: none)")
       ->check(CLI::NonNegativeNumber);

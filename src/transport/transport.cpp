@@ -62,6 +62,7 @@ Request Transport::irecv(void* buf, std::size_t bytes, int peer, int tag) {
   if (watch_) watch_->receiving(buf, bytes);
   Request r = postRecv(buf, bytes, peer, tag);
   r.state()->isReceive = true;
+  r.state()->peer = peer;
   if (tracer_) r.state()->traceIndex = tracer_->posted(false, bytes, peer, tag, posted);
   return r;
 }
@@ -78,6 +79,7 @@ void Transport::waitAll(std::span<Request> requests) {
     if (!r.active()) continue;
     if (counting_ && r.state()->isReceive) counters_.recordReceive(r.state()->receivedBytes);
     if (tracer_) tracer_->completed(r.state()->traceIndex, completed);
+    if (watch_ && r.state()->isReceive) watch_->received(r.state()->peer, r.state()->receivedBytes);
     r.clear();
   }
   if (tracer_) tracer_->waited();
