@@ -191,6 +191,62 @@ TEST(ValidateUnderMpirun, EveryAlgorithmMeasuredPredictedAndSimulated) {
     std::sort(simErrors.begin(), simErrors.end());
     EXPECT_DOUBLE_EQ(doc.at("simulated_max_abs_error").get<double>(), simErrors.back());
   }
+
+  // write_after_send was measured again right before each size's steps, at the calibration's pass
+  // sizes up to the size, and only it changed: all-to-all and recursive doubling never write what
+  // they sent, and are predicted as the calibrated file predicts them.
+  const auto& again = doc.at("write_after_send_again");
+  ASSERT_EQ(again.size(), sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    EXPECT_EQ(again[i].at("size_bytes").get<std::uint64_t>(), sizes[i]);
+    std::vector<std::uint64_t> upTo;
+    for (std::uint64_t m = 65536; m <= sizes[i]; m *= 4) upTo.push_back(m);
+    EXPECT_EQ(again[i].at("pass_sizes_bytes").get<std::vector<std::uint64_t>>(), upTo);
+    EXPECT_EQ(again[i].at("time_s").size(), upTo.size());
+    for (const auto& v : again[i].at("time_s")) EXPECT_GE(v.get<double>(), 0);
+  }
+  const std::string file = (dir / "calibrated.yaml").string();
+  std::ofstream(file) << doc.at("topology").at("yaml").get<std::string>();
+  const auto p = runProcess(commsim({"predict", "--topology", file, "-n", "2", "-p", "16K,64K,256K",
+                                     "--paradigm", "all-to-all,recursive-doubling", "--format", "json"}),
+                            60);
+  ASSERT_EQ(p.status, 0) << p.err;
+  for (const auto& predicted : nlohmann::json::parse(p.out).at("rows")) {
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const nlohmann::json& x) {
+      return x.at("paradigm") == predicted.at("paradigm") && x.at("count") == predicted.at("params");
+    });
+    ASSERT_NE(row, rows.end()) << predicted.dump();
+    EXPECT_NEAR(row->at("predicted_s").get<double>(), predicted.at("time_s").get<double>(),
+                1e-9 * predicted.at("time_s").get<double>())
+        << predicted.at("paradigm") << " p=" << predicted.at("params");
+  }
+  fs::remove_all(dir);
+}
+
+TEST(ValidateUnderMpirun, NoReprobePredictsWithTheCalibrationAsMeasured) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "validate_no_reprobe";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string json = (dir / "v.json").string();
+  auto argv = mpirun(2);
+  for (const auto& a : commsim({"validate", "-b", "256K", "-e", "256K", "-w", "1", "-n", "2",
+                                "--calibrate-iters", "2", "--paradigm", "ring-allreduce",
+                                "--no-simulate", "--no-reprobe", "--json", json}))
+    argv.push_back(a);
+  const auto r = runProcess(argv, 120);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(r.out.find("measured again"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_TRUE(doc.at("write_after_send_again").empty());
+  const std::string file = (dir / "calibrated.yaml").string();
+  std::ofstream(file) << doc.at("topology").at("yaml").get<std::string>();
+  const auto p = runProcess(commsim({"predict", "--topology", file, "-n", "2", "-p", "64K",
+                                     "--paradigm", "ring-allreduce", "--format", "json"}), 60);
+  ASSERT_EQ(p.status, 0) << p.err;
+  const double predicted = nlohmann::json::parse(p.out).at("rows").at(0).at("time_s");
+  EXPECT_NEAR(doc.at("rows").at(0).at("predicted_s").get<double>(), predicted, 1e-9 * predicted);
   fs::remove_all(dir);
 }
 

@@ -222,6 +222,27 @@ double sharedRate(Transport& t, Buffer& out, Buffer& in, const std::vector<int>&
   return beyond > 0 ? 2.0 * pairs * static_cast<double>(bytes) / beyond : 0;
 }
 
+// Ranks 2k and 2k+1 exchange `bytes` from x into y (a last rank without a pair waits): what a
+// round's reduction follows.
+void exchangeInPairs(Transport& t, Buffer& x, Buffer& y, std::uint64_t bytes) {
+  const int peer = t.rank() ^ 1;
+  if (peer >= t.size()) return;
+  Request r[2] = {t.isend(x.data(), bytes, peer, kTagCalibrate), t.irecv(y.data(), bytes, peer, kTagCalibrate)};
+  t.waitAll(r);
+}
+
+// The sum into x, which the peer has just read (a ring's next step sums into the chunks its
+// allgather sent), beyond `sumS`, the same sum into z, which nobody read: write_after_send for a
+// pass of m bytes, seconds. Every rank at once, each after an exchange in pairs.
+double writeAfterSendSurcharge(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, Buffer& z,
+                               std::uint64_t m, int iterations, double sumS) {
+  const std::uint64_t count = m / elementBytes(DType::Float32);
+  const double intoSent = static_cast<double>(m) *
+                          passCost(t, memory, m, iterations, false, [&] { exchangeInPairs(t, x, y, m); },
+                                   [&] { memory.sum(x.data(), z.data(), y.data(), count, DType::Float32); });
+  return std::max(0.0, intoSent - sumS);
+}
+
 std::vector<std::uint64_t> hostIds(Transport& t) {
   const std::uint64_t me[] = {std::hash<std::string>{}(hostName())};
   std::vector<std::uint64_t> all(static_cast<std::size_t>(t.size()));
@@ -428,6 +449,33 @@ Json toJson(const ImportedCalibration& c) {
 
 }  // namespace
 
+std::vector<std::uint64_t> calibratedPassSizes(std::uint64_t largest) {
+  std::vector<std::uint64_t> out;  // small passes stay in the caches
+  for (const std::uint64_t m : probeSizes(largest))
+    if (m >= kLeastLargest) out.push_back(m);
+  return out;
+}
+
+std::vector<double> writeAfterSendTimes(Transport& t, MemorySpace& memory,
+                                        std::span<const std::uint64_t> passSizes, int iterations) {
+  std::vector<double> out;
+  if (passSizes.empty()) return out;
+  const std::uint64_t largest = *std::max_element(passSizes.begin(), passSizes.end());
+  Buffer x(memory, largest), y(memory, largest), z(memory, largest);
+  {
+    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed sum
+    for (Buffer* b : {&x, &y, &z}) memory.fromHost(b->data(), zeros.data(), largest);
+  }
+  for (const std::uint64_t m : passSizes) {
+    const std::uint64_t count = m / elementBytes(DType::Float32);
+    const double sumS = static_cast<double>(m) *
+                        passCost(t, memory, m, iterations, false, [&] { exchangeInPairs(t, x, y, m); },
+                                 [&] { memory.sum(z.data(), x.data(), y.data(), count, DType::Float32); });
+    out.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumS));
+  }
+  return out;
+}
+
 Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t largest,
                            int iterations, const std::string& name) {
   ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
@@ -463,11 +511,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (intra)
     intra->fitted.sharedBandwidthBps =
         sharedRate(t, x, y, local, largest, intra->latencyS(), iterations);
-  // The passes at the probe sizes from 64 KiB: small ones stay in the caches.
   progress::enter("timing the reduction and a copy", "calibrate");
-  std::vector<std::uint64_t> passSizes;
-  for (const std::uint64_t m : sizes)
-    if (m >= kLeastLargest) passSizes.push_back(m);
+  const std::vector<std::uint64_t> passSizes = calibratedPassSizes(largest);
   // With several ranks on a host, each pass is timed twice: every rank at once, and rank 0 alone
   // while the others wait (a parameter server's or a tree root's reduction).
   const bool sharing = local.size() > 1;
@@ -481,24 +526,18 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     // this rank holds and what arrived into a third buffer (gamma_sum: the ring, halving-doubling,
     // recursive doubling), which also reads the destination before writing it. From DRAM the sum
     // took 1.4x the add per byte (64 MiB, 2 ranks); one gamma for both missed one kind or the other.
-    const auto exchangeInPairs = [&] {
-      const int peer = t.rank() ^ 1;
-      if (peer >= t.size()) return;
-      Request r[2] = {t.isend(x.data(), m, peer, kTagCalibrate),
-                      t.irecv(y.data(), m, peer, kTagCalibrate)};
-      t.waitAll(r);
-    };
+    const auto inPairs = [&] { exchangeInPairs(t, x, y, m); };
     const double bytes = static_cast<double>(m);
     for (const bool alone : {false, true}) {
       if (alone && !sharing) break;
       // Into z, not x: x was just sent, and writing lines the peer has just read costs a round of
       // invalidations a step's add into its result does not pay (0.3 ns/B against 0.06 at 64 KiB).
       (alone ? reduceAlone : reduceTimes)
-          .push_back(bytes * passCost(t, memory, m, iterations, alone, exchangeInPairs, [&] {
+          .push_back(bytes * passCost(t, memory, m, iterations, alone, inPairs, [&] {
             memory.add(z.data(), y.data(), count, DType::Float32);
           }));
       (alone ? sumAlone : sumTimes)
-          .push_back(bytes * passCost(t, memory, m, iterations, alone, exchangeInPairs, [&] {
+          .push_back(bytes * passCost(t, memory, m, iterations, alone, inPairs, [&] {
             memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
           }));
       (alone ? copyAlone : copyTimes)
@@ -506,12 +545,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
             memory.copy(x.data(), y.data(), m);
           }));
     }
-    // The same sum into x, which the peer has just read (a ring's next step sums into the chunks
-    // its allgather sent): what that costs beyond the sum into z is write_after_send.
-    const double intoSent = bytes * passCost(t, memory, m, iterations, false, exchangeInPairs, [&] {
-      memory.sum(x.data(), z.data(), y.data(), count, DType::Float32);
-    });
-    afterSendTimes.push_back(std::max(0.0, intoSent - sumTimes.back()));
+    afterSendTimes.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumTimes.back()));
   }
   // Shared, the curves are a rank's passes alone and memory_parallelism how many of the host's N
   // ranks pass at once at that speed: N x alone / all at once, from the largest passes (DRAM,
@@ -605,6 +639,13 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
   c.yaml = topologyYaml(os.str(), file);
+  c.withWriteAfterSend = [comments = os.str(), file, passSizes](std::span<const double> times) {
+    TopologyText again = file;
+    again.writeAfterSend.reset();
+    if (std::any_of(times.begin(), times.end(), [](double v) { return v > 0; }))
+      again.writeAfterSend = fitCostCurve(passSizes, times);
+    return topologyYaml(comments + "# write_after_send: measured again (commsim validate)\n", again);
+  };
   MeasuredCalibration measured{runHeader("calibrate", t, memory),
                                distinct.size(),
                                perHost,

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -41,16 +42,29 @@ namespace fs = std::filesystem;
 // The calibration measures up to the largest size, and at least this far: small largest sizes
 // leave the bandwidth all latency (calibrate refuses below 64 KiB; 4 MiB is steadier).
 constexpr std::uint64_t kLeastCalibrated = std::uint64_t{4} << 20;
+// write_after_send is measured again before each size's steps up to this pass size: beyond it the
+// passes stream from DRAM and it stays near 0 (docs/validation.md), and the probe's buffers stay
+// small beside the steps'.
+constexpr std::uint64_t kLargestReprobed = std::uint64_t{16} << 20;
 
 struct ValidateOptions {
   SweepOptions sweep{"64K", "256M", "4", "2", "10"};
   std::string calibrateIterations = "10";
   std::string topology;  // empty: calibrate on these ranks
   bool noSimulate = false;
+  bool noReprobe = false;  // predict every size with write_after_send as calibrated
   std::string step = "avg";  // which step time is "measured": the average or the fastest
   std::string timeout = "600";
   OutputOptions output;
   SelectionOptions selection;
+};
+
+// write_after_send measured again right before one size's steps: at the calibration's pass sizes
+// up to the size (and kLargestReprobed), the whole pass's surcharge, seconds; empty when not.
+struct Reprobe {
+  std::uint64_t sizeBytes = 0;
+  std::vector<std::uint64_t> passSizes;
+  std::vector<double> timeS;
 };
 
 // One algorithm at one size.
@@ -94,17 +108,19 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// Every point simulated at once: `commsim simulate` on the topology, the run's workers, every
-// size and algorithm, its JSON read back. Returns why not when it could not.
-std::string simulateAll(std::vector<Point>& points, const std::string& topologyFile,
+// The points of one size (`count`; 0: of every size) simulated at once: `commsim simulate` on the
+// topology, the run's workers, every such size and algorithm, its JSON read back. Returns why not
+// when it could not.
+std::string simulateAll(std::vector<Point>& points, std::uint64_t count, const std::string& topologyFile,
                         const AlgorithmOptions& algorithm, int workers, DType dtype,
                         const std::string& timeout, const fs::path& dir) {
   std::vector<std::string> names, counts;
   for (const Point& p : points) {
+    if (count != 0 && p.count != count) continue;
     const std::string name(p.paradigm->name());
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    const std::string count = std::to_string(p.count);
-    if (std::find(counts.begin(), counts.end(), count) == counts.end()) counts.push_back(count);
+    const std::string countText = std::to_string(p.count);
+    if (std::find(counts.begin(), counts.end(), countText) == counts.end()) counts.push_back(countText);
   }
   const fs::path json = dir / "simulated.json";
   std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(),
@@ -134,7 +150,8 @@ std::string simulateAll(std::vector<Point>& points, const std::string& topologyF
   const Json doc = Json::parse(in);
   for (const SimulatedTime& row : simulatedTimes(doc))
     for (Point& p : points)
-      if (row.paradigm == p.paradigm->name() && row.params == p.count) p.simulatedS = row.timeS;
+      if (row.paradigm == p.paradigm->name() && row.params == p.count && (count == 0 || p.count == count))
+        p.simulatedS = row.timeS;
   return "";
 }
 
@@ -195,6 +212,7 @@ struct ValidateSummary {
   std::string topology;  // the file, or "calibrated by this run"
   std::string step;  // avg, median or min
   int iterations = 0;
+  std::string again;  // write_after_send measured again, in words; empty: not
   ErrorSummary predicted;
   ErrorSummary simulated;  // no points: not run
   std::string simulateSkipped;
@@ -207,7 +225,9 @@ std::string renderText(const ValidateSummary& v, const std::vector<ValidateRow>&
   os << "#   " << v.ranks << "\n";
   os << "#   topology " << v.topology << "\n";
   os << "#   measured: the " << stepName(v.step) << " of " << v.iterations
-     << " timed steps (--step)\n#\n";
+     << " timed steps (--step)\n";
+  if (!v.again.empty()) os << "#   " << v.again << "\n";
+  os << "#\n";
   TextTable table({{"paradigm", true}, {"size"}, {"measured(us)"}, {"predicted(us)"}, {"error"},
                    {"simulated(us)"}, {"error"}, {"check"}});
   const auto us = [](std::optional<double> x) { return x ? fixed(*x * 1e6, 2) : std::string("-"); };
@@ -265,16 +285,31 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     // released before the steps' are made.
     std::string yaml;
     std::string summary;
+    Calibration calibration;
     if (!given) {
-      const Calibration c = calibrateRanks(t, memory, calibrated, calibrateIterations, "calibrated");
-      yaml = c.yaml;
-      summary = c.summary;
+      calibration = calibrateRanks(t, memory, calibrated, calibrateIterations, "calibrated");
+      yaml = calibration.yaml;
+      summary = calibration.summary;
     }
+    const bool reprobe = !given && !o.noReprobe;
+    const std::vector<std::uint64_t> passSizes = calibratedPassSizes(calibrated);
+    std::vector<Reprobe> reprobes;
     std::vector<Point> points;
     bool ok = true;
     {
       StepBuffers buffers(memory, counts.back(), dtype);
-      for (const std::uint64_t count : counts)
+      for (const std::uint64_t count : counts) {
+        // This machine's cost of writing what a peer has just read changes state from minute to
+        // minute (docs/validation.md): measured again right before the size's steps, the
+        // prediction meets the state the steps meet.
+        if (reprobe) {
+          Reprobe r{count * s, {}, {}};
+          for (const std::uint64_t m : passSizes)
+            if (m <= std::min(r.sizeBytes, kLargestReprobed)) r.passSizes.push_back(m);
+          progress::enter("measuring write_after_send again", "validate");
+          r.timeS = writeAfterSendTimes(t, memory, r.passSizes, calibrateIterations);
+          reprobes.push_back(std::move(r));
+        }
         for (const auto& c : cases) {
           progress::enter("timing the algorithms' steps", "validate");
           Point p{c.paradigm, count,
@@ -283,15 +318,32 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
           ok = ok && p.measured.ok();
           points.push_back(std::move(p));
         }
+      }
     }
     if (t.rank() != 0) return ok ? kExitOk : kExitCheckFailed;
 
     // Rank 0 alone from here: the model and the simulator, nothing of MPI.
     progress::enter("predicting and simulating", "validate");
-    const Topology topo = given ? *given : parseTopology(yaml, "the calibration of this run");
-    const PredictOptions model = topologyOptions(topo);
-    for (Point& p : points)
-      p.predictedS = predict(topo, *p.paradigm, layout.workers, p.count, s, model).timeS;
+    // Each size's topology: the calibration's, with write_after_send as measured again before
+    // the size's steps where it was (0: the one topology for every size).
+    std::map<std::uint64_t, std::string> yamlOf;
+    if (reprobe) {
+      auto times = calibration.json.at("write_after_send_time_s").get<std::vector<double>>();
+      for (std::size_t i = 0; i < reprobes.size(); ++i) {
+        for (std::size_t k = 0; k < reprobes[i].passSizes.size(); ++k)
+          times[k] = reprobes[i].timeS[k];  // the first pass sizes, in order
+        yamlOf[counts[i]] = calibration.withWriteAfterSend(times);
+      }
+    } else {
+      yamlOf[0] = yaml;
+    }
+    std::map<std::uint64_t, Topology> topologyOf;
+    for (const auto& [count, text] : yamlOf)
+      topologyOf.emplace(count, given ? *given : parseTopology(text, "the calibration of this run"));
+    for (Point& p : points) {
+      const Topology& topo = topologyOf.at(reprobe ? p.count : 0);
+      p.predictedS = predict(topo, *p.paradigm, layout.workers, p.count, s, topologyOptions(topo)).timeS;
+    }
 
     std::string skipped;
     if (o.noSimulate) skipped = "--no-simulate";
@@ -300,12 +352,15 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
       std::string templ = (fs::temp_directory_path() / "commsim-validate-XXXXXX").string();
       if (!mkdtemp(templ.data())) throw Error("validate: cannot create a scratch directory");
       const fs::path dir = templ;
-      std::string file = o.topology;
-      if (!given) {
-        file = (dir / "calibrated.yaml").string();
-        writeFileAtomically(file, yaml);
+      for (const auto& [count, text] : yamlOf) {
+        std::string file = o.topology;
+        if (!given) {
+          file = (dir / ("calibrated-" + std::to_string(count) + ".yaml")).string();
+          writeFileAtomically(file, text);
+        }
+        skipped = simulateAll(points, count, file, selection.algorithm, layout.workers, dtype, o.timeout, dir);
+        if (!skipped.empty()) break;
       }
-      skipped = simulateAll(points, file, selection.algorithm, layout.workers, dtype, o.timeout, dir);
       std::error_code ec;
       fs::remove_all(dir, ec);
     }
@@ -343,6 +398,10 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     doc["topology"] = {{"source", given ? o.topology : std::string("calibrated by this run")},
                        {"yaml", given ? std::string() : yaml},
                        {"calibration", summary}};
+    Json again = Json::array();
+    for (const Reprobe& r : reprobes)
+      again.push_back({{"size_bytes", r.sizeBytes}, {"pass_sizes_bytes", r.passSizes}, {"time_s", r.timeS}});
+    doc["write_after_send_again"] = again;
     doc["rows"] = rows;
     doc["median_abs_error"] = predicted.median;
     doc["max_abs_error"] = predicted.max;
@@ -356,11 +415,28 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
       doc["simulate_skipped"] = skipped.empty() ? "no point simulated" : skipped;
     }
     doc["ok"] = ok;
+    std::string againText;
+    if (!reprobes.empty()) {
+      againText = "write_after_send measured again before each size's steps (--no-reprobe: not), "
+                  "ns/B at the size's largest pass, calibrated -> again:";
+      const auto calibratedTimes = calibration.json.at("write_after_send_time_s").get<std::vector<double>>();
+      for (const Reprobe& r : reprobes) {
+        if (r.passSizes.empty()) continue;
+        const std::size_t k = r.passSizes.size() - 1;
+        const auto perByte = [&](double seconds) {
+          return fixed(seconds / static_cast<double>(r.passSizes[k]) * 1e9, 3);
+        };
+        againText += " " + humanBytes(r.passSizes[k]) + " " + perByte(calibratedTimes[k]) + "->" +
+                     perByte(r.timeS[k]) + ";";
+      }
+      againText.pop_back();
+    }
     const ValidateSummary summaryText{
         describeRanks(t.name(), t.size(), layout),
         given ? o.topology : std::string("calibrated by this run"),
         o.step,
         sweep.iterations,
+        againText,
         predicted,
         simulated,
         skipped.empty() ? "no point simulated" : skipped};
@@ -386,6 +462,9 @@ void addValidateCommand(CLI::App& root, std::vector<Command>& commands) {
                   "Timed exchanges per size of the calibration (the fastest is kept)")
       ->capture_default_str();
   app->add_flag("--no-simulate", o->noSimulate, "Leave SimGrid out");
+  app->add_flag("--no-reprobe", o->noReprobe,
+                "Predict every size with the calibration as measured first, without measuring "
+                "write_after_send again right before the size's steps");
   app->add_option("--step", o->step,
                   "The measured time each error is taken against: avg (SPEC §3's average step), "
                   "median (which a few slow steps do not move) or min (the fastest, which other "
