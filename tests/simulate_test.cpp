@@ -300,7 +300,9 @@ TEST(Simulate, SharedMemoryLatencyAgreesWithThePrediction) {
     const double added = row.at("model_time_s").get<double>() - link.at("rows").at(i).at("model_time_s").get<double>();
     const std::string name = row.at("paradigm");
     const double rounds = name == "ring-allreduce" ? 6 : name == "all-to-all" ? 3 : -1;
-    if (rounds > 0) EXPECT_NEAR(added, rounds * 20e-6, 1e-9) << name;
+    if (rounds > 0) {
+      EXPECT_NEAR(added, rounds * 20e-6, 1e-9) << name;
+    }
   }
 }
 
