@@ -211,7 +211,8 @@ TEST(ValidateUnderMpirun, EveryAlgorithmMeasuredPredictedAndSimulated) {
                                      "--paradigm", "all-to-all,recursive-doubling", "--format", "json"}),
                             60);
   ASSERT_EQ(p.status, 0) << p.err;
-  for (const auto& predicted : nlohmann::json::parse(p.out).at("rows")) {
+  const auto predictions = nlohmann::json::parse(p.out);  // a range-for does not keep a temporary
+  for (const auto& predicted : predictions.at("rows")) {
     const auto row = std::find_if(rows.begin(), rows.end(), [&](const nlohmann::json& x) {
       return x.at("paradigm") == predicted.at("paradigm") && x.at("count") == predicted.at("params");
     });
