@@ -327,11 +327,14 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     // Each size's topology: the calibration's, with write_after_send as measured again before
     // the size's steps where it was (0: the one topology for every size).
     std::map<std::uint64_t, std::string> yamlOf;
+    const std::vector<double> calibratedTimes =
+        reprobe ? calibration.json.at("write_after_send_time_s").get<std::vector<double>>()
+                : std::vector<double>{};
     if (reprobe) {
-      auto times = calibration.json.at("write_after_send_time_s").get<std::vector<double>>();
       for (std::size_t i = 0; i < reprobes.size(); ++i) {
-        for (std::size_t k = 0; k < reprobes[i].passSizes.size(); ++k)
-          times[k] = reprobes[i].timeS[k];  // the first pass sizes, in order
+        std::vector<double> times = calibratedTimes;
+        // The size's probe covers the calibration's first pass sizes, in order.
+        std::copy(reprobes[i].timeS.begin(), reprobes[i].timeS.end(), times.begin());
         yamlOf[counts[i]] = calibration.withWriteAfterSend(times);
       }
     } else {
@@ -419,7 +422,6 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     if (!reprobes.empty()) {
       againText = "write_after_send measured again before each size's steps (--no-reprobe: not), "
                   "ns/B at the size's largest pass, calibrated -> again:";
-      const auto calibratedTimes = calibration.json.at("write_after_send_time_s").get<std::vector<double>>();
       for (const Reprobe& r : reprobes) {
         if (r.passSizes.empty()) continue;
         const std::size_t k = r.passSizes.size() - 1;
