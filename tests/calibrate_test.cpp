@@ -49,7 +49,8 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
                            "transport inproc",
                            "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)",
                            "every rank at once", "rank 0 alone", "memory_parallelism: ",
-                           "beyond the sum (write_after_send)"})
+                           "beyond the sum (write_after_send)", "(scale)", "#     just written: ",
+                           "#     only read since sent: "})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
 
@@ -86,8 +87,15 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   ASSERT_EQ(times.size(), sizes.size());
   const auto medians = link.at("median_s").get<std::vector<double>>();
   ASSERT_EQ(medians.size(), sizes.size());
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    EXPECT_LE(times[i], medians[i]) << sizes[i] << " bytes: the fastest exchange is no slower than the median";
+  // On one host each size is timed in both states of what is sent; the link's time is the faster.
+  const auto written = link.at("written_s").get<std::vector<double>>();
+  const auto read = link.at("read_s").get<std::vector<double>>();
+  ASSERT_EQ(written.size(), sizes.size());
+  ASSERT_EQ(read.size(), sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    EXPECT_LE(written[i], medians[i]) << sizes[i] << " bytes: the fastest exchange is no slower than the median";
+    EXPECT_EQ(times[i], std::min(written[i], read[i])) << sizes[i] << " bytes";
+  }
   // The file's piecewise link gives back every measured time (a time below a smaller size's is
   // taken as that one) within the fit's 5%, and the rounding to whole ns and MB/s.
   double floor = 0;
@@ -118,6 +126,28 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   EXPECT_NEAR(t.memoryParallelism, parallelism, 0.01);  // three digits in the file
   EXPECT_EQ(doc.at("write_after_send_time_s").size(), doc.at("reduce_time_s").size());
   for (const auto& v : doc.at("write_after_send_time_s")) EXPECT_GE(v.get<double>(), 0);
+  // The division after a sum, timed as such: the file's scale is its curve's top.
+  EXPECT_EQ(doc.at("scale_time_s").size(), doc.at("reduce_time_s").size());
+  const double scale = doc.at("scale_s_per_byte").get<double>();
+  EXPECT_GT(scale, 0);
+  EXPECT_NEAR(t.scaleSPerByte, scale, scale * 5e-6);
+  // What each state of a message adds to the faster one at each pass size: one of them is 0.
+  const auto passSizes = doc.at("pass_sizes_bytes").get<std::vector<std::uint64_t>>();
+  const auto sendWritten = doc.at("send_written_time_s").get<std::vector<double>>();
+  const auto sendUnwritten = doc.at("send_unwritten_time_s").get<std::vector<double>>();
+  ASSERT_EQ(sendWritten.size(), passSizes.size());
+  ASSERT_EQ(sendUnwritten.size(), passSizes.size());
+  for (std::size_t i = 0; i < passSizes.size(); ++i) {
+    const auto at = static_cast<std::size_t>(std::find(sizes.begin(), sizes.end(), passSizes[i]) - sizes.begin());
+    ASSERT_LT(at, sizes.size()) << passSizes[i];
+    EXPECT_EQ(sendWritten[i], written[at] - times[at]) << passSizes[i];
+    EXPECT_EQ(sendUnwritten[i], read[at] - times[at]) << passSizes[i];
+    EXPECT_EQ(std::min(sendWritten[i], sendUnwritten[i]), 0) << passSizes[i];
+  }
+  // The file has the curve of a state that ever costs more, read back at the largest pass size.
+  const double top = static_cast<double>(passSizes.back());
+  EXPECT_NEAR(t.sendWrittenSPerByte * top, sendWritten.back(), sendWritten.back() * 1e-5 + 1e-15);
+  EXPECT_NEAR(t.sendUnwrittenSPerByte * top, sendUnwritten.back(), sendUnwritten.back() * 1e-5 + 1e-15);
   const double topAlone = doc.at("sum_alone_time_s").back().get<double>();
   EXPECT_NEAR(t.gammaSumSPerByte * doc.at("pass_sizes_bytes").back().get<double>(), topAlone, topAlone * 1e-5);
   EXPECT_EQ(parseTopology(doc.at("topology").get<std::string>(), "json").intraHost.latencyS,

@@ -85,7 +85,8 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, gamma_sum, copy, memory_parallelism, write_after_send, device)");
+            "intra_host, nic, fabric, gamma, gamma_sum, copy, scale, memory_parallelism, write_after_send, "
+            "send_written, send_unwritten, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
   expectError(edited("fabric:", "fabric: {type: non-blocking, hosts_per_leaf: 2}"),
@@ -493,6 +494,60 @@ TEST(CostModel, WritingWhatAPeerReadCostsWriteAfterSend) {
     EXPECT_DOUBLE_EQ(predict(shared, name, 2, kP, kS, {}, o).timeS, predict(plain, name, 2, kP, kS, {}, o).timeS)
         << name;
   expectError(host + "write_after_send: -1 ns/B\n", "x.yaml: write_after_send");
+}
+
+TEST(CostModel, TheDivisionAfterTheLastSumCostsScale) {
+  // Every algorithm divides the result by n once, in place: all-to-all over p*s after copying its
+  // gradient into the result (p*s), the ring over the chunk it owns (p*s/2 with 2 workers), after
+  // no copy. scale prices the division; without it, copy prices both kinds.
+  const std::string host = "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n";
+  const Topology t = parseTopology(host + "copy: 0.1 ns/B\nscale: {cost: 0.3 ns/B, pieces: [{up_to: 1000, cost: 0.2 ns/B}]}\n", "s.yaml");
+  EXPECT_DOUBLE_EQ(t.scaleSPerByte, 0.3e-9);
+  ASSERT_EQ(t.scalePieces.size(), 1u);
+  PredictOptions o;
+  o.copySPerByte = t.copySPerByte;
+  o.scaleSPerByte = t.scaleSPerByte;
+  o.scalePieces = t.scalePieces;
+  EXPECT_NEAR(predict(t, "all-to-all", 2, kP, kS, {}, o).localTermS, kPS * (0.1e-9 + 0.3e-9), 1e-12);
+  EXPECT_NEAR(predict(t, "ring-allreduce", 2, kP, kS, {}, o).localTermS, kPS / 2 * 0.3e-9, 1e-12);
+  o.scaleSPerByte = -1;
+  EXPECT_NEAR(predict(t, "all-to-all", 2, kP, kS, {}, o).localTermS, kPS * 2 * 0.1e-9, 1e-12);
+  EXPECT_LT(parseTopology(host, "p.yaml").scaleSPerByte, 0);  // absent
+  expectError(host + "scale: -1 ns/B\n", "x.yaml: scale");
+}
+
+TEST(CostModel, SendsArePricedByWhatTheSenderWrote) {
+  // A step after a step, 2 workers on one host. The ring's first round sends a chunk of the
+  // gradient (p*s/2, which the rank only reads: send_unwritten), its second the chunk it has just
+  // summed and divided (send_written). All-to-all and recursive doubling send the gradient alone;
+  // the co-located server sends the parameters its SGD step wrote, its worker the gradient.
+  // Between hosts nothing is added.
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n";
+  const std::string states = "send_written: 1 ns/B\nsend_unwritten: {cost: 0.25 ns/B, pieces: [{up_to: 1000, cost: 2 ns/B}]}\n";
+  const Topology plain = parseTopology(host, "p.yaml");
+  const Topology priced = parseTopology(host + states, "w.yaml");
+  EXPECT_DOUBLE_EQ(priced.sendWrittenSPerByte, 1e-9);
+  ASSERT_EQ(priced.sendUnwrittenPieces.size(), 1u);
+  PredictOptions o;
+  o.gammaSPerByte = 0.1e-9;
+  const auto added = [&](const Topology& with, const Topology& without, const char* name, bool colocated = false) {
+    AlgorithmOptions a;
+    a.colocated = colocated;
+    return predict(with, name, 2, kP, kS, a, o).timeS - predict(without, name, 2, kP, kS, a, o).timeS;
+  };
+  EXPECT_NEAR(added(priced, plain, "ring-allreduce"), kPS / 2 * (0.25e-9 + 1e-9), 1e-12);
+  for (const char* name : {"all-to-all", "recursive-doubling"})
+    EXPECT_NEAR(added(priced, plain, name), kPS * 0.25e-9, 1e-12) << name;
+  EXPECT_NEAR(added(priced, plain, "parameter-server", true), kPS * (0.25e-9 + 1e-9), 1e-12);
+  // A message of at most 1000 bytes pays the piece's figure.
+  EXPECT_NEAR(predict(priced, "all-to-all", 2, 250, kS, {}, o).timeS - predict(plain, "all-to-all", 2, 250, kS, {}, o).timeS,
+              1000 * 2e-9, 1e-15);
+  const std::string apart =
+      "hosts: 2\ndevices_per_host: 1\nnic: {bandwidth: 1 GBps, latency: 1 us}\n"
+      "fabric: {type: non-blocking, switch_latency: 0 us}\ngamma: 0.1 ns/B\n";
+  EXPECT_DOUBLE_EQ(added(parseTopology(apart + states, "a.yaml"), parseTopology(apart, "b.yaml"), "ring-allreduce"), 0);
+  expectError(host + "send_written: -1 ns/B\n", "x.yaml: send_written");
 }
 
 TEST(CostModel, OneWorkerMovesNothing) {

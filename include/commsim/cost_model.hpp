@@ -25,12 +25,15 @@ namespace commsim {
 
 struct PredictOptions {
   double gammaSPerByte = 0;  // reduction cost, seconds per byte reduced
-  double copySPerByte = 0;   // a local pass (copy or scaling in memory), seconds per byte
+  double copySPerByte = 0;   // a local copy in memory (and a scaling, without scaleSPerByte), s/B
   std::vector<CostPiece> gammaPieces;  // smaller passes' costs (Topology::gammaPieces)
   std::vector<CostPiece> copyPieces;
   // A reduction into a third buffer (Topology::gammaSumSPerByte); negative: priced as gamma.
   double gammaSumSPerByte = -1;
   std::vector<CostPiece> gammaSumPieces;
+  // Scaling in place after a reduction (Topology::scaleSPerByte); negative: priced as a copy.
+  double scaleSPerByte = -1;
+  std::vector<CostPiece> scalePieces;
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free
@@ -45,10 +48,11 @@ struct Prediction {
   std::size_t elementBytes = 0;
 
   double timeS = 0;
-  double latencyTermS = 0;    // the alpha part: each round's slowest path
+  double latencyTermS = 0;    // the alpha part: each round's slowest path, and a shared-memory
+                              // receive's work (its latency, the state of what it copies)
   double bandwidthTermS = 0;  // the bytes part: each round's slowest link
   double reduceTermS = 0;     // the gamma part
-  double localTermS = 0;      // the algorithm's own copies and scalings in memory (copy cost)
+  double localTermS = 0;      // the algorithm's own copies and scalings in memory (copy, scale)
   double algbwBps = 0;        // p*s / time (0 when time is 0)
   double busbwBps = 0;        // busbwFactor * p*s / time
   double busbwFactor = 0;     // SPEC §3, the algorithm's own

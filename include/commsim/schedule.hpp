@@ -38,6 +38,7 @@ struct Schedule {
   std::vector<double> localSeconds;   // per round, the longest any one rank copied or scaled
   std::vector<double> latencySeconds;  // per round, the longest any one rank spent on receives'
                                        // latencies as its own work (MemoryCosts::receiveWork)
+                                       // and on their bytes' state (sendWritten, sendUnwritten)
   std::vector<std::uint64_t> sentBytes;     // per rank, over the step
   std::vector<std::uint64_t> receivedBytes;  // per rank, over the step
 };
@@ -51,7 +52,7 @@ struct Schedule {
 // one 2 MiB pass (which may not fit the caches). Without costs they are free.
 struct MemoryCosts {
   PassCost reduce;  // per byte reduced in place (add, the SGD step: gamma)
-  PassCost local;   // per byte copied or scaled
+  PassCost local;   // per byte copied
   PassCost sum;     // per byte reduced into a third buffer (sum)
   // The passes one host's ranks make in one round share its memory (Topology::memoryParallelism):
   // each runs at its own cost while at most `parallelism` pass at once, and k > that share it
@@ -59,11 +60,18 @@ struct MemoryCosts {
   double parallelism = 0;
   int ranksPerHost = 1;
   // Added per byte a pass writes that a peer has read since this rank last wrote it
-  // (Topology::writeAfterSend, SentRanges). Zero: nothing added, and the step is recorded once.
+  // (Topology::writeAfterSend, ByteRanges). Zero: nothing added, and the step is recorded once.
   PassCost writeAfterSend;
   // The work a rank does after a wait for each message it received from a rank of its own host
   // (Topology::receiveWork), shared with the host's passes as they are. None: not any().
   MessageCost receiveWork;
+  PassCost scale;  // per byte scaled in place (divide), after the reduction into those bytes
+  // Added per byte of a message to a rank of this host, by whether the sender has written those
+  // bytes since it last sent them (Topology::sendWritten, sendUnwritten), as the receiver's work
+  // after the wait that completes it (its copy). With either, the step is recorded twice too.
+  PassCost sendWritten;
+  PassCost sendUnwritten;
+  bool statefulSends() const { return sendWritten.any() || sendUnwritten.any(); }
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

@@ -146,12 +146,12 @@ class Transport {
 
   // Told of every buffer the data plane sends from or receives into, before the transport posts
   // it, and of every receive a wait completed: SimGrid's simulated memory prices a write to bytes
-  // a peer has read (SentRanges), and a shared-memory receive's latency as the receiver's work
-  // (Topology::receiveWork).
+  // a peer has read and a send of bytes just written (ByteRanges), and a shared-memory receive's
+  // latency as the receiver's work (Topology::receiveWork).
   class BufferWatch {
    public:
     virtual ~BufferWatch() = default;
-    virtual void sending(const void* buf, std::size_t bytes) = 0;
+    virtual void sending(const void* buf, std::size_t bytes, int peer) = 0;
     virtual void receiving(void* buf, std::size_t bytes) = 0;
     // Told of every receive a wait completed, after the wait: from whom, how many bytes.
     virtual void received(int /*peer*/, std::size_t /*bytes*/) {}

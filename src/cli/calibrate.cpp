@@ -76,8 +76,10 @@ struct Measured {
   const char* between;   // "one host", "two hosts"
   int from = 0, to = 0;  // the two ranks
   std::vector<std::uint64_t> sizes;
-  std::vector<double> timeS;    // the fastest exchange of each size
-  std::vector<double> medianS;  // the median one
+  std::vector<double> timeS;     // the fastest exchange of each size, in the faster state
+  std::vector<double> medianS;   // the median one of what each rank had just written
+  std::vector<double> writtenS;  // the fastest exchange of what each rank had just written
+  std::vector<double> readS;     // of what it had only read (empty: not timed)
   Link fitted;                  // set by fit()
   double latencyS() const { return fitted.latencyS; }
   double bandwidthBps() const { return fitted.bandwidthBps; }
@@ -119,16 +121,21 @@ std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
 // exchange 0.55 us (the 64 MiB exchange before it had flushed the caches), after four 0.35 again.
 // Four cost nothing up to kLeastLargest; above it one is enough against its own transfer time.
 //
-// Then both buffers are written, and the exchange is timed: in a step, what a rank sends was just
-// made (its gradient, or the reduction it just did) and what it receives into it last wrote
-// itself, so the data sits modified in the sender's caches. Sent again unchanged, as the
-// untimed exchanges leave it, it is clean and cached: on this 2-core machine a 2 MiB exchange took
-// 192 us sent again unchanged and 346 us just written (64 KiB: 9.5 and 15.3 us; from 8 MiB, in DRAM either way, the
-// same), and the predictions made from the clean figure were 1.5-2.5x too fast there.
+// Then the exchange is timed with what is sent in each of the two states a step sends from. Just
+// written: in a step, a sum's result or what the rank received sits modified in its caches (a
+// ring's every send after its first). Only read since it was last sent: the gradient, which the
+// rank reads for its own sum between one step's sends and the next. On this 2-core machine a
+// 64 KiB exchange took 6.9 us written and 3.5 us read, 256 KiB 19.7 and 8.3, and from 1 MiB the
+// other way round, 4 MiB 294 and 331-358 us (2026-12-03); the gradient's sends, timed in steps,
+// took the read state's time. Over a network (`bothStates` false) only the written state is timed.
+//
+// `timeS` is the faster of the two at each size (the link's pieces are fitted to it), and
+// `writtenS` and `readS` what each state took (`readS` empty when not timed).
 Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, const char* between,
-                  int a, int b, const std::vector<std::uint64_t>& sizes, int iterations) {
+                  int a, int b, const std::vector<std::uint64_t>& sizes, int iterations,
+                  bool bothStates) {
   const int me = t.rank();
-  std::vector<std::vector<double>> samples(sizes.size());
+  std::vector<std::vector<double>> written(sizes.size()), read(sizes.size());
   for (int i = 0; i < iterations; ++i) {
     progress::enter("exchanging messages", "calibrate");
     t.barrier();
@@ -141,22 +148,30 @@ Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, co
                       t.irecv(in.data(), bytes, peer, kTagCalibrate)};
       t.waitAll(r);
     };
-    for (std::size_t s = 0; s < sizes.size(); ++s) {
-      for (int w = 0; w < (sizes[s] <= kLeastLargest ? 4 : 1); ++w) once(sizes[s]);
-      memory.copy(in.data(), out.data(), sizes[s]);
-      memory.copy(out.data(), in.data(), sizes[s]);
+    const auto timed = [&](std::uint64_t bytes, std::vector<double>& samples) {
       memory.synchronize();
       const double start = t.now();
-      once(sizes[s]);
-      samples[s].push_back(t.now() - start);
+      once(bytes);
+      samples.push_back(t.now() - start);
+    };
+    for (std::size_t s = 0; s < sizes.size(); ++s) {
+      for (int w = 0; w < (sizes[s] <= kLeastLargest ? 4 : 1); ++w) once(sizes[s]);
+      memory.copy(in.data(), out.data(), sizes[s]);  // reads what was sent; `in` written, as a receive leaves it
+      if (bothStates) timed(sizes[s], read[s]);
+      memory.copy(in.data(), out.data(), sizes[s]);
+      memory.copy(out.data(), in.data(), sizes[s]);  // what is sent, written
+      timed(sizes[s], written[s]);
     }
   }
-  Measured m{between, a, b, sizes, {}, {}, {}};
-  for (const auto& v : samples) {
-    double result[] = {me == a ? fastest(v) : 0.0, me == a ? median(v) : 0.0};
+  Measured m{between, a, b, sizes, {}, {}, {}, {}, {}};
+  for (std::size_t s = 0; s < sizes.size(); ++s) {
+    double result[] = {me == a ? fastest(written[s]) : 0.0, me == a ? median(written[s]) : 0.0,
+                       me == a ? fastest(read[s]) : 0.0};
     t.allreduce(result, ReduceOp::Max);
-    m.timeS.push_back(result[0]);
+    m.writtenS.push_back(result[0]);
     m.medianS.push_back(result[1]);
+    if (bothStates) m.readS.push_back(result[2]);
+    m.timeS.push_back(bothStates ? std::min(result[0], result[2]) : result[0]);
   }
   return m;
 }
@@ -270,6 +285,15 @@ void describeMeasurement(std::ostringstream& os, const Measured& m) {
   os << "\n#     medians:";
   for (std::size_t i = 0; i < m.sizes.size(); ++i)
     os << (i ? "," : "") << ' ' << figure(m.medianS[i] * 1e6, 4) << " us";
+  const auto state = [&](const char* what, const std::vector<double>& v) {
+    if (v.empty()) return;
+    os << "\n#     " << what << ":";
+    for (std::size_t i = 0; i < v.size(); ++i) os << (i ? "," : "") << ' ' << figure(v[i] * 1e6, 4) << " us";
+  };
+  if (!m.readS.empty()) {
+    state("just written", m.writtenS);
+    state("only read since sent", m.readS);
+  }
   os << "\n#     above " << humanBytes(m.fitted.pieces.empty() ? 0 : m.fitted.pieces.back().upToBytes)
      << ": latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
      << figure(m.bandwidthBps() / 1e9, 4) << " GB/s; " << m.fitted.pieces.size()
@@ -300,8 +324,11 @@ struct TopologyText {
   std::optional<CostCurve> gamma;  // not known: left out
   std::optional<CostCurve> gammaSum;
   std::optional<CostCurve> copy;
+  std::optional<CostCurve> scale;
   double memoryParallelism = 0;  // 0: left out
   std::optional<CostCurve> writeAfterSend;
+  std::optional<CostCurve> sendWritten;
+  std::optional<CostCurve> sendUnwritten;
   std::optional<Link> intraHost;
   std::optional<Link> nic;
   std::string nicComment;
@@ -354,9 +381,12 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   if (t.gamma) emitCost(out, "gamma", *t.gamma);
   if (t.gammaSum) emitCost(out, "gamma_sum", *t.gammaSum);
   if (t.copy) emitCost(out, "copy", *t.copy);
+  if (t.scale) emitCost(out, "scale", *t.scale);
   if (t.memoryParallelism > 0)
     out << YAML::Key << "memory_parallelism" << YAML::Value << figure(t.memoryParallelism, 3);
   if (t.writeAfterSend) emitCost(out, "write_after_send", *t.writeAfterSend);
+  if (t.sendWritten) emitCost(out, "send_written", *t.sendWritten);
+  if (t.sendUnwritten) emitCost(out, "send_unwritten", *t.sendUnwritten);
   if (t.intraHost) emitLink(out, "intra_host", *t.intraHost, "");
   if (t.nic) {
     emitLink(out, "nic", *t.nic, t.nicComment);
@@ -377,6 +407,8 @@ Json toJson(const Measured& m) {
   j["sizes_bytes"] = m.sizes;
   j["time_s"] = m.timeS;
   j["median_s"] = m.medianS;
+  j["written_s"] = m.writtenS;
+  j["read_s"] = m.readS;
   j["latency_s"] = m.latencyS();
   j["bandwidth_Bps"] = m.bandwidthBps();
   j["pieces"] = Json::array();
@@ -405,6 +437,10 @@ struct MeasuredCalibration {
   std::vector<double> writeAfterSendTimeS;  // per pass size, the whole pass's surcharge
   double sharedBandwidthBps = 0;            // 0: not measured
   std::string topology;
+  double scaleSPerByte = 0;  // the division in place after a sum: its curve's top, its passes
+  std::vector<double> scaleTimeS, scaleAloneTimeS;
+  // Per pass size, what a message sent in each state takes beyond the faster (empty: not timed).
+  std::vector<double> sendWrittenTimeS, sendUnwrittenTimeS;
 };
 
 Json toJson(const MeasuredCalibration& c) {
@@ -424,6 +460,11 @@ Json toJson(const MeasuredCalibration& c) {
   doc["reduce_alone_time_s"] = c.reduceAloneTimeS;
   doc["sum_alone_time_s"] = c.sumAloneTimeS;
   doc["copy_alone_time_s"] = c.copyAloneTimeS;
+  doc["scale_s_per_byte"] = c.scaleSPerByte;
+  doc["scale_time_s"] = c.scaleTimeS;
+  doc["scale_alone_time_s"] = c.scaleAloneTimeS;
+  doc["send_written_time_s"] = c.sendWrittenTimeS;
+  doc["send_unwritten_time_s"] = c.sendUnwrittenTimeS;
   doc["memory_parallelism"] = c.memoryParallelism > 0 ? Json(c.memoryParallelism) : Json();
   doc["write_after_send_time_s"] = c.writeAfterSendTimeS;
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
@@ -499,8 +540,8 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
 
   const auto sizes = probeSizes(largest);
   std::optional<Measured> intra, inter;
-  if (intraPeer > 0) intra = exchange(t, memory, x, y, "one host", 0, intraPeer, sizes, iterations);
-  if (interPeer > 0) inter = exchange(t, memory, x, y, "two hosts", 0, interPeer, sizes, iterations);
+  if (intraPeer > 0) intra = exchange(t, memory, x, y, "one host", 0, intraPeer, sizes, iterations, true);
+  if (interPeer > 0) inter = exchange(t, memory, x, y, "two hosts", 0, interPeer, sizes, iterations, false);
   // Every rank fits (the same figures, shared by exchange()), so every rank knows the latency
   // the shared-rate measurement subtracts.
   if (intra) fit(*intra);
@@ -517,6 +558,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   // while the others wait (a parameter server's or a tree root's reduction).
   const bool sharing = local.size() > 1;
   std::vector<double> reduceTimes, sumTimes, copyTimes, reduceAlone, sumAlone, copyAlone;
+  std::vector<double> scaleTimes, scaleAlone;
   std::vector<double> afterSendTimes;  // the surcharge of writing what the peer just read
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
@@ -544,6 +586,16 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
           .push_back(bytes * passCost(t, memory, m, iterations, alone, [] {}, [&] {
             memory.copy(x.data(), y.data(), m);
           }));
+      // Every algorithm divides by n right after its last sum into those bytes, which leaves part
+      // of them in this core's caches: an in-place pass over one buffer, cheaper than a copy
+      // (0.04 ns/B against 0.07 at 2-32 MiB here). Timed so, after the exchange and the sum.
+      (alone ? scaleAlone : scaleTimes)
+          .push_back(bytes * passCost(t, memory, m, iterations, alone,
+                                      [&] {
+                                        inPairs();
+                                        memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
+                                      },
+                                      [&] { memory.divide(z.data(), count, DType::Float32, 2.0); }));
     }
     afterSendTimes.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumTimes.back()));
   }
@@ -562,8 +614,23 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   const CostCurve gammaCurve = fitCostCurve(passSizes, sharing ? reduceAlone : reduceTimes);
   const CostCurve sumCurve = fitCostCurve(passSizes, sharing ? sumAlone : sumTimes);
   const CostCurve copyCurve = fitCostCurve(passSizes, sharing ? copyAlone : copyTimes);
+  const CostCurve scaleCurve = fitCostCurve(passSizes, sharing ? scaleAlone : scaleTimes);
   const CostCurve afterSendCurve = fitCostCurve(passSizes, afterSendTimes);
-  const bool afterSend = std::any_of(afterSendTimes.begin(), afterSendTimes.end(), [](double v) { return v > 0; });
+  const auto anyPositive = [](const std::vector<double>& v) {
+    return std::any_of(v.begin(), v.end(), [](double e) { return e > 0; });
+  };
+  const bool afterSend = anyPositive(afterSendTimes);
+  // What each state of what a rank sends adds to the faster one, at the pass sizes (whole
+  // messages, seconds): send_written and send_unwritten.
+  std::vector<double> sendWrittenTimes, sendUnwrittenTimes;
+  if (intra && !intra->readS.empty()) {
+    for (const std::uint64_t m : passSizes) {
+      const auto i = static_cast<std::size_t>(std::find(sizes.begin(), sizes.end(), m) - sizes.begin());
+      COMMSIM_ENFORCE(i < sizes.size(), "calibrate: pass size " << m << " was not exchanged");
+      sendWrittenTimes.push_back(intra->writtenS[i] - intra->timeS[i]);
+      sendUnwrittenTimes.push_back(intra->readS[i] - intra->timeS[i]);
+    }
+  }
   const double gamma = gammaCurve.top, copy = copyCurve.top;
   progress::enter("writing the topology", "calibrate");
   Calibration c;
@@ -578,7 +645,9 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
      << ", " << memory.name() << " memory\n";
   if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
   os << "# Time to exchange a message of each size, both ranks sending at once (the fastest of "
-     << iterations << " exchanges):\n";
+     << iterations << " exchanges;\n# on one host in the faster of two states: what is sent just "
+     << "written, or only read since\n# it was last sent; send_written and send_unwritten add the "
+     << "other state's time):\n";
   if (intra) describeMeasurement(os, *intra);
   if (inter) describeMeasurement(os, *inter);
   os << "# Between measured sizes the time is a line a + m/B, each direction with both in use;\n"
@@ -589,27 +658,29 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
   const auto describePasses = [&](const char* who, const std::vector<double>& adds,
-                                   const std::vector<double>& sums, const std::vector<double>& copies) {
+                                   const std::vector<double>& sums, const std::vector<double>& copies,
+                                   const std::vector<double>& scalings) {
     os << "# Memory passes in " << memory.name() << " memory, " << who << " (the fastest of "
        << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
-       << "# sum into a third buffer (gamma_sum) and a copy (the algorithms' own copies and scalings),\n"
-       << "# by the pass's size:";
+       << "# sum into a third buffer (gamma_sum), a copy (the algorithms' own copies) and the division\n"
+       << "# in place right after that sum (scale), by the pass's size:";
     for (std::size_t i = 0; i < passSizes.size(); ++i)
       os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
          << figure(adds[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
          << figure(sums[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(copies[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+         << figure(copies[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
+         << figure(scalings[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
     os << "\n";
   };
-  describePasses("every rank at once", reduceTimes, sumTimes, copyTimes);
+  describePasses("every rank at once", reduceTimes, sumTimes, copyTimes, scaleTimes);
   os << "# The sum into the buffer the peer has just read, beyond the sum (write_after_send), by size:";
   for (std::size_t i = 0; i < passSizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
        << figure(afterSendTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
   os << "\n";
   if (sharing) {
-    describePasses("rank 0 alone", reduceAlone, sumAlone, copyAlone);
-    os << "# gamma, gamma_sum and copy are rank 0's alone; memory_parallelism: " << local.size()
+    describePasses("rank 0 alone", reduceAlone, sumAlone, copyAlone, scaleAlone);
+    os << "# gamma, gamma_sum, copy and scale are rank 0's alone; memory_parallelism: " << local.size()
        << " ranks x alone / at once,\n# the median of the three at " << humanBytes(passSizes.back())
        << ". k ranks passing at once each take max(1, k / memory_parallelism) as long.\n";
   }
@@ -633,8 +704,11 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   file.gamma = gammaCurve;
   file.gammaSum = sumCurve;
   file.copy = copyCurve;
+  file.scale = scaleCurve;
   file.memoryParallelism = parallelism;
   if (afterSend) file.writeAfterSend = afterSendCurve;
+  if (anyPositive(sendWrittenTimes)) file.sendWritten = fitCostCurve(passSizes, sendWrittenTimes);
+  if (anyPositive(sendUnwrittenTimes)) file.sendUnwritten = fitCostCurve(passSizes, sendUnwrittenTimes);
   if (intra) file.intraHost = intra->fitted;
   if (inter) file.nic = inter->fitted;
   file.nicComment = "host to host as measured, the switch included";
@@ -664,7 +738,12 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                parallelism,
                                afterSendTimes,
                                intra ? intra->fitted.sharedBandwidthBps : 0.0,
-                               c.yaml};
+                               c.yaml,
+                               scaleCurve.top,
+                               scaleTimes,
+                               scaleAlone,
+                               sendWrittenTimes,
+                               sendUnwrittenTimes};
   if (intra) measured.links.push_back(*intra);
   if (inter) measured.links.push_back(*inter);
   c.json = toJson(measured);
@@ -710,7 +789,7 @@ int calibrateFrom(const CalibrateOptions& o) {
       if (!fresh) it->second = std::min(it->second, r.times[i]);
     }
   }
-  Measured m{"as imported", 0, 1, {}, {}, {}, {}};
+  Measured m{"as imported", 0, 1, {}, {}, {}, {}, {}, {}};
   for (const auto& [size, time] : bySize) {
     m.sizes.push_back(size);
     m.timeS.push_back(time);

@@ -54,6 +54,8 @@ PredictOptions topologyOptions(const Topology& topology) {
   o.copyPieces = topology.copyPieces;
   o.gammaSumSPerByte = topology.gammaSumSPerByte;
   o.gammaSumPieces = topology.gammaSumPieces;
+  o.scaleSPerByte = topology.scaleSPerByte;
+  o.scalePieces = topology.scalePieces;
   return o;
 }
 

@@ -199,6 +199,10 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
     if (!topo.gammaSumPieces.empty())
       argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
   }
+  if (topo.scaleSPerByte >= 0) {
+    argv.insert(argv.end(), {"--scale", exactNumber(topo.scaleSPerByte)});
+    if (!topo.scalePieces.empty()) argv.insert(argv.end(), {"--scale-pieces", pieceList(topo.scalePieces)});
+  }
   if (PassCost{topo.writeAfterSendSPerByte, topo.writeAfterSendPieces}.any()) {
     argv.insert(argv.end(), {"--write-after-send", exactNumber(topo.writeAfterSendSPerByte)});
     if (!topo.writeAfterSendPieces.empty())
@@ -206,10 +210,19 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   }
   if (sharesHostMemory(topo))
     argv.insert(argv.end(), {"--memory-host-ranks", std::to_string(topo.devicesPerHost)});
-  if (const MessageCost work = topo.receiveWork(); work.any()) {
-    argv.insert(argv.end(), {"--receive-work", exactNumber(work.top), "--host-ranks",
-                             std::to_string(topo.devicesPerHost)});
+  const MessageCost work = topo.receiveWork();
+  const PassCost sendWritten{topo.sendWrittenSPerByte, topo.sendWrittenPieces};
+  const PassCost sendUnwritten{topo.sendUnwrittenSPerByte, topo.sendUnwrittenPieces};
+  if (work.any() || sendWritten.any() || sendUnwritten.any())
+    argv.insert(argv.end(), {"--host-ranks", std::to_string(topo.devicesPerHost)});
+  if (work.any()) {
+    argv.insert(argv.end(), {"--receive-work", exactNumber(work.top)});
     if (!work.pieces.empty()) argv.insert(argv.end(), {"--receive-work-pieces", pieceList(work.pieces)});
+  }
+  for (const auto& [flag, cost] : {std::pair{"--send-written", &sendWritten}, {"--send-unwritten", &sendUnwritten}}) {
+    if (!cost->any()) continue;
+    argv.insert(argv.end(), {flag, exactNumber(cost->top)});
+    if (!cost->pieces.empty()) argv.insert(argv.end(), {std::string(flag) + "-pieces", pieceList(cost->pieces)});
   }
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",

@@ -172,12 +172,15 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   paradigm.validate(layout);
 
   const PassCost gamma{options.gammaSPerByte, options.gammaPieces};
+  const PassCost copy{options.copySPerByte, options.copyPieces};
   const Schedule schedule = recordSchedule(
       paradigm, layout, params, elementBytes,
-      {gamma, {options.copySPerByte, options.copyPieces},
-       sumPassCost(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
+      {gamma, copy, passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
        topology.memoryParallelism, topology.devicesPerHost,
-       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}, topology.receiveWork()});
+       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}, topology.receiveWork(),
+       passCostOr(options.scaleSPerByte, options.scalePieces, copy),
+       {topology.sendWrittenSPerByte, topology.sendWrittenPieces},
+       {topology.sendUnwrittenSPerByte, topology.sendUnwrittenPieces}});
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();

@@ -9,7 +9,7 @@
 
 #include "commsim/error.hpp"
 #include "commsim/harness.hpp"
-#include "commsim/sent_ranges.hpp"
+#include "commsim/byte_ranges.hpp"
 
 namespace commsim {
 
@@ -43,9 +43,12 @@ struct RankLog {
   std::vector<double> reduceAfter{0};
   std::vector<double> localAfter{0};
   std::vector<double> latencyAfter{0};
-  // What peers have read of this rank's buffers (MemoryCosts::writeAfterSend); kept from one
-  // recorded step to the next.
-  SentRanges sent;
+  // What peers have read of this rank's buffers and what it has written since it sent it
+  // (MemoryCosts::writeAfterSend, sendWritten); kept from one recorded step to the next.
+  LineStates lines;
+  // What this rank's sends add by their bytes' state (MemoryCosts::sendWritten): (the send's
+  // index in ops, seconds), worked by the receiver after the wait that completes its receive.
+  std::vector<std::pair<std::uint32_t, double>> sendExtra;
 
   void restart() {
     ops.clear();
@@ -54,6 +57,7 @@ struct RankLog {
     reduceAfter.assign(1, 0);
     localAfter.assign(1, 0);
     latencyAfter.assign(1, 0);
+    sendExtra.clear();
   }
 };
 
@@ -168,33 +172,40 @@ class RecordingMemory final : public MemorySpace, public Transport::BufferWatch 
     pass(&RankLog::reduceAfter, costs_.sum, dst, count * elementBytes(t));
   }
   void divide(void* dst, std::size_t count, DType t, double) override {
-    local(dst, count * elementBytes(t));
+    pass(&RankLog::localAfter, costs_.scale, dst, count * elementBytes(t));
   }
   void sgdStep(void* w, const void*, std::size_t count, DType t, double, double) override {
     pass(&RankLog::reduceAfter, costs_.reduce, w, count * elementBytes(t));
   }
   void synchronize() override {}
 
-  void sending(const void* buf, std::size_t bytes) override { log().sent.sent(buf, bytes); }
+  // A message to a rank of this host costs by the state of its bytes (the transport posts it
+  // next, as ops[ops.size()]).
+  void sending(const void* buf, std::size_t bytes, int peer) override {
+    const double extra = log().lines.send(buf, bytes, sameHost(peer), costs_.sendWritten, costs_.sendUnwritten);
+    if (extra > 0) log().sendExtra.emplace_back(static_cast<std::uint32_t>(log().ops.size()), extra);
+  }
   // This rank's copy of what arrives writes the buffer: over bytes a peer has read, it pays the
   // surcharge too (with the round the receive is posted in).
   void receiving(void* buf, std::size_t bytes) override {
-    log().localAfter.back() += log().sent.surcharge(buf, bytes, costs_.writeAfterSend);
+    log().localAfter.back() += log().lines.write(buf, bytes, costs_.writeAfterSend);
   }
   // After the wait that completed it (the transport has opened the next group's slot), a
   // receive from a rank of this host costs this rank its latency as work.
   void received(int peer, std::size_t bytes) override {
-    const int perHost = std::max(1, costs_.ranksPerHost);
-    if (costs_.receiveWork.any() && peer / perHost == rank_ / perHost)
-      log().latencyAfter.back() += costs_.receiveWork.of(bytes);
+    if (costs_.receiveWork.any() && sameHost(peer)) log().latencyAfter.back() += costs_.receiveWork.of(bytes);
   }
 
  private:
   RankLog& log() { return logs_[static_cast<std::size_t>(rank_)]; }
+  bool sameHost(int peer) const {
+    const int perHost = std::max(1, costs_.ranksPerHost);
+    return peer / perHost == rank_ / perHost;
+  }
   void local(void* dst, std::size_t bytes) { pass(&RankLog::localAfter, costs_.local, dst, bytes); }
   // A pass of `bytes` writing from `dst`: its cost, and the surcharge on the bytes a peer has read.
   void pass(std::vector<double> RankLog::*after, const PassCost& cost, void* dst, std::size_t bytes) {
-    (log().*after).back() += cost.of(bytes) + log().sent.surcharge(dst, bytes, costs_.writeAfterSend);
+    (log().*after).back() += cost.of(bytes) + log().lines.write(dst, bytes, costs_.writeAfterSend);
   }
   std::vector<RankLog>& logs_;
   const MemoryCosts& costs_;
@@ -285,15 +296,17 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
   const std::string what = "schedule of " + std::string(paradigm.name()) + " on " +
                            std::to_string(layout.workers) + " workers";
   std::vector<RankLog> logs(static_cast<std::size_t>(ranks));
+  for (RankLog& log : logs) log.lines = LineStates(costs.statefulSends());
   RecordingTransport transport(ranks, logs);
   RecordingMemory memory(logs, costs);
   transport.setBufferWatch(&memory);
   // Buffers are never touched: three addresses 2^44 bytes apart, so that a pass's or a message's
-  // address says which buffer and where in it (SentRanges).
+  // address says which buffer and where in it (ByteRanges).
   const auto base = [](int k) { return reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(k + 1) << 44); };
-  // With a surcharge for writing what peers have read, the step is recorded twice and the second
-  // kept: a benchmark's steps follow steps, whose sends leave the lines in the peers' caches.
-  for (int step = 0; step < (costs.writeAfterSend.any() ? 2 : 1); ++step) {
+  // With a surcharge for writing what peers have read, or sends priced by what was written, the
+  // step is recorded twice and the second kept: a benchmark's steps follow steps, whose sends
+  // leave the lines in the peers' caches, and whose writes in the rank's own.
+  for (int step = 0; step < (costs.writeAfterSend.any() || costs.statefulSends() ? 2 : 1); ++step) {
     for (int r = 0; r < ranks; ++r) {
       logs[static_cast<std::size_t>(r)].restart();
       transport.setRank(r);
@@ -304,6 +317,15 @@ Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uin
     }
   }
   pairUp(logs, what);
+  // Over shared memory the receiver copies each message, and what its bytes' state adds is that
+  // copy's: the receiver's work after the wait that completed it, as a receive's latency is.
+  for (const RankLog& log : logs) {
+    for (const auto& [send, seconds] : log.sendExtra) {
+      const Op& op = log.ops[send];
+      RankLog& receiver = logs[static_cast<std::size_t>(op.peer)];
+      receiver.latencyAfter[static_cast<std::size_t>(receiver.ops[op.partner].group) + 1] += seconds;
+    }
+  }
 
   // Rounds: level[r][g] is the round in which rank r's group g completes.
   std::vector<std::vector<int>> level(static_cast<std::size_t>(ranks));

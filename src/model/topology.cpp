@@ -316,7 +316,8 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma", "gamma_sum", "copy", "memory_parallelism", "write_after_send", "device"});
+               "gamma", "gamma_sum", "copy", "scale", "memory_parallelism", "write_after_send",
+               "send_written", "send_unwritten", "device"});
   Topology t;
   t.source = source;
   t.name = root["name"] ? r.scalar(root, "", "name", "a string")
@@ -338,8 +339,12 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   if (root["gamma"]) r.costCurve(root, "gamma", t.gammaSPerByte, t.gammaPieces);
   if (root["gamma_sum"]) r.costCurve(root, "gamma_sum", t.gammaSumSPerByte, t.gammaSumPieces);
   if (root["copy"]) r.costCurve(root, "copy", t.copySPerByte, t.copyPieces);
+  if (root["scale"]) r.costCurve(root, "scale", t.scaleSPerByte, t.scalePieces);
   if (root["write_after_send"])
     r.costCurve(root, "write_after_send", t.writeAfterSendSPerByte, t.writeAfterSendPieces);
+  if (root["send_written"]) r.costCurve(root, "send_written", t.sendWrittenSPerByte, t.sendWrittenPieces);
+  if (root["send_unwritten"])
+    r.costCurve(root, "send_unwritten", t.sendUnwrittenSPerByte, t.sendUnwrittenPieces);
   if (root["memory_parallelism"])
     t.memoryParallelism = r.atLeastOne(root, "", "memory_parallelism",
                                        "a number of ranks >= 1 (e.g. 1.8)");

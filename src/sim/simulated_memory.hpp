@@ -11,15 +11,15 @@
 #include <vector>
 
 #include "commsim/memory.hpp"
-#include "commsim/sent_ranges.hpp"
+#include "commsim/byte_ranges.hpp"
 #include "commsim/topology.hpp"
 #include "commsim/transport.hpp"
 
 namespace commsim::sim {
 
 // gammaSPerByte: simulated seconds per byte reduced (0: reductions are free, as in the closed
-// forms without gamma). add() and sgdStep() each reduce count*s bytes. copySPerByte: simulated
-// seconds per byte of the code's own copies and scalings (copy(), divide()).
+// forms without gamma). add() and sgdStep() each reduce count*s bytes. copy: simulated seconds per
+// byte of the code's own copies (copy()); scale: of its scalings in place (divide()).
 //
 // memoryHost: where this rank's passes run, shared with the other ranks of its machine
 // (simgridPlatform's memory hosts, Topology::memoryParallelism); null: on the rank's own host.
@@ -32,9 +32,9 @@ namespace commsim::sim {
 class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch {
  public:
   using Cost = PassCost;
-  SimulatedMemory(Cost gamma, Cost copy, Cost sum, Cost afterSend, sg_host_t memoryHost)
+  SimulatedMemory(Cost gamma, Cost copy, Cost sum, Cost scale, Cost afterSend, sg_host_t memoryHost)
       : gamma_(std::move(gamma)), copy_(std::move(copy)), sum_(std::move(sum)),
-        afterSend_(std::move(afterSend)), memoryHost_(memoryHost) {}
+        scale_(std::move(scale)), afterSend_(std::move(afterSend)), memoryHost_(memoryHost) {}
 
   std::string_view name() const override { return "simulated"; }
   bool isDevice() const override { return false; }
@@ -50,38 +50,53 @@ class SimulatedMemory final : public MemorySpace, public Transport::BufferWatch 
     pass(sum_, dst, count * elementBytes(t));
   }
   void divide(void* dst, std::size_t count, DType t, double) override {
-    pass(copy_, dst, count * elementBytes(t));
+    pass(scale_, dst, count * elementBytes(t));
   }
   void sgdStep(void* w, const void* gsum, std::size_t count, DType t, double lr,
                double n) override;
   void synchronize() override {}
 
-  void sending(const void* buf, std::size_t bytes) override { sent_.sent(buf, bytes); }
-  void receiving(void* buf, std::size_t bytes) override { spend(sent_.surcharge(buf, bytes, afterSend_)); }
-  void received(int peer, std::size_t bytes) override {
-    if (hostRanks_ > 0 && peer / hostRanks_ == rank_ / hostRanks_) spend(receiveWork_.of(bytes));
+  void sending(const void* buf, std::size_t bytes, int peer) override {
+    spend(lines_.send(buf, bytes, sameHost(peer), sendWritten_, sendUnwritten_));
   }
-  void chargeReceives(MessageCost work, int rank, int hostRanks) {
-    receiveWork_ = std::move(work);
+  void receiving(void* buf, std::size_t bytes) override { spend(lines_.write(buf, bytes, afterSend_)); }
+  void received(int peer, std::size_t bytes) override {
+    if (receiveWork_.any() && sameHost(peer)) spend(receiveWork_.of(bytes));
+  }
+  // Where this rank is: ranks r and q share a machine when r / hostRanks == q / hostRanks (0:
+  // each alone), for the charges below.
+  void placeOnHost(int rank, int hostRanks) {
     rank_ = rank;
-    hostRanks_ = receiveWork_.any() ? hostRanks : 0;
+    hostRanks_ = hostRanks;
+  }
+  void chargeReceives(MessageCost work) { receiveWork_ = std::move(work); }
+  // sendWritten, sendUnwritten: added per byte of a message to a rank of this machine by whether
+  // this rank has written those bytes since it last sent them (Topology::sendWritten).
+  void chargeSends(Cost written, Cost unwritten) {
+    sendWritten_ = std::move(written);
+    sendUnwritten_ = std::move(unwritten);
+    lines_ = LineStates(sendWritten_.any() || sendUnwritten_.any());
   }
 
  private:
   // A pass of `bytes` writing from `dst`: its cost and the surcharge on what peers have read.
   void pass(const Cost& cost, void* dst, std::size_t bytes) {
-    spend(cost.of(bytes) + sent_.surcharge(dst, bytes, afterSend_));
+    spend(cost.of(bytes) + lines_.write(dst, bytes, afterSend_));
   }
   void spend(double seconds) const;  // simulated time a pass takes alone
+  bool sameHost(int peer) const { return hostRanks_ > 0 && peer / hostRanks_ == rank_ / hostRanks_; }
   Cost gamma_;
   Cost copy_;
   Cost sum_;
+  Cost scale_;
   Cost afterSend_;
+  Cost sendWritten_;
+  Cost sendUnwritten_;
   sg_host_t memoryHost_;
-  SentRanges sent_;
+  LineStates lines_;
   MessageCost receiveWork_;
   int rank_ = 0;
-  int hostRanks_ = 0;  // 0: no receive costs work
+  int hostRanks_ = 0;  // 0: no message is charged as between ranks of one machine
 };
 
 }  // namespace commsim::sim

@@ -47,12 +47,18 @@ struct Options {
   std::string copyPieces;
   double gammaSum = -1;  // a reduction into a third buffer; negative: as gamma
   std::string gammaSumPieces;
+  double scale = -1;  // scaling in place after a reduction; negative: as a copy
+  std::string scalePieces;
   int memoryHostRanks = 0;  // ranks r share memory host memory-(r / this); 0: none
   double writeAfterSend = 0;  // Topology::writeAfterSend
   std::string writeAfterSendPieces;
   double receiveWork = 0;  // Topology::receiveWork
   std::string receiveWorkPieces;
   int hostRanks = 0;  // ranks r and q share a machine when r / this == q / this
+  double sendWritten = 0;  // Topology::sendWritten, sendUnwritten
+  std::string sendWrittenPieces;
+  double sendUnwritten = 0;
+  std::string sendUnwrittenPieces;
   bool checkValues = false;
   std::string jsonFile;
   std::string trainPlan;
@@ -178,12 +184,15 @@ int simulate(const Options& o, commsim::Transport& t) {
   const sim::SimulatedMemory::Cost gamma{o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
   const sim::SimulatedMemory::Cost afterSend{o.writeAfterSend,
                                              parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")};
+  const sim::SimulatedMemory::Cost copy{o.copy, parsePieces(o.copyPieces, "copy-pieces")};
   sim::SimulatedMemory shared(
-      gamma, {o.copy, parsePieces(o.copyPieces, "copy-pieces")},
-      sumPassCost(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma), afterSend,
+      gamma, copy, passCostOr(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma),
+      passCostOr(o.scale, parsePieces(o.scalePieces, "scale-pieces"), copy), afterSend,
       memoryHost(o.memoryHostRanks, t.rank()));
-  shared.chargeReceives({o.receiveWork, parsePieces(o.receiveWorkPieces, "receive-work-pieces")},
-                        t.rank(), o.hostRanks);
+  shared.placeOnHost(t.rank(), o.hostRanks);
+  shared.chargeReceives({o.receiveWork, parsePieces(o.receiveWorkPieces, "receive-work-pieces")});
+  shared.chargeSends({o.sendWritten, parsePieces(o.sendWrittenPieces, "send-written-pieces")},
+                     {o.sendUnwritten, parsePieces(o.sendUnwrittenPieces, "send-unwritten-pieces")});
   if (!o.checkValues) t.setBufferWatch(&shared);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
   // Writes to what peers have read are priced as in a step after a step (as the cost model
@@ -243,11 +252,13 @@ int main(int argc, char** argv) {
   app.add_option("--workers-per-host", o.workersPerHost, "The placement modelled (0: uneven)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--gamma", o.gamma, "Reduction cost injected, simulated seconds per byte reduced")->capture_default_str();
-  app.add_option("--copy", o.copy, "Cost of a local copy or scaling pass injected, simulated seconds per byte")->capture_default_str();
+  app.add_option("--copy", o.copy, "Cost of a local copy injected, simulated seconds per byte")->capture_default_str();
   app.add_option("--gamma-pieces", o.gammaPieces, "Smaller reductions' costs: up_to:seconds_per_byte;...");
   app.add_option("--copy-pieces", o.copyPieces, "Smaller copies' costs: up_to:seconds_per_byte;...");
   app.add_option("--gamma-sum", o.gammaSum, "Cost of a reduction into a third buffer (negative: --gamma's)");
   app.add_option("--gamma-sum-pieces", o.gammaSumPieces, "Smaller such reductions' costs: up_to:seconds_per_byte;...");
+  app.add_option("--scale", o.scale, "Cost of scaling in place after a reduction (negative: --copy's)");
+  app.add_option("--scale-pieces", o.scalePieces, "Smaller scalings' costs: up_to:seconds_per_byte;...");
   app.add_option("--write-after-send", o.writeAfterSend,
                  "Added per byte a pass writes that a peer has read since, simulated seconds")
       ->check(CLI::NonNegativeNumber);
@@ -259,6 +270,16 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--receive-work-pieces", o.receiveWorkPieces,
                  "Smaller messages' receive work: up_to:seconds;...");
+  app.add_option("--send-written", o.sendWritten,
+                 "Added per byte of a message to a rank of this machine that the sender has written "
+                 "since it last sent it, simulated seconds")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--send-written-pieces", o.sendWrittenPieces, "Smaller messages' figures: up_to:seconds_per_byte;...");
+  app.add_option("--send-unwritten", o.sendUnwritten,
+                 "Added per byte of such a message that the sender has not written since")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--send-unwritten-pieces", o.sendUnwrittenPieces,
+                 "Smaller messages' figures: up_to:seconds_per_byte;...");
   app.add_option("--host-ranks", o.hostRanks, "Ranks r and q share a machine when r/D == q/D (0: none do)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--memory-host-ranks", o.memoryHostRanks,

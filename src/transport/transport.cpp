@@ -48,7 +48,7 @@ Request Transport::isend(const void* buf, std::size_t bytes, int peer, int tag) 
   COMMSIM_ENFORCE(peer >= 0 && peer < size() && peer != rank(),
                   "rank " << rank() << " cannot send to peer " << peer);
   const double posted = tracer_ ? now() : 0;
-  if (watch_) watch_->sending(buf, bytes);
+  if (watch_) watch_->sending(buf, bytes, peer);
   Request r = postSend(buf, bytes, peer, tag);
   if (counting_) counters_.recordSend(bytes);
   if (tracer_) r.state()->traceIndex = tracer_->posted(true, bytes, peer, tag, posted);
