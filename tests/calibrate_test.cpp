@@ -49,7 +49,7 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
                            "transport inproc",
                            "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)",
                            "every rank at once", "rank 0 alone", "memory_parallelism: ",
-                           "beyond the sum (write_after_send)", "(scale)", "#     just written: ",
+                           "beyond the sum (write_after_send)", "(scale)", "(sgd)", "#     just written: ",
                            "#     only read since sent: "})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
@@ -131,6 +131,10 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
   const double scale = doc.at("scale_s_per_byte").get<double>();
   EXPECT_GT(scale, 0);
   EXPECT_NEAR(t.scaleSPerByte, scale, scale * 5e-6);
+  EXPECT_EQ(doc.at("sgd_time_s").size(), doc.at("reduce_time_s").size());  // the SGD step after an add
+  const double sgd = doc.at("sgd_s_per_byte").get<double>();
+  EXPECT_GT(sgd, 0);
+  EXPECT_NEAR(t.sgdSPerByte, sgd, sgd * 5e-6);
   // What each state of a message adds to the faster one at each pass size: one of them is 0.
   const auto passSizes = doc.at("pass_sizes_bytes").get<std::vector<std::uint64_t>>();
   const auto sendWritten = doc.at("send_written_time_s").get<std::vector<double>>();

@@ -85,7 +85,7 @@ TEST(TopologySchema, Units) {
 TEST(TopologySchema, UnknownKeyIsNamed) {
   EXPECT_EQ(usageError(kValid + "hostz: 3\n"),
             "x.yaml: hostz: unknown key (allowed: name, description, hosts, devices_per_host, "
-            "intra_host, nic, fabric, gamma, gamma_sum, copy, scale, memory_parallelism, write_after_send, "
+            "intra_host, nic, fabric, gamma, gamma_sum, copy, scale, sgd, memory_parallelism, write_after_send, "
             "send_written, send_unwritten, device)");
   expectError(edited("nic:", "nic: {bandwidth: 8 Gbps, latency: 5 us, mtu: 9000}"),
               "x.yaml: nic.mtu: unknown key");
@@ -514,6 +514,26 @@ TEST(CostModel, TheDivisionAfterTheLastSumCostsScale) {
   EXPECT_NEAR(predict(t, "all-to-all", 2, kP, kS, {}, o).localTermS, kPS * 2 * 0.1e-9, 1e-12);
   EXPECT_LT(parseTopology(host, "p.yaml").scaleSPerByte, 0);  // absent
   expectError(host + "scale: -1 ns/B\n", "x.yaml: scale");
+}
+
+TEST(CostModel, TheSgdStepCostsSgd) {
+  // The co-located server adds the n-1 gradients it receives at gamma, then updates the
+  // parameters (p*s) with its SGD step at sgd; without sgd, at gamma.
+  const std::string host = "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\n";
+  const Topology t = parseTopology(host + "sgd: {cost: 0.5 ns/B, pieces: [{up_to: 1000, cost: 0.3 ns/B}]}\n", "s.yaml");
+  EXPECT_DOUBLE_EQ(t.sgdSPerByte, 0.5e-9);
+  ASSERT_EQ(t.sgdPieces.size(), 1u);
+  PredictOptions o;
+  o.gammaSPerByte = 0.1e-9;
+  o.sgdSPerByte = t.sgdSPerByte;
+  o.sgdPieces = t.sgdPieces;
+  AlgorithmOptions colocated;
+  colocated.colocated = true;
+  EXPECT_NEAR(predict(t, "parameter-server", 2, kP, kS, colocated, o).reduceTermS, kPS * (0.1e-9 + 0.5e-9), 1e-12);
+  EXPECT_NEAR(predict(t, "parameter-server", 2, 200, kS, colocated, o).reduceTermS, 800 * (0.1e-9 + 0.3e-9), 1e-18);
+  o.sgdSPerByte = -1;
+  EXPECT_NEAR(predict(t, "parameter-server", 2, kP, kS, colocated, o).reduceTermS, kPS * 2 * 0.1e-9, 1e-12);
+  EXPECT_LT(parseTopology(host, "p.yaml").sgdSPerByte, 0);  // absent
 }
 
 TEST(CostModel, SendsArePricedByWhatTheSenderWrote) {

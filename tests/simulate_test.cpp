@@ -329,19 +329,24 @@ TEST(Simulate, SendStatesAndScaleAgreeWithThePrediction) {
   SKIP_WITHOUT_SIMGRID();
   // send_written and send_unwritten: the simulated memory learns what each rank wrote from its
   // passes and receives and charges each message to a rank of its machine by its bytes' state, as
-  // the model records it; scale prices the division. With 2 workers the ring sends half the
-  // gradient (2 MiB of 1M floats at 0.5 ns/B) and half the result it wrote (at 1 ns/B): 3.1 ms
-  // more; all-to-all the whole gradient, 2.1 ms.
+  // the model records it; scale prices the division and sgd the server's update. With 2 workers
+  // the ring sends half the gradient (2 MiB of 1M floats at 0.5 ns/B) and half the result it wrote
+  // (at 1 ns/B): 3.1 ms more; all-to-all the whole gradient, 2.1 ms; the co-located server's
+  // worker its gradient and the server the parameters it updated, one after the other: 6.3 ms.
   const auto [on, off] = simulateWithAndWithout(
       "hosts: 1\ndevices_per_host: 2\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n"
-      "copy: 0.2 ns/B\nscale: 0.05 ns/B\n",
-      "send_written: 1 ns/B\nsend_unwritten: 0.5 ns/B", {"-n", "2", "-p", "1M", "--paradigm", "ring-allreduce,all-to-all"});
+      "copy: 0.2 ns/B\nscale: 0.05 ns/B\nsgd: 0.7 ns/B\n",
+      "send_written: 1 ns/B\nsend_unwritten: 0.5 ns/B",
+      {"-n", "2", "-p", "1M", "--colocated", "--paradigm", "ring-allreduce,all-to-all,parameter-server"});
   for (std::size_t i = 0; i < on.at("rows").size(); ++i) {
     const auto& row = on.at("rows").at(i);
     expectSimulatedAsPredicted(row, 0.01);
     const double added = row.at("time_s").get<double>() - off.at("rows").at(i).at("time_s").get<double>();
     const double bytes = 4.0 * (1 << 20);
-    const double expected = row.at("paradigm") == "ring-allreduce" ? bytes / 2 * 1.5e-9 : bytes * 0.5e-9;
+    const std::string name = row.at("paradigm");
+    const double expected = name == "ring-allreduce" ? bytes / 2 * 1.5e-9
+                            : name == "all-to-all"   ? bytes * 0.5e-9
+                                                     : bytes * 1.5e-9;
     EXPECT_NEAR(added, expected, 1e-6) << row.at("paradigm");
   }
 }

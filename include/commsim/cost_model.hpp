@@ -34,6 +34,9 @@ struct PredictOptions {
   // Scaling in place after a reduction (Topology::scaleSPerByte); negative: priced as a copy.
   double scaleSPerByte = -1;
   std::vector<CostPiece> scalePieces;
+  // The SGD step (Topology::sgdSPerByte); negative: priced as gamma.
+  double sgdSPerByte = -1;
+  std::vector<CostPiece> sgdPieces;
 };
 
 // Workers fill hosts in order, devicesPerHost per host; dedicated servers take the next free

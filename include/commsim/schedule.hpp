@@ -72,6 +72,7 @@ struct MemoryCosts {
   PassCost sendWritten;
   PassCost sendUnwritten;
   bool statefulSends() const { return sendWritten.any() || sendUnwritten.any(); }
+  PassCost sgd;  // per byte of the SGD step (w -= lr * g / n), after the reduction of g
 };
 Schedule recordSchedule(const Paradigm& paradigm, const Layout& layout, std::uint64_t p,
                         std::size_t elementBytes, const MemoryCosts& costs = {});

@@ -133,6 +133,11 @@ struct Topology {
   // (then copy). Measured here, 0.04 ns/B where the copy took 0.07 (2 ranks, 2-32 MiB).
   double scaleSPerByte = -1;
   std::vector<CostPiece> scalePieces;
+  // The SGD step after a reduction (w -= lr * g / n: the parameter server's update), which
+  // divides per element as scale does and reads two buffers as gamma's add: negative when the file
+  // does not give it (then gamma).
+  double sgdSPerByte = -1;
+  std::vector<CostPiece> sgdPieces;
   // How many of one host's ranks pass over memory (reduce, copy) at once at full speed: with it
   // given, gamma, gamma_sum and copy are a rank's costs alone, and k > it ranks passing at once
   // share the host's memory, each taking k/it as long (the fluid model SimGrid shares a host's

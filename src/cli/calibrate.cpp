@@ -325,6 +325,7 @@ struct TopologyText {
   std::optional<CostCurve> gammaSum;
   std::optional<CostCurve> copy;
   std::optional<CostCurve> scale;
+  std::optional<CostCurve> sgd;
   double memoryParallelism = 0;  // 0: left out
   std::optional<CostCurve> writeAfterSend;
   std::optional<CostCurve> sendWritten;
@@ -382,6 +383,7 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
   if (t.gammaSum) emitCost(out, "gamma_sum", *t.gammaSum);
   if (t.copy) emitCost(out, "copy", *t.copy);
   if (t.scale) emitCost(out, "scale", *t.scale);
+  if (t.sgd) emitCost(out, "sgd", *t.sgd);
   if (t.memoryParallelism > 0)
     out << YAML::Key << "memory_parallelism" << YAML::Value << figure(t.memoryParallelism, 3);
   if (t.writeAfterSend) emitCost(out, "write_after_send", *t.writeAfterSend);
@@ -441,6 +443,8 @@ struct MeasuredCalibration {
   std::vector<double> scaleTimeS, scaleAloneTimeS;
   // Per pass size, what a message sent in each state takes beyond the faster (empty: not timed).
   std::vector<double> sendWrittenTimeS, sendUnwrittenTimeS;
+  double sgdSPerByte = 0;  // the SGD step after an add: its curve's top, its passes
+  std::vector<double> sgdTimeS, sgdAloneTimeS;
 };
 
 Json toJson(const MeasuredCalibration& c) {
@@ -465,6 +469,9 @@ Json toJson(const MeasuredCalibration& c) {
   doc["scale_alone_time_s"] = c.scaleAloneTimeS;
   doc["send_written_time_s"] = c.sendWrittenTimeS;
   doc["send_unwritten_time_s"] = c.sendUnwrittenTimeS;
+  doc["sgd_s_per_byte"] = c.sgdSPerByte;
+  doc["sgd_time_s"] = c.sgdTimeS;
+  doc["sgd_alone_time_s"] = c.sgdAloneTimeS;
   doc["memory_parallelism"] = c.memoryParallelism > 0 ? Json(c.memoryParallelism) : Json();
   doc["write_after_send_time_s"] = c.writeAfterSendTimeS;
   doc["shared_bandwidth_Bps"] = c.sharedBandwidthBps;
@@ -558,7 +565,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   // while the others wait (a parameter server's or a tree root's reduction).
   const bool sharing = local.size() > 1;
   std::vector<double> reduceTimes, sumTimes, copyTimes, reduceAlone, sumAlone, copyAlone;
-  std::vector<double> scaleTimes, scaleAlone;
+  std::vector<double> scaleTimes, scaleAlone, sgdTimes, sgdAlone;
   std::vector<double> afterSendTimes;  // the surcharge of writing what the peer just read
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
@@ -596,6 +603,15 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                         memory.sum(z.data(), x.data(), y.data(), count, DType::Float32);
                                       },
                                       [&] { memory.divide(z.data(), count, DType::Float32, 2.0); }));
+      // The parameter server's update after its adds: w -= lr * g / n, into the buffer that
+      // received (as a server's parameters, which no peer has read since it last wrote them).
+      (alone ? sgdAlone : sgdTimes)
+          .push_back(bytes * passCost(t, memory, m, iterations, alone,
+                                      [&] {
+                                        inPairs();
+                                        memory.add(z.data(), y.data(), count, DType::Float32);
+                                      },
+                                      [&] { memory.sgdStep(y.data(), z.data(), count, DType::Float32, 0.01, 2.0); }));
     }
     afterSendTimes.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumTimes.back()));
   }
@@ -615,6 +631,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   const CostCurve sumCurve = fitCostCurve(passSizes, sharing ? sumAlone : sumTimes);
   const CostCurve copyCurve = fitCostCurve(passSizes, sharing ? copyAlone : copyTimes);
   const CostCurve scaleCurve = fitCostCurve(passSizes, sharing ? scaleAlone : scaleTimes);
+  const CostCurve sgdCurve = fitCostCurve(passSizes, sharing ? sgdAlone : sgdTimes);
   const CostCurve afterSendCurve = fitCostCurve(passSizes, afterSendTimes);
   const auto anyPositive = [](const std::vector<double>& v) {
     return std::any_of(v.begin(), v.end(), [](double e) { return e > 0; });
@@ -657,30 +674,30 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
     os << "# Shared: " << local.size() / 2 * 2 << " ranks of this host exchanging "
        << humanBytes(largest) << " in pairs at once moved "
        << figure(intra->fitted.sharedBandwidthBps / 1e9, 4) << " GB/s in all.\n";
-  const auto describePasses = [&](const char* who, const std::vector<double>& adds,
-                                   const std::vector<double>& sums, const std::vector<double>& copies,
-                                   const std::vector<double>& scalings) {
+  const auto describePasses = [&](const char* who,
+                                   std::initializer_list<const std::vector<double>*> kinds) {
     os << "# Memory passes in " << memory.name() << " memory, " << who << " (the fastest of "
        << iterations << "), per byte: a float32 add in place of what a pair exchanged (gamma), its\n"
-       << "# sum into a third buffer (gamma_sum), a copy (the algorithms' own copies) and the division\n"
-       << "# in place right after that sum (scale), by the pass's size:";
-    for (std::size_t i = 0; i < passSizes.size(); ++i)
-      os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
-         << figure(adds[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(sums[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(copies[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << '/'
-         << figure(scalings[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
+       << "# sum into a third buffer (gamma_sum), a copy (the algorithms' own copies), the division\n"
+       << "# in place right after that sum (scale) and an SGD step after the add (sgd), by the pass's size:";
+    for (std::size_t i = 0; i < passSizes.size(); ++i) {
+      os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' ';
+      for (const std::vector<double>* kind : kinds)
+        os << (kind == *kinds.begin() ? "" : "/")
+           << figure((*kind)[i] / static_cast<double>(passSizes[i]) * 1e9, 3);
+      os << " ns";
+    }
     os << "\n";
   };
-  describePasses("every rank at once", reduceTimes, sumTimes, copyTimes, scaleTimes);
+  describePasses("every rank at once", {&reduceTimes, &sumTimes, &copyTimes, &scaleTimes, &sgdTimes});
   os << "# The sum into the buffer the peer has just read, beyond the sum (write_after_send), by size:";
   for (std::size_t i = 0; i < passSizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(passSizes[i]) << ' '
        << figure(afterSendTimes[i] / static_cast<double>(passSizes[i]) * 1e9, 3) << " ns";
   os << "\n";
   if (sharing) {
-    describePasses("rank 0 alone", reduceAlone, sumAlone, copyAlone, scaleAlone);
-    os << "# gamma, gamma_sum, copy and scale are rank 0's alone; memory_parallelism: " << local.size()
+    describePasses("rank 0 alone", {&reduceAlone, &sumAlone, &copyAlone, &scaleAlone, &sgdAlone});
+    os << "# gamma, gamma_sum, copy, scale and sgd are rank 0's alone; memory_parallelism: " << local.size()
        << " ranks x alone / at once,\n# the median of the three at " << humanBytes(passSizes.back())
        << ". k ranks passing at once each take max(1, k / memory_parallelism) as long.\n";
   }
@@ -705,6 +722,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   file.gammaSum = sumCurve;
   file.copy = copyCurve;
   file.scale = scaleCurve;
+  file.sgd = sgdCurve;
   file.memoryParallelism = parallelism;
   if (afterSend) file.writeAfterSend = afterSendCurve;
   if (anyPositive(sendWrittenTimes)) file.sendWritten = fitCostCurve(passSizes, sendWrittenTimes);
@@ -743,7 +761,10 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                scaleTimes,
                                scaleAlone,
                                sendWrittenTimes,
-                               sendUnwrittenTimes};
+                               sendUnwrittenTimes,
+                               sgdCurve.top,
+                               sgdTimes,
+                               sgdAlone};
   if (intra) measured.links.push_back(*intra);
   if (inter) measured.links.push_back(*inter);
   c.json = toJson(measured);

@@ -56,6 +56,8 @@ PredictOptions topologyOptions(const Topology& topology) {
   o.gammaSumPieces = topology.gammaSumPieces;
   o.scaleSPerByte = topology.scaleSPerByte;
   o.scalePieces = topology.scalePieces;
+  o.sgdSPerByte = topology.sgdSPerByte;
+  o.sgdPieces = topology.sgdPieces;
   return o;
 }
 
@@ -64,8 +66,10 @@ PredictOptions modelOptions(const ModelArgs& a, const Topology& topology) {
   if (!std::isnan(a.gamma) && !a.gammaFromTopology) {  // --gamma: one figure for every size
     o.gammaSPerByte = a.gamma;
     o.gammaPieces.clear();
-    o.gammaSumSPerByte = -1;  // every reduction at that figure
+    o.gammaSumSPerByte = -1;  // every reduction at that figure, the SGD step's too
     o.gammaSumPieces.clear();
+    o.sgdSPerByte = -1;
+    o.sgdPieces.clear();
   }
   return o;
 }

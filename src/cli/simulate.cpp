@@ -203,6 +203,10 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
     argv.insert(argv.end(), {"--scale", exactNumber(topo.scaleSPerByte)});
     if (!topo.scalePieces.empty()) argv.insert(argv.end(), {"--scale-pieces", pieceList(topo.scalePieces)});
   }
+  if (a.gammaFromTopology && topo.sgdSPerByte >= 0) {
+    argv.insert(argv.end(), {"--sgd", exactNumber(topo.sgdSPerByte)});
+    if (!topo.sgdPieces.empty()) argv.insert(argv.end(), {"--sgd-pieces", pieceList(topo.sgdPieces)});
+  }
   if (PassCost{topo.writeAfterSendSPerByte, topo.writeAfterSendPieces}.any()) {
     argv.insert(argv.end(), {"--write-after-send", exactNumber(topo.writeAfterSendSPerByte)});
     if (!topo.writeAfterSendPieces.empty())

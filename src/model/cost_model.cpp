@@ -173,14 +173,19 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
 
   const PassCost gamma{options.gammaSPerByte, options.gammaPieces};
   const PassCost copy{options.copySPerByte, options.copyPieces};
-  const Schedule schedule = recordSchedule(
-      paradigm, layout, params, elementBytes,
-      {gamma, copy, passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma),
-       topology.memoryParallelism, topology.devicesPerHost,
-       {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces}, topology.receiveWork(),
-       passCostOr(options.scaleSPerByte, options.scalePieces, copy),
-       {topology.sendWrittenSPerByte, topology.sendWrittenPieces},
-       {topology.sendUnwrittenSPerByte, topology.sendUnwrittenPieces}});
+  MemoryCosts costs;
+  costs.reduce = gamma;
+  costs.local = copy;
+  costs.sum = passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma);
+  costs.scale = passCostOr(options.scaleSPerByte, options.scalePieces, copy);
+  costs.sgd = passCostOr(options.sgdSPerByte, options.sgdPieces, gamma);
+  costs.parallelism = topology.memoryParallelism;
+  costs.ranksPerHost = topology.devicesPerHost;
+  costs.writeAfterSend = {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces};
+  costs.receiveWork = topology.receiveWork();
+  costs.sendWritten = {topology.sendWrittenSPerByte, topology.sendWrittenPieces};
+  costs.sendUnwritten = {topology.sendUnwrittenSPerByte, topology.sendUnwrittenPieces};
+  const Schedule schedule = recordSchedule(paradigm, layout, params, elementBytes, costs);
   Network net(topology);
   Prediction r;
   r.paradigm = paradigm.name();

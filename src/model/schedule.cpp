@@ -175,7 +175,7 @@ class RecordingMemory final : public MemorySpace, public Transport::BufferWatch 
     pass(&RankLog::localAfter, costs_.scale, dst, count * elementBytes(t));
   }
   void sgdStep(void* w, const void*, std::size_t count, DType t, double, double) override {
-    pass(&RankLog::reduceAfter, costs_.reduce, w, count * elementBytes(t));
+    pass(&RankLog::reduceAfter, costs_.sgd, w, count * elementBytes(t));
   }
   void synchronize() override {}
 

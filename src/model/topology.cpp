@@ -316,7 +316,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   const Reader r(source);
   r.checkKeys(root, "",
               {"name", "description", "hosts", "devices_per_host", "intra_host", "nic", "fabric",
-               "gamma", "gamma_sum", "copy", "scale", "memory_parallelism", "write_after_send",
+               "gamma", "gamma_sum", "copy", "scale", "sgd", "memory_parallelism", "write_after_send",
                "send_written", "send_unwritten", "device"});
   Topology t;
   t.source = source;
@@ -340,6 +340,7 @@ Topology parseTopology(std::string_view yaml, const std::string& source) {
   if (root["gamma_sum"]) r.costCurve(root, "gamma_sum", t.gammaSumSPerByte, t.gammaSumPieces);
   if (root["copy"]) r.costCurve(root, "copy", t.copySPerByte, t.copyPieces);
   if (root["scale"]) r.costCurve(root, "scale", t.scaleSPerByte, t.scalePieces);
+  if (root["sgd"]) r.costCurve(root, "sgd", t.sgdSPerByte, t.sgdPieces);
   if (root["write_after_send"])
     r.costCurve(root, "write_after_send", t.writeAfterSendSPerByte, t.writeAfterSendPieces);
   if (root["send_written"]) r.costCurve(root, "send_written", t.sendWrittenSPerByte, t.sendWrittenPieces);

@@ -34,12 +34,4 @@ void SimulatedMemory::spend(double seconds) const {
                                                std::string(sg_host_get_name(memoryHost_)) + " failed");
 }
 
-void SimulatedMemory::add(void* dst, const void*, std::size_t count, DType t) {
-  pass(gamma_, dst, count * elementBytes(t));
-}
-
-void SimulatedMemory::sgdStep(void* w, const void*, std::size_t count, DType t, double, double) {
-  pass(gamma_, w, count * elementBytes(t));
-}
-
 }  // namespace commsim::sim

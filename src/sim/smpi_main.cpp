@@ -49,6 +49,8 @@ struct Options {
   std::string gammaSumPieces;
   double scale = -1;  // scaling in place after a reduction; negative: as a copy
   std::string scalePieces;
+  double sgd = -1;  // the SGD step after a reduction; negative: as gamma
+  std::string sgdPieces;
   int memoryHostRanks = 0;  // ranks r share memory host memory-(r / this); 0: none
   double writeAfterSend = 0;  // Topology::writeAfterSend
   std::string writeAfterSendPieces;
@@ -181,25 +183,26 @@ int simulate(const Options& o, commsim::Transport& t) {
 
   if (!(o.copy >= 0) || !std::isfinite(o.copy))
     throw UsageError("copy: " + std::to_string(o.copy) + " is not allowed (simulated seconds per byte, at least 0)");
-  const sim::SimulatedMemory::Cost gamma{o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
-  const sim::SimulatedMemory::Cost afterSend{o.writeAfterSend,
-                                             parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")};
-  const sim::SimulatedMemory::Cost copy{o.copy, parsePieces(o.copyPieces, "copy-pieces")};
-  sim::SimulatedMemory shared(
-      gamma, copy, passCostOr(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), gamma),
-      passCostOr(o.scale, parsePieces(o.scalePieces, "scale-pieces"), copy), afterSend,
-      memoryHost(o.memoryHostRanks, t.rank()));
-  shared.placeOnHost(t.rank(), o.hostRanks);
-  shared.chargeReceives({o.receiveWork, parsePieces(o.receiveWorkPieces, "receive-work-pieces")});
-  shared.chargeSends({o.sendWritten, parsePieces(o.sendWrittenPieces, "send-written-pieces")},
-                     {o.sendUnwritten, parsePieces(o.sendUnwrittenPieces, "send-unwritten-pieces")});
+  MemoryCosts costs;
+  costs.reduce = {o.gamma, parsePieces(o.gammaPieces, "gamma-pieces")};
+  costs.local = {o.copy, parsePieces(o.copyPieces, "copy-pieces")};
+  costs.sum = passCostOr(o.gammaSum, parsePieces(o.gammaSumPieces, "gamma-sum-pieces"), costs.reduce);
+  costs.scale = passCostOr(o.scale, parsePieces(o.scalePieces, "scale-pieces"), costs.local);
+  costs.sgd = passCostOr(o.sgd, parsePieces(o.sgdPieces, "sgd-pieces"), costs.reduce);
+  costs.writeAfterSend = {o.writeAfterSend, parsePieces(o.writeAfterSendPieces, "write-after-send-pieces")};
+  costs.receiveWork = {o.receiveWork, parsePieces(o.receiveWorkPieces, "receive-work-pieces")};
+  costs.sendWritten = {o.sendWritten, parsePieces(o.sendWrittenPieces, "send-written-pieces")};
+  costs.sendUnwritten = {o.sendUnwritten, parsePieces(o.sendUnwrittenPieces, "send-unwritten-pieces")};
+  costs.ranksPerHost = o.hostRanks;
+  sim::SimulatedMemory shared(costs, memoryHost(o.memoryHostRanks, t.rank()), t.rank());
   if (!o.checkValues) t.setBufferWatch(&shared);
   MemorySpace& memory = o.checkValues ? hostMemory() : static_cast<MemorySpace&>(shared);
-  // Writes to what peers have read are priced as in a step after a step (as the cost model
-  // records it, and as a benchmark's timed steps run): one untimed step first.
+  // Writes to what peers have read, and sends of what was written, are priced as in a step after
+  // a step (as the cost model records it, and as a benchmark's timed steps run): one untimed step
+  // first.
   std::optional<StepBuffers> buffers;
   if (o.trainPlan.empty()) buffers.emplace(memory, count, dtype);
-  if (afterSend.any() && !o.checkValues && o.trainPlan.empty())
+  if ((costs.writeAfterSend.any() || costs.statefulSends()) && !o.checkValues && o.trainPlan.empty())
     runCheckedStep(*paradigm, t, memory, layout, *buffers, count, dtype, kDefaultLearningRate,
                    ValueCheck::Skip, delay);
   std::unique_ptr<Tracer> tracer;
@@ -259,6 +262,8 @@ int main(int argc, char** argv) {
   app.add_option("--gamma-sum-pieces", o.gammaSumPieces, "Smaller such reductions' costs: up_to:seconds_per_byte;...");
   app.add_option("--scale", o.scale, "Cost of scaling in place after a reduction (negative: --copy's)");
   app.add_option("--scale-pieces", o.scalePieces, "Smaller scalings' costs: up_to:seconds_per_byte;...");
+  app.add_option("--sgd", o.sgd, "Cost of the SGD step after a reduction (negative: --gamma's)");
+  app.add_option("--sgd-pieces", o.sgdPieces, "Smaller SGD steps' costs: up_to:seconds_per_byte;...");
   app.add_option("--write-after-send", o.writeAfterSend,
                  "Added per byte a pass writes that a peer has read since, simulated seconds")
       ->check(CLI::NonNegativeNumber);
