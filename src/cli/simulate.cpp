@@ -194,24 +194,16 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   if (a.gammaFromTopology && !topo.gammaPieces.empty())
     argv.insert(argv.end(), {"--gamma-pieces", pieceList(topo.gammaPieces)});
   if (!topo.copyPieces.empty()) argv.insert(argv.end(), {"--copy-pieces", pieceList(topo.copyPieces)});
-  if (a.gammaFromTopology && topo.gammaSumSPerByte >= 0) {
-    argv.insert(argv.end(), {"--gamma-sum", exactNumber(topo.gammaSumSPerByte)});
-    if (!topo.gammaSumPieces.empty())
-      argv.insert(argv.end(), {"--gamma-sum-pieces", pieceList(topo.gammaSumPieces)});
-  }
-  if (topo.scaleSPerByte >= 0) {
-    argv.insert(argv.end(), {"--scale", exactNumber(topo.scaleSPerByte)});
-    if (!topo.scalePieces.empty()) argv.insert(argv.end(), {"--scale-pieces", pieceList(topo.scalePieces)});
-  }
-  if (a.gammaFromTopology && topo.sgdSPerByte >= 0) {
-    argv.insert(argv.end(), {"--sgd", exactNumber(topo.sgdSPerByte)});
-    if (!topo.sgdPieces.empty()) argv.insert(argv.end(), {"--sgd-pieces", pieceList(topo.sgdPieces)});
-  }
-  if (PassCost{topo.writeAfterSendSPerByte, topo.writeAfterSendPieces}.any()) {
-    argv.insert(argv.end(), {"--write-after-send", exactNumber(topo.writeAfterSendSPerByte)});
-    if (!topo.writeAfterSendPieces.empty())
-      argv.insert(argv.end(), {"--write-after-send-pieces", pieceList(topo.writeAfterSendPieces)});
-  }
+  // A cost the file gives: `--flag top`, and `--flag-pieces` when it has pieces.
+  const auto cost = [&](const std::string& flag, double top, const std::vector<CostPiece>& pieces) {
+    argv.insert(argv.end(), {flag, exactNumber(top)});
+    if (!pieces.empty()) argv.insert(argv.end(), {flag + "-pieces", pieceList(pieces)});
+  };
+  if (a.gammaFromTopology && topo.gammaSumSPerByte >= 0) cost("--gamma-sum", topo.gammaSumSPerByte, topo.gammaSumPieces);
+  if (topo.scaleSPerByte >= 0) cost("--scale", topo.scaleSPerByte, topo.scalePieces);
+  if (a.gammaFromTopology && topo.sgdSPerByte >= 0) cost("--sgd", topo.sgdSPerByte, topo.sgdPieces);
+  if (PassCost{topo.writeAfterSendSPerByte, topo.writeAfterSendPieces}.any())
+    cost("--write-after-send", topo.writeAfterSendSPerByte, topo.writeAfterSendPieces);
   if (sharesHostMemory(topo))
     argv.insert(argv.end(), {"--memory-host-ranks", std::to_string(topo.devicesPerHost)});
   const MessageCost work = topo.receiveWork();
@@ -219,15 +211,9 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
   const PassCost sendUnwritten{topo.sendUnwrittenSPerByte, topo.sendUnwrittenPieces};
   if (work.any() || sendWritten.any() || sendUnwritten.any())
     argv.insert(argv.end(), {"--host-ranks", std::to_string(topo.devicesPerHost)});
-  if (work.any()) {
-    argv.insert(argv.end(), {"--receive-work", exactNumber(work.top)});
-    if (!work.pieces.empty()) argv.insert(argv.end(), {"--receive-work-pieces", pieceList(work.pieces)});
-  }
-  for (const auto& [flag, cost] : {std::pair{"--send-written", &sendWritten}, {"--send-unwritten", &sendUnwritten}}) {
-    if (!cost->any()) continue;
-    argv.insert(argv.end(), {flag, exactNumber(cost->top)});
-    if (!cost->pieces.empty()) argv.insert(argv.end(), {std::string(flag) + "-pieces", pieceList(cost->pieces)});
-  }
+  if (work.any()) cost("--receive-work", work.top, work.pieces);
+  if (sendWritten.any()) cost("--send-written", sendWritten.top, sendWritten.pieces);
+  if (sendUnwritten.any()) cost("--send-unwritten", sendUnwritten.top, sendUnwritten.pieces);
   if (a.trace.on())
     argv.insert(argv.end(), {"--trace", traceFileOf(dir, tag).string(), "--trace-limit",
                              std::to_string(parseTraceLimit(a.trace.limit))});
