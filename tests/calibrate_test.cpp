@@ -12,6 +12,8 @@
 #include <sstream>
 #include <vector>
 
+#include <unistd.h>
+
 #include "commsim/algorithms.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/topology.hpp"
@@ -295,6 +297,58 @@ TEST(ValidateCli, BadInputIsOneLineAndStatusTwo) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+}
+
+// scripts/validate_spread.py: each run against the median of the others. Three runs of two
+// points, written here with times whose spread is known: run a's first point is the others'
+// median (0), its second 10% below their median (2.2 against 2.0: +10%).
+TEST(ValidateSpread, EachRunAgainstTheOthersMedian) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  const fs::path dir = fs::path(::testing::TempDir()) / "validate_spread";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, double first, double second, int workers) {
+    nlohmann::json doc{{"median_abs_error", 0.05}, {"max_abs_error", 0.2}, {"step", "avg"}};
+    for (const auto& [size, t] : {std::pair{65536, first}, std::pair{1048576, second}})
+      doc["rows"].push_back({{"paradigm", "ring-allreduce"}, {"variant", ""}, {"workers", workers},
+                             {"size_bytes", size}, {"measured_avg_s", t}, {"measured_median_s", t},
+                             {"measured_min_s", t}});
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << doc.dump();
+    return path;
+  };
+  const std::string a = write("a.json", 1.0, 2.0, 4), b = write("b.json", 1.1, 2.0, 4),
+                    c = write("c.json", 0.9, 2.4, 4);
+  const std::string script = COMMSIM_SOURCE_DIR "/scripts/validate_spread.py";
+  auto r = runProcess({"/usr/bin/python3", script, a, b, c}, 60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<std::string> rows;
+  while (std::getline(lines, line))
+    if (line.rfind("  ", 0) == 0) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  // a: 0% and +10% (median 5%, max 10%, at 1 MiB); b: 0.95 / 1.1 - 1 = -13.6% and 2.2 / 2.0 - 1 =
+  // +10% (median 11.8%); c: 1.05 / 0.9 - 1 = +16.7%, 2.0 / 2.4 - 1 = -16.7%. The predictions'
+  // 5% / 20% beside each.
+  EXPECT_NE(rows[0].find("5.0%"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("ring-allreduce 1 MiB (+10.0%)"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[1].find("11.8%"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[1].find("ring-allreduce 64 KiB (-13.6%)"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find("16.7%"), std::string::npos) << rows[2];
+  EXPECT_NE(rows[2].find("20.0%"), std::string::npos) << rows[2];
+  // Runs of another sweep, one run, a missing file: one line, status 2.
+  const std::string other = write("other.json", 1.0, 2.0, 2);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {a, other}, {a}, {a, (dir / "missing.json").string()}}) {
+    std::vector<std::string> argv{"/usr/bin/python3", script};
+    argv.insert(argv.end(), args.begin(), args.end());
+    r = runProcess(argv, 60);
+    EXPECT_EQ(r.status, 2) << args.back() << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("validate_spread: "), std::string::npos) << r.err;
+  }
+  fs::remove_all(dir);
 }
 
 // calibrate --from: results users have (nccl-tests, OSU) fitted into a topology. The sample files
