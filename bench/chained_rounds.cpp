@@ -17,23 +17,14 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "commsim/error.hpp"
 #include "core/size_parse.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 
 namespace {
-
-void check(int rc, const char* call) {
-  if (rc == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(rc, text, &length);
-  std::fprintf(stderr, "bench_chained_rounds: %s failed: %s\n", call, text);
-  MPI_Abort(MPI_COMM_WORLD, 1);
-}
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -51,28 +42,28 @@ const char* name(Kind k) {
 
 // Seconds per round of each of `iters` repetitions, after one untimed.
 std::vector<double> timeRounds(Kind kind, std::vector<char>& gradient, std::vector<char>& spare,
-                         std::uint64_t chunk, int iters) {
+                               std::uint64_t chunk, int iters) {
   int rank = 0, n = 0;
-  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
-  check(MPI_Comm_size(MPI_COMM_WORLD, &n), "MPI_Comm_size");
+  COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+  COMMSIM_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &n));
   const int to = (rank + 1) % n, from = (rank + n - 1) % n;
   const int rounds = kind == Kind::Alone ? 1 : n - 1;
   const auto at = [&](int c) { return gradient.data() + static_cast<std::uint64_t>((c % n + n) % n) * chunk; };
   std::vector<double> perRound;
   for (int it = 0; it <= iters; ++it) {
-    check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+    COMMSIM_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
     double span[2] = {-now(), 0};  // {-start, end}: their maxima are the first start and last end
     for (int k = 0; k < rounds; ++k) {
       // Forwarding: round k sends chunk rank-k (received in round k-1) and receives chunk rank-k-1.
       char* send = kind == Kind::Forwarding ? at(rank - k) : gradient.data();
       char* recv = kind == Kind::Forwarding ? at(rank - k - 1) : spare.data();
       MPI_Request r[2];
-      check(MPI_Isend(send, static_cast<int>(chunk), MPI_BYTE, to, 0, MPI_COMM_WORLD, &r[0]), "MPI_Isend");
-      check(MPI_Irecv(recv, static_cast<int>(chunk), MPI_BYTE, from, 0, MPI_COMM_WORLD, &r[1]), "MPI_Irecv");
-      check(MPI_Waitall(2, r, MPI_STATUSES_IGNORE), "MPI_Waitall");
+      COMMSIM_MPI_CHECK(MPI_Isend(send, static_cast<int>(chunk), MPI_BYTE, to, 0, MPI_COMM_WORLD, &r[0]));
+      COMMSIM_MPI_CHECK(MPI_Irecv(recv, static_cast<int>(chunk), MPI_BYTE, from, 0, MPI_COMM_WORLD, &r[1]));
+      COMMSIM_MPI_CHECK(MPI_Waitall(2, r, MPI_STATUSES_IGNORE));
     }
     span[1] = now();
-    check(MPI_Allreduce(MPI_IN_PLACE, span, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    COMMSIM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, span, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
     if (it > 0) perRound.push_back((span[0] + span[1]) / rounds);
   }
   std::sort(perRound.begin(), perRound.end());
@@ -81,8 +72,8 @@ std::vector<double> timeRounds(Kind kind, std::vector<char>& gradient, std::vect
 
 int run(int argc, char** argv) {
   int rank = 0, n = 0;
-  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
-  check(MPI_Comm_size(MPI_COMM_WORLD, &n), "MPI_Comm_size");
+  COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+  COMMSIM_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &n));
   std::vector<std::uint64_t> sizes;
   int iters = 20;
   for (int i = 1; i < argc; ++i) {
@@ -102,10 +93,10 @@ int run(int argc, char** argv) {
   }
   if (sizes.empty()) throw commsim::UsageError("no SIZE given (usage: bench_chained_rounds SIZE... [--iters N])");
   MPI_Comm local;
-  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
+  COMMSIM_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
   int onHost = 0;
-  check(MPI_Comm_size(local, &onHost), "MPI_Comm_size");
-  check(MPI_Comm_free(&local), "MPI_Comm_free");
+  COMMSIM_MPI_CHECK(MPI_Comm_size(local, &onHost));
+  COMMSIM_MPI_CHECK(MPI_Comm_free(&local));
   if (onHost != n) throw commsim::UsageError("the ranks span several hosts (" + std::to_string(onHost) + " of " +
                                              std::to_string(n) + " on rank " + std::to_string(rank) +
                                              "'s): the rounds are timed on one host's clock");
@@ -131,16 +122,22 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  check(MPI_Init(&argc, &argv), "MPI_Init");
-  int status = 0;
   try {
-    status = run(argc, argv);
-  } catch (const commsim::UsageError& e) {
-    int rank = 0;
-    check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
-    if (rank == 0) std::fprintf(stderr, "bench_chained_rounds: %s\n", e.what());
-    status = 2;
+    COMMSIM_MPI_CHECK(MPI_Init(&argc, &argv));
+    int status = 0;
+    try {
+      status = run(argc, argv);
+    } catch (const commsim::UsageError& e) {  // the same on every rank: all report it and finish
+      int rank = 0;
+      COMMSIM_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+      if (rank == 0) std::fprintf(stderr, "bench_chained_rounds: %s\n", e.what());
+      status = 2;
+    }
+    COMMSIM_MPI_CHECK(MPI_Finalize());
+    return status;
+  } catch (const commsim::Error& e) {  // a failed MPI call, on this rank alone: end the job
+    std::fprintf(stderr, "bench_chained_rounds: %s\n", e.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
   }
-  check(MPI_Finalize(), "MPI_Finalize");
-  return status;
 }

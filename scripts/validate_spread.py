@@ -16,8 +16,12 @@ input: one line naming the file and what is wrong, exit status 2.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import human_bytes  # noqa: E402  (sizes written as compare.py writes them)
 
 STEPS = {"avg": "measured_avg_s", "median": "measured_median_s", "min": "measured_min_s"}
 
@@ -52,13 +56,6 @@ def load(path, field):
     return cells, doc
 
 
-def human(b):
-    for unit, f in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if b >= f and b % f == 0:
-            return f"{b // f} {unit}"
-    return f"{b} B"
-
-
 def percent(x):
     return "-" if x is None else f"{100 * x:.1f}%"
 
@@ -89,7 +86,7 @@ def main():
             others = [runs[j][0][k] for j in range(len(runs)) if j != i]
             errors[k] = statistics.median(others) / cells[k] - 1
         worst = max(keys, key=lambda k: abs(errors[k]))
-        where = f"{worst[0]} {human(worst[3])} ({100 * errors[worst]:+.1f}%)"
+        where = f"{worst[0]} {human_bytes(worst[3])} ({100 * errors[worst]:+.1f}%)"
         # The run's own errors are against the step it measured by; shown only when it is this one.
         same = doc.get("step", "avg") == a.step
         print(f"  {path:<32} {percent(statistics.median(abs(e) for e in errors.values())):>8} "

@@ -301,7 +301,7 @@ TEST(ValidateCli, BadInputIsOneLineAndStatusTwo) {
 
 // scripts/validate_spread.py: each run against the median of the others. Three runs of two
 // points, written here with times whose spread is known: run a's first point is the others'
-// median (0), its second 10% below their median (2.2 against 2.0: +10%).
+// median (0), its second below it (the others' median 2.2 against 2.0 measured: +10%).
 TEST(ValidateSpread, EachRunAgainstTheOthersMedian) {
   if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
   const fs::path dir = fs::path(::testing::TempDir()) / "validate_spread";
