@@ -282,6 +282,42 @@ TEST(CostModel, PiecewiseLinkPricesEachMessageAtItsSize) {
   expectTime(predict(t, "all-to-all", 4, 1'000'000, kS), 3 * (10e-6 + 4e6 / 4e9));
 }
 
+TEST(CostModel, InsideAStepNoMessageIsFasterThanOneOfTheStepsSize) {
+  // The caches' case: 4 GBps and 1 us up to 1 MB, 1 GBps and 10 us above.
+  const Topology t = parseTopology("hosts: 1\ndevices_per_host: 4\n"
+                                   "intra_host:\n  bandwidth: 1 GBps\n  latency: 10 us\n"
+                                   "  pieces:\n    - {up_to: 1000000, bandwidth: 4 GBps, latency: 1 us}\n",
+                                   "caches.yaml");
+  // A 1 MB step: the ring's 250 KB messages at their piece, as is.
+  expectTime(predict(t, "ring-allreduce", 4, 250'000, kS), 6 * (1e-6 + 250e3 / 4e9));
+  // A 4 MB step: 1 MB messages keep their piece's latency and move at the step's 1 GBps.
+  expectTime(predict(t, "ring-allreduce", 4, 1'000'000, kS), 6 * (1e-6 + 1e6 / 1e9));
+  // All-to-all's messages are the step's size: the piece, as is.
+  expectTime(predict(t, "all-to-all", 4, 250'000, kS), 3 * (1e-6 + 1e6 / 4e9));
+
+  // The link itself: the piece holding the step's size is split there, what lies below it capped.
+  const Link below = t.intraHost.inStep(500'000);
+  ASSERT_EQ(below.pieces.size(), 2u);
+  EXPECT_EQ(below.pieces[0].upToBytes, 500'000u);
+  EXPECT_DOUBLE_EQ(below.at(500'000).bandwidthBps, 4e9);
+  EXPECT_DOUBLE_EQ(below.at(500'001).bandwidthBps, 4e9);
+  const Link above = t.intraHost.inStep(4'000'000);
+  ASSERT_EQ(above.pieces.size(), 2u);
+  EXPECT_DOUBLE_EQ(above.at(1).bandwidthBps, 1e9);
+  EXPECT_DOUBLE_EQ(above.at(1).latencyS, 1e-6);
+  EXPECT_DOUBLE_EQ(above.at(2'000'000).latencyS, 10e-6);
+  EXPECT_DOUBLE_EQ(above.at(8'000'000).bandwidthBps, 1e9);
+  // A link without pieces is one line at every size, inside a step or not.
+  const Link flat = flatHost().intraHost.inStep(4'000'000);
+  EXPECT_TRUE(flat.pieces.empty());
+  EXPECT_DOUBLE_EQ(flat.bandwidthBps, flatHost().intraHost.bandwidthBps);
+  // Passes alike: a piece's cost below the step's size no less than the step's.
+  const PassCost gamma = PassCost{0.1e-9, {{1'000'000, 0.01e-9}}}.inStep(4'000'000);
+  EXPECT_DOUBLE_EQ(gamma.of(1000), 1000 * 0.1e-9);
+  const PassCost small = PassCost{0.1e-9, {{1'000'000, 0.01e-9}}}.inStep(1000);
+  EXPECT_DOUBLE_EQ(small.of(1000), 1000 * 0.01e-9);
+}
+
 TEST(CostModel, SharedHostBandwidthBoundsConcurrentCopies) {
   // 4 ranks of a ring each copy m per round; the host's memory carries 4m at once.
   const Topology t = piecewiseHost("  shared_bandwidth: 10 GBps\n");
@@ -373,8 +409,10 @@ TEST(CostModel, MemoryPassesCostByTheirSize) {
   PredictOptions o;
   o.gammaSPerByte = t.gammaSPerByte;
   o.gammaPieces = t.gammaPieces;
-  EXPECT_NEAR(predict(t, "ring-allreduce", 4, 1'000'000, kS, {}, o).reduceTermS, 3 * 1e6 * 0.01e-9, 1e-15);
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, 250'000, kS, {}, o).reduceTermS, 3 * 250e3 * 0.01e-9, 1e-15);
   EXPECT_NEAR(predict(t, "ring-allreduce", 4, 2'000'000, kS, {}, o).reduceTermS, 3 * 2e6 * 0.1e-9, 1e-15);
+  // Passes of 1 MB inside a step over 4 MB: no cheaper than a pass of the step's 4 MB (inStep).
+  EXPECT_NEAR(predict(t, "ring-allreduce", 4, 1'000'000, kS, {}, o).reduceTermS, 3 * 1e6 * 0.1e-9, 1e-15);
   // Each pass at its own size: with 2 workers all-to-all's copy and its scaling fall in one round,
   // two passes of 1 MB in the cheap piece, not one pass of 2 MB.
   const Topology c = parseTopology(

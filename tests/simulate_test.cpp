@@ -260,6 +260,27 @@ TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
   }
 }
 
+TEST(Simulate, PricesAStepsMessagesAsPredictDoes) {
+  SKIP_WITHOUT_SIMGRID();
+  // The caches' case: messages up to 1 MiB at 8 GBps, larger ones at 2 GBps. The ring's 1 MiB
+  // chunks of a 4 MiB step move at the step's 2 GBps (inStep), in the simulator as in predict:
+  // SMPI is given the step's factors, against the platform of the file's own.
+  const std::string file = ::testing::TempDir() + "/caches-" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(file);
+    out << "hosts: 1\ndevices_per_host: 4\n"
+           "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
+           "  pieces:\n    - {up_to: 1048576, bandwidth: 8 GBps, latency: 1 us}\n"
+           "gamma_sum: {cost: 0.2 ns/B, pieces: [{up_to: 1048576, cost: 0.05 ns/B}]}\n";
+  }
+  const auto doc = simulate({"--topology", file, "-n", "4", "-p", "64K,1M", "--paradigm", "ring-allreduce"});
+  std::filesystem::remove(file);
+  ASSERT_EQ(doc.at("rows").size(), 2u);
+  for (const auto& row : doc.at("rows")) expectSimulatedAsPredicted(row, 0.02);
+  // 6 rounds of 1 MiB at 2 GBps, not at the piece's 8: the step is at least 3.1 ms.
+  EXPECT_GT(doc.at("rows").at(1).at("time_s").get<double>(), 6 * 1048576 / 2e9);
+}
+
 TEST(Simulate, SharedHostMemoryAgreesWithThePrediction) {
   SKIP_WITHOUT_SIMGRID();
   // memory_parallelism: the ranks' passes run on their machine's memory host, which shares

@@ -18,12 +18,13 @@ std::string simgridPlatform(const Topology& topology);
 // A piecewise link (Link::pieces) as SMPI's size-dependent factors, "min_bytes:factor;...", one
 // pair for the bandwidth and one for the latency, relative to the link the platform states. SMPI
 // applies one set to every message: the intra-host link's on one host, the NIC's otherwise.
-// {"0:1", "0:1"} for a link of one line.
+// {"0:1", "0:1"} for a link of one line. With stepBytes, the pieces of a step over that many bytes
+// per rank (inStep), against the same platform.
 struct SmpiFactors {
   std::string bandwidth;
   std::string latency;
 };
-SmpiFactors simgridFactors(const Topology& topology);
+SmpiFactors simgridFactors(const Topology& topology, std::uint64_t stepBytes = 0);
 
 // The speed of every simulated host. Hosts compute only what is injected (smpi_execute: the
 // reductions' --gamma, --delay-rank), which SMPI converts to flops at its smpi/host-speed, so

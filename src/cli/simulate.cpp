@@ -136,10 +136,11 @@ std::string pieceList(const std::vector<CostPiece>& pieces) {
 }
 
 // A piecewise topology's factors replace the ideal network's 1s (simgridFactors).
-std::vector<std::string> networkConfig(const std::string& network, const Topology& topo) {
+std::vector<std::string> networkConfig(const std::string& network, const Topology& topo,
+                                       std::uint64_t stepBytes = 0) {
   if (network == "smpi") return {};
   if (network == "ideal") {
-    const SmpiFactors f = simgridFactors(topo);
+    const SmpiFactors f = simgridFactors(topo, stepBytes);
     return {"--cfg=smpi/bw-factor:" + f.bandwidth, "--cfg=smpi/lat-factor:" + f.latency,
             "--cfg=network/crosstraffic:0", "--cfg=network/TCP-gamma:0"};
   }
@@ -159,11 +160,14 @@ struct Scratch {
 fs::path traceFileOf(const fs::path& dir, const std::string& tag) { return dir / (tag + ".trace.json"); }
 
 // Runs the simulator under smpirun for one layout of `algorithm`, its result JSON into `result`;
-// `extra` says what to run (--params P, or --train-plan FILE). Throws when it fails.
-ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::path& dir,
+// `extra` says what to run (--params P, or --train-plan FILE). With stepBytes, the pieces are the
+// step's (inStep), as predict prices them; SMPI's factors hold for a whole run, so a training
+// step's buckets of several sizes (0) keep them as they are. Throws when it fails.
+ChildRun runSimulator(const SimulateArgs& a, const Topology& given, const fs::path& dir,
                       const fs::path& platform, const Layout& layout, const std::string& name,
                       const std::string& tag, const fs::path& result,
-                      const std::vector<std::string>& extra, DType dtype) {
+                      const std::vector<std::string>& extra, DType dtype, std::uint64_t stepBytes) {
+  const Topology topo = inStep(given, stepBytes);
   const long long ranks = layout.worldSize;
   const fs::path hostfile = dir / (tag + ".hosts");
   const fs::path log = dir / (tag + ".log");
@@ -179,7 +183,7 @@ ChildRun runSimulator(const SimulateArgs& a, const Topology& topo, const fs::pat
                                     // One shared block per allocation site: SMPI's default
                                     // ("global") maps 1 MiB pieces and runs out of mappings.
                                     "--cfg=smpi/shared-malloc:local"};
-  for (auto& c : networkConfig(a.network, topo)) argv.push_back(c);
+  for (auto& c : networkConfig(a.network, given, stepBytes)) argv.push_back(c);
   argv.insert(argv.end(), {simulatorPath().string(), "--paradigm", name, "--dtype",
                            std::string(dtypeName(dtype)), "--gamma", exactNumber(a.gamma),
                            "--copy", exactNumber(topo.copySPerByte), "--json", result.string(),
@@ -300,7 +304,7 @@ SimulatedRow simulateOne(const SimulateArgs& a, const Topology& topo, const fs::
   const std::string tag = name + "-n" + std::to_string(n) + "-p" + std::to_string(p);
   const fs::path result = dir / (tag + ".json");
   const ChildRun run = runSimulator(a, topo, dir, platform, layout, name, tag, result,
-                                    {"--params", std::to_string(p)}, dtype);
+                                    {"--params", std::to_string(p)}, dtype, p * elementBytes(dtype));
   const SimulatorStep sim = simulatorStepFromJson(Json::parse(readFile(result)));
 
   SimulatedRow row;
@@ -504,7 +508,7 @@ int runSimulateWorkload(const SimulateArgs& a, const Topology& topo, Format form
   writeFile(plan, os.str());
   const fs::path result = scratch.dir / (tag + ".json");
   const ChildRun run = runSimulator(a, topo, scratch.dir, platform, layout, name, tag, result,
-                                    {"--train-plan", plan.string()}, w.dtype);
+                                    {"--train-plan", plan.string()}, w.dtype, 0);
   const SimulatorTraining sim = simulatorTrainingFromJson(Json::parse(readFile(result)));
 
   TrainReport rep;

@@ -171,14 +171,16 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   }
   paradigm.validate(layout);
 
-  const PassCost gamma{options.gammaSPerByte, options.gammaPieces};
-  const PassCost copy{options.copySPerByte, options.copyPieces};
+  // Every piecewise cost as inside a step over the whole gradient (inStep).
+  const std::uint64_t stepBytes = params * elementBytes;
+  const PassCost gamma = PassCost{options.gammaSPerByte, options.gammaPieces}.inStep(stepBytes);
+  const PassCost copy = PassCost{options.copySPerByte, options.copyPieces}.inStep(stepBytes);
   MemoryCosts costs;
   costs.reduce = gamma;
   costs.local = copy;
-  costs.sum = passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma);
-  costs.scale = passCostOr(options.scaleSPerByte, options.scalePieces, copy);
-  costs.sgd = passCostOr(options.sgdSPerByte, options.sgdPieces, gamma);
+  costs.sum = passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma).inStep(stepBytes);
+  costs.scale = passCostOr(options.scaleSPerByte, options.scalePieces, copy).inStep(stepBytes);
+  costs.sgd = passCostOr(options.sgdSPerByte, options.sgdPieces, gamma).inStep(stepBytes);
   costs.parallelism = topology.memoryParallelism;
   costs.ranksPerHost = topology.devicesPerHost;
   costs.writeAfterSend = {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces};
@@ -186,7 +188,8 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   costs.sendWritten = {topology.sendWrittenSPerByte, topology.sendWrittenPieces};
   costs.sendUnwritten = {topology.sendUnwrittenSPerByte, topology.sendUnwrittenPieces};
   const Schedule schedule = recordSchedule(paradigm, layout, params, elementBytes, costs);
-  Network net(topology);
+  const Topology stepped = inStep(topology, stepBytes);
+  Network net(stepped);
   Prediction r;
   r.paradigm = paradigm.name();
   r.variant = paradigm.variant(layout);

@@ -210,10 +210,10 @@ std::string explicitRoutes(const Topology& t) {
 
 constexpr std::uint64_t kFactorKeyPast = 32;
 
-SmpiFactors simgridFactors(const Topology& given) {
-  const Topology t = onLinks(given);
+SmpiFactors simgridFactors(const Topology& given, std::uint64_t stepBytes) {
+  const Topology t = onLinks(inStep(given, stepBytes));
   const Link& link = factorLink(t);
-  const LinkCost ref = reference(link);
+  const LinkCost ref = reference(factorLink(onLinks(given)));  // what simgridPlatform states
   SmpiFactors f;
   std::uint64_t from = 0;
   const auto add = [&](std::uint64_t minBytes, const LinkCost& c) {

@@ -365,4 +365,55 @@ Topology loadTopology(const std::string& path) {
   return parseTopology(readTextFile(path, "topology file", "topologies/"), path);
 }
 
+namespace {
+
+// `pieces` with one ending at `bytes`: the piece holding it split there, or, beyond the last, one
+// of the line above (`top`) added; so that what lies at and below `bytes` can change alone.
+template <typename Piece>
+std::vector<Piece> splitAt(std::vector<Piece> pieces, std::uint64_t bytes, Piece top) {
+  auto at = std::find_if(pieces.begin(), pieces.end(), [&](const Piece& p) { return bytes <= p.upToBytes; });
+  if (at == pieces.end()) {
+    top.upToBytes = bytes;
+    pieces.push_back(top);
+  } else if (at->upToBytes != bytes) {
+    Piece p = *at;
+    p.upToBytes = bytes;
+    pieces.insert(at, p);
+  }
+  return pieces;
+}
+
+}  // namespace
+
+PassCost PassCost::inStep(std::uint64_t stepBytes) const {
+  if (pieces.empty() || stepBytes == 0) return *this;
+  const double floor = costAt(top, pieces, stepBytes);
+  PassCost c{top, splitAt(pieces, stepBytes, CostPiece{0, top})};
+  for (CostPiece& p : c.pieces)
+    if (p.upToBytes <= stepBytes) p.sPerByte = std::max(p.sPerByte, floor);
+  return c;
+}
+
+Link Link::inStep(std::uint64_t stepBytes) const {
+  if (pieces.empty() || stepBytes == 0) return *this;
+  const double cap = at(stepBytes).bandwidthBps;
+  Link l = *this;
+  l.pieces = splitAt(pieces, stepBytes, LinkPiece{0, {bandwidthBps, latencyS}});
+  for (LinkPiece& p : l.pieces)
+    if (p.upToBytes <= stepBytes) p.cost.bandwidthBps = std::min(p.cost.bandwidthBps, cap);
+  return l;
+}
+
+Topology inStep(const Topology& t, std::uint64_t stepBytes) {
+  Topology s = t;
+  s.intraHost = t.intraHost.inStep(stepBytes);
+  for (auto [top, pieces] : {std::pair{&s.gammaSPerByte, &s.gammaPieces},
+                             {&s.gammaSumSPerByte, &s.gammaSumPieces},
+                             {&s.copySPerByte, &s.copyPieces},
+                             {&s.scaleSPerByte, &s.scalePieces},
+                             {&s.sgdSPerByte, &s.sgdPieces}})
+    if (*top >= 0) *pieces = PassCost{*top, *pieces}.inStep(stepBytes).pieces;
+  return s;
+}
+
 }  // namespace commsim
