@@ -453,6 +453,14 @@ def link_cut(net, tmp, args, checks):
     # cut host 5.3 s after the cut in one run and ended the job before a 5 s watchdog had named
     # the stall. A ring round here moves a 16 MB chunk in about 0.7 s, far inside 3 s.
     timeout = 3
+    # Keepalive probes only an idle connection. When the ranks' MPI_Abort reaches mpirun before
+    # keepalive has found the cut host lost, mpirun sends that host's daemon the order to end its
+    # ranks, and its connection then holds unacknowledged bytes: TCP retransmits them for
+    # tcp_retries2 = 15 (about 15 min) before it gives up, and mpirun waits as long (seen on a
+    # loaded 2-core machine: 2 of 6 runs, the connection in retransmission 30 s after the cut).
+    # 5 retries give up after about 13 s, as a cluster's tuned TCP would.
+    for h in net.hosts:
+        sh(["ip", "netns", "exec", h, "sysctl", "-qw", "net.ipv4.tcp_retries2=5"])
     victim = net.hosts[2]
     before = net.counters()[victim][0]
     p = start_mpirun(net, tmp, args.workers, [args.commsim, "table", "--paradigm", "ring-allreduce",
