@@ -45,10 +45,10 @@ struct PassCost {
   double top = 0;
   std::vector<CostPiece> pieces;
   double of(std::uint64_t bytes) const { return static_cast<double>(bytes) * costAt(top, pieces, bytes); }
-  // Whether any pass costs anything.
   // The same passes inside one step over `stepBytes` per rank: none cheaper per byte than a pass
   // of the step's size (inStep, below).
   PassCost inStep(std::uint64_t stepBytes) const;
+  // Whether any pass costs anything.
   bool any() const {
     if (top > 0) return true;
     for (const CostPiece& p : pieces)
