@@ -470,5 +470,36 @@ TEST(SimulateWorkload, ResNet50StepMatchesTheModelAndTheClosedForms) {
                    model.at("step").at("compute_s").get<double>());
 }
 
+// A calibrated host whose pieces are faster below 8 MiB: ResNet-50's 25 MiB buckets on 4 ranks
+// send 6 MiB chunks, which both predict and the simulator price at the bucket's rate (inStep).
+TEST(SimulateWorkload, PiecewiseHostMatchesTheModel) {
+  SKIP_WITHOUT_SIMGRID();
+  const std::string resnet = std::string(COMMSIM_SOURCE_DIR) + "/workloads/resnet50.yaml";
+  const std::string file = ::testing::TempDir() + "/caches-train-" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(file);
+    out << "hosts: 1\ndevices_per_host: 4\n"
+           "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
+           "  pieces:\n    - {up_to: 8388608, bandwidth: 8 GBps, latency: 1 us}\n"
+           "gamma: {cost: 0.2 ns/B, pieces: [{up_to: 8388608, cost: 0.05 ns/B}]}\n"
+           "device: {flops: 10 TFLOPS, efficiency: 0.5}\n";
+  }
+  const std::vector<std::string> args{"--workload", resnet, "--topology", file, "-n", "4",
+                                      "--algorithm", "ring-allreduce"};
+  const auto sim = simulate(args);
+  std::vector<std::string> argv{"predict", "--format", "json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto p = runProcess(commsim(argv));
+  std::filesystem::remove(file);
+  ASSERT_EQ(p.status, 0) << p.err;
+  const auto model = nlohmann::json::parse(p.out);
+  const double step = sim.at("step").at("step_s"), predicted = model.at("step").at("step_s");
+  EXPECT_NEAR(step, predicted, 0.03 * predicted);
+  // The last bucket's end: every bucket's all-reduce before it, at the step's rates.
+  const auto& last = sim.at("buckets").back();
+  const double lastModel = model.at("buckets").back().at("end_s").get<double>();
+  EXPECT_NEAR(last.at("end_s").get<double>(), lastModel, 0.03 * lastModel);
+}
+
 }  // namespace
 }  // namespace commsim::test

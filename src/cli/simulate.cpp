@@ -160,9 +160,8 @@ struct Scratch {
 fs::path traceFileOf(const fs::path& dir, const std::string& tag) { return dir / (tag + ".trace.json"); }
 
 // Runs the simulator under smpirun for one layout of `algorithm`, its result JSON into `result`;
-// `extra` says what to run (--params P, or --train-plan FILE). With stepBytes, the pieces are the
-// step's (inStep), as predict prices them; SMPI's factors hold for a whole run, so a training
-// step's buckets of several sizes (0) keep them as they are. Throws when it fails.
+// `extra` says what to run (--params P, or --train-plan FILE). The pieces are those of a step over
+// stepBytes per rank (inStep), as predict prices it. Throws when it fails.
 ChildRun runSimulator(const SimulateArgs& a, const Topology& given, const fs::path& dir,
                       const fs::path& platform, const Layout& layout, const std::string& name,
                       const std::string& tag, const fs::path& result,
@@ -507,8 +506,13 @@ int runSimulateWorkload(const SimulateArgs& a, const Topology& topo, Format form
   for (std::size_t i = 0; i < buckets.size(); ++i) os << buckets[i].elements << ' ' << ready[i] << '\n';
   writeFile(plan, os.str());
   const fs::path result = scratch.dir / (tag + ".json");
+  // SMPI's factors hold for the whole run: every bucket gets the largest's pieces, which predict
+  // gives each bucket as large (most of them, under a cap).
+  std::uint64_t largest = 0;
+  for (const Bucket& b : buckets) largest = std::max(largest, b.elements);
   const ChildRun run = runSimulator(a, topo, scratch.dir, platform, layout, name, tag, result,
-                                    {"--train-plan", plan.string()}, w.dtype, 0);
+                                    {"--train-plan", plan.string()}, w.dtype,
+                                    largest * elementBytes(w.dtype));
   const SimulatorTraining sim = simulatorTrainingFromJson(Json::parse(readFile(result)));
 
   TrainReport rep;
