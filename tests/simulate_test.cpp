@@ -50,6 +50,27 @@ nlohmann::json simulate(const std::vector<std::string>& args, int expectedStatus
   return r.out.empty() ? nlohmann::json() : nlohmann::json::parse(r.out);
 }
 
+// A topology written for one test (`name`, this process's id) and removed when it ends.
+struct TopologyFile {
+  std::string path;
+  TopologyFile(const std::string& name, const std::string& yaml)
+      : path(::testing::TempDir() + "/" + name + "-" + std::to_string(getpid()) + ".yaml") {
+    std::ofstream(path) << yaml;
+  }
+  ~TopologyFile() { std::filesystem::remove(path); }
+  TopologyFile(const TopologyFile&) = delete;
+  TopologyFile& operator=(const TopologyFile&) = delete;
+};
+
+// `commsim predict --format json` with `args`, its output parsed.
+nlohmann::json predictJson(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"predict", "--format", "json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto p = runProcess(commsim(argv));
+  EXPECT_EQ(p.status, 0) << p.err;
+  return p.out.empty() ? nlohmann::json() : nlohmann::json::parse(p.out);
+}
+
 // The same run (`args` after --topology) on a topology of `host`'s keys, with the line `key`
 // added and without it: {with, without}. The files are written here and removed.
 std::pair<nlohmann::json, nlohmann::json> simulateWithAndWithout(const std::string& host,
@@ -241,19 +262,15 @@ TEST(Simulate, PiecewiseTopologyAgreesWithThePrediction) {
   // the ring and halving-doubling sum into a third buffer: 5x gamma here, so that a simulator
   // pricing the sums at gamma would miss by far more than 5%). SMPI gets the pieces as its
   // bandwidth and latency factors and the shared rate as the cluster's backbone.
-  const std::string file = ::testing::TempDir() + "/piecewise-" + std::to_string(getpid()) + ".yaml";
-  {
-    std::ofstream out(file);
-    out << "hosts: 1\ndevices_per_host: 4\n"
-           "intra_host:\n  bandwidth: 8 GBps\n  latency: 2 us\n  shared_bandwidth: 12 GBps\n"
-           "  pieces:\n    - {up_to: 65536, bandwidth: 2 GBps, latency: 1 us}\n"
-           "gamma: {cost: 0.1 ns/B, pieces: [{up_to: 65536, cost: 0.02 ns/B}]}\n"
-           "gamma_sum: {cost: 0.5 ns/B, pieces: [{up_to: 65536, cost: 0.1 ns/B}]}\n"
-           "copy: {cost: 0.05 ns/B, pieces: [{up_to: 1048576, cost: 0.01 ns/B}]}\n";
-  }
-  const auto doc = simulate({"--topology", file, "-n", "4", "-p", "4K,12K,4M", "--paradigm",
+  const TopologyFile file("piecewise",
+                          "hosts: 1\ndevices_per_host: 4\n"
+                          "intra_host:\n  bandwidth: 8 GBps\n  latency: 2 us\n  shared_bandwidth: 12 GBps\n"
+                          "  pieces:\n    - {up_to: 65536, bandwidth: 2 GBps, latency: 1 us}\n"
+                          "gamma: {cost: 0.1 ns/B, pieces: [{up_to: 65536, cost: 0.02 ns/B}]}\n"
+                          "gamma_sum: {cost: 0.5 ns/B, pieces: [{up_to: 65536, cost: 0.1 ns/B}]}\n"
+                          "copy: {cost: 0.05 ns/B, pieces: [{up_to: 1048576, cost: 0.01 ns/B}]}\n");
+  const auto doc = simulate({"--topology", file.path, "-n", "4", "-p", "4K,12K,4M", "--paradigm",
                              "ring-allreduce,all-to-all,halving-doubling"});
-  std::filesystem::remove(file);
   EXPECT_DOUBLE_EQ(doc.at("gamma_s_per_byte").get<double>(), 0.1e-9);
   for (const auto& row : doc.at("rows")) {
     expectSimulatedAsPredicted(row, 0.05);
@@ -265,16 +282,12 @@ TEST(Simulate, PricesAStepsMessagesAsPredictDoes) {
   // The caches' case: messages up to 1 MiB at 8 GBps, larger ones at 2 GBps. The ring's 1 MiB
   // chunks of a 4 MiB step move at the step's 2 GBps (inStep), in the simulator as in predict:
   // SMPI is given the step's factors, against the platform of the file's own.
-  const std::string file = ::testing::TempDir() + "/caches-" + std::to_string(getpid()) + ".yaml";
-  {
-    std::ofstream out(file);
-    out << "hosts: 1\ndevices_per_host: 4\n"
-           "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
-           "  pieces:\n    - {up_to: 1048576, bandwidth: 8 GBps, latency: 1 us}\n"
-           "gamma_sum: {cost: 0.2 ns/B, pieces: [{up_to: 1048576, cost: 0.05 ns/B}]}\n";
-  }
-  const auto doc = simulate({"--topology", file, "-n", "4", "-p", "64K,1M", "--paradigm", "ring-allreduce"});
-  std::filesystem::remove(file);
+  const TopologyFile file("caches",
+                          "hosts: 1\ndevices_per_host: 4\n"
+                          "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
+                          "  pieces:\n    - {up_to: 1048576, bandwidth: 8 GBps, latency: 1 us}\n"
+                          "gamma_sum: {cost: 0.2 ns/B, pieces: [{up_to: 1048576, cost: 0.05 ns/B}]}\n");
+  const auto doc = simulate({"--topology", file.path, "-n", "4", "-p", "64K,1M", "--paradigm", "ring-allreduce"});
   ASSERT_EQ(doc.at("rows").size(), 2u);
   for (const auto& row : doc.at("rows")) expectSimulatedAsPredicted(row, 0.02);
   // 6 rounds of 1 MiB at 2 GBps, not at the piece's 8: the step is at least 3.1 ms.
@@ -448,11 +461,8 @@ TEST(SimulateWorkload, ResNet50StepMatchesTheModelAndTheClosedForms) {
   const std::vector<std::string> args{"--workload", resnet, "--topology", topology("dgx-h100-2node"),
                                       "-n", "16", "--algorithm", "ring-allreduce"};
   const auto sim = simulate(args);
-  std::vector<std::string> argv{"predict", "--format", "json"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto p = runProcess(commsim(argv));
-  ASSERT_EQ(p.status, 0) << p.err;
-  const auto model = nlohmann::json::parse(p.out);
+  const auto model = predictJson(args);
+  ASSERT_FALSE(model.is_null());
   EXPECT_TRUE(sim.at("ok").get<bool>());
   EXPECT_EQ(sim.at("params"), 25557032u);
   ASSERT_EQ(sim.at("buckets").size(), model.at("buckets").size());
@@ -475,24 +485,17 @@ TEST(SimulateWorkload, ResNet50StepMatchesTheModelAndTheClosedForms) {
 TEST(SimulateWorkload, PiecewiseHostMatchesTheModel) {
   SKIP_WITHOUT_SIMGRID();
   const std::string resnet = std::string(COMMSIM_SOURCE_DIR) + "/workloads/resnet50.yaml";
-  const std::string file = ::testing::TempDir() + "/caches-train-" + std::to_string(getpid()) + ".yaml";
-  {
-    std::ofstream out(file);
-    out << "hosts: 1\ndevices_per_host: 4\n"
-           "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
-           "  pieces:\n    - {up_to: 8388608, bandwidth: 8 GBps, latency: 1 us}\n"
-           "gamma: {cost: 0.2 ns/B, pieces: [{up_to: 8388608, cost: 0.05 ns/B}]}\n"
-           "device: {flops: 10 TFLOPS, efficiency: 0.5}\n";
-  }
-  const std::vector<std::string> args{"--workload", resnet, "--topology", file, "-n", "4",
+  const TopologyFile file("caches-train",
+                          "hosts: 1\ndevices_per_host: 4\n"
+                          "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
+                          "  pieces:\n    - {up_to: 8388608, bandwidth: 8 GBps, latency: 1 us}\n"
+                          "gamma: {cost: 0.2 ns/B, pieces: [{up_to: 8388608, cost: 0.05 ns/B}]}\n"
+                          "device: {flops: 10 TFLOPS, efficiency: 0.5}\n");
+  const std::vector<std::string> args{"--workload", resnet, "--topology", file.path, "-n", "4",
                                       "--algorithm", "ring-allreduce"};
   const auto sim = simulate(args);
-  std::vector<std::string> argv{"predict", "--format", "json"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto p = runProcess(commsim(argv));
-  std::filesystem::remove(file);
-  ASSERT_EQ(p.status, 0) << p.err;
-  const auto model = nlohmann::json::parse(p.out);
+  const auto model = predictJson(args);
+  ASSERT_FALSE(model.is_null());
   const double step = sim.at("step").at("step_s"), predicted = model.at("step").at("step_s");
   EXPECT_NEAR(step, predicted, 0.03 * predicted);
   // The last bucket's end: every bucket's all-reduce before it, at the step's rates.

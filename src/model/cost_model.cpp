@@ -173,11 +173,11 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
 
   // Every piecewise cost as inside a step over the whole gradient (inStep).
   const std::uint64_t stepBytes = params * elementBytes;
-  const PassCost gamma = PassCost{options.gammaSPerByte, options.gammaPieces}.inStep(stepBytes);
-  const PassCost copy = PassCost{options.copySPerByte, options.copyPieces}.inStep(stepBytes);
+  const PassCost gamma{options.gammaSPerByte, options.gammaPieces};
+  const PassCost copy{options.copySPerByte, options.copyPieces};
   MemoryCosts costs;
-  costs.reduce = gamma;
-  costs.local = copy;
+  costs.reduce = gamma.inStep(stepBytes);
+  costs.local = copy.inStep(stepBytes);
   costs.sum = passCostOr(options.gammaSumSPerByte, options.gammaSumPieces, gamma).inStep(stepBytes);
   costs.scale = passCostOr(options.scaleSPerByte, options.scalePieces, copy).inStep(stepBytes);
   costs.sgd = passCostOr(options.sgdSPerByte, options.sgdPieces, gamma).inStep(stepBytes);
