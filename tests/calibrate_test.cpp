@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "commsim/algorithms.hpp"
@@ -47,7 +48,7 @@ TEST(CalibrateCli, LocalRanksWriteATopologyToStdout) {
   const Topology t = parseTopology(r.out, "stdout");
   expectOneHostTopology(t, 3);
   // The comments keep what was measured: one time per probe size, and the reduction cost.
-  for (const char* part : {"ranks 0 and 1 (one host): 8 B ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
+  for (const char* part : {"ranks 0 and each of 1, 2 (one host): 8 B ", "each size's figures are rank 0's with rank: ", ", 1 KiB ", ", 64 KiB ", ", 4 MiB ", ", 16 MiB ",
                            "transport inproc",
                            "a float32 add in place of what a pair exchanged (gamma)", "(gamma_sum)",
                            "every rank at once", "rank 0 alone", "memory_parallelism: ",
@@ -165,6 +166,56 @@ TEST(CalibrateUnderMpirun, WritesAFileThatPredictLoads) {
                                      "--paradigm", "ring-allreduce"}), 60);
   EXPECT_EQ(p.status, 0) << p.err;
   EXPECT_NE(p.out.find("ring-allreduce"), std::string::npos) << p.out;
+  fs::remove_all(dir);
+}
+
+// With more ranks than cores the kernel can place rank 0 and its first peer on one core for a
+// whole calibration (1 job in 14 on this machine), and every exchange of theirs then waits for the
+// scheduler: 2x the time at 64 KiB and above. Placed so on purpose (taskset: ranks 0 and 1 on
+// one CPU, 2 and 3 on another), calibrate still times the link between two cores: rank 0
+// exchanges with each peer in turn and each size keeps its fastest pair's figures. 20 exchanges
+// per pair: with both CPUs also busy with other work, 5 left the pair across cores no moment
+// together at 64-256 KiB in 4 of 5 runs, 20 did in 5 of 5.
+TEST(CalibrateUnderMpirun, RanksSharingACoreDoNotSetTheLink) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs to place two pairs of ranks apart";
+  if (access("/usr/bin/taskset", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/taskset (util-linux)";
+  const fs::path dir = fs::path(::testing::TempDir()) / "calibrate_shared_core";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path place = dir / "place.sh";
+  {
+    std::ofstream sh(place);
+    sh << "#!/bin/sh\n# ranks 0 and 1 on one CPU, 2 and 3 on the other\n"
+       << "if [ \"$OMPI_COMM_WORLD_RANK\" -lt 2 ]; then cpu=" << cpus[0] << "; else cpu=" << cpus[1]
+       << "; fi\nexec /usr/bin/taskset -c \"$cpu\" \"$@\"\n";
+  }
+  fs::permissions(place, fs::perms::owner_all);
+  const std::string json = (dir / "placed.json").string();
+  auto argv = mpirun(4);
+  argv.insert(argv.end() - 2, {"--bind-to", "none"});
+  argv.push_back(place.string());
+  for (const auto& a : commsim({"calibrate", "-e", "4M", "-n", "20", "--json", json})) argv.push_back(a);
+  const auto r = runProcess(argv, 240);
+  ASSERT_FALSE(r.timedOut) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("#   ranks 0 and each of 1, 2, 3 (one host): 8 B "), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const auto link = nlohmann::json::parse(in).at("links").at(0);
+  EXPECT_EQ(link.at("ranks").get<std::vector<int>>(), (std::vector<int>{0, 1, 2, 3}));
+  const auto sizes = link.at("sizes_bytes").get<std::vector<std::uint64_t>>();
+  const auto with = link.at("fastest_with").get<std::vector<int>>();
+  ASSERT_EQ(with.size(), sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] >= (64u << 10)) {
+      EXPECT_GE(with[i], 2) << sizes[i] << " bytes: timed with rank 0's core-mate, not across cores";
+    }
+  }
   fs::remove_all(dir);
 }
 

@@ -74,8 +74,10 @@ struct CalibrateOptions {
 // One link as measured: the time to exchange a message of each size, and the link fitted to it.
 struct Measured {
   const char* between;   // "one host", "two hosts"
-  int from = 0, to = 0;  // the two ranks
+  int from = 0;             // rank 0
+  std::vector<int> peers;    // the ranks it exchanged with, in turn
   std::vector<std::uint64_t> sizes;
+  std::vector<int> peerOf;       // at each size, the peer of the fastest exchange (whose figures these are)
   std::vector<double> timeS;     // the fastest exchange of each size, in the faster state
   std::vector<double> medianS;   // the median one of what each rank had just written
   std::vector<double> writtenS;  // the fastest exchange of what each rank had just written
@@ -104,11 +106,20 @@ std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
   return sizes;
 }
 
-// Ranks a and b exchange messages of each size: both send one to the other at once, as every
-// rank of the ring and of an all-to-all round does, so the link is timed with both directions in
-// use, which is what the model's full-duplex B means (on one host both copies share the memory
-// system; over a network each direction has its own wire). Collective: the other ranks only
-// take part in the barriers and in sharing a's result.
+// Rank a exchanges messages of each size with each of `peers` in turn: both send one to the
+// other at once, as every rank of the ring and of an all-to-all round does, so the link is timed
+// with both directions in use, which is what the model's full-duplex B means (on one host both
+// copies share the memory system; over a network each direction has its own wire). Collective:
+// the other ranks only take part in the barriers and in sharing a's result.
+//
+// In turn with every peer because with more ranks than cores a pair can share a core, and its
+// every exchange then waits for the scheduler: with 4 ranks on this 2-core machine, ranks 0 and 1
+// placed on one core by the kernel for a whole calibration (1 job in 14; reproduced with
+// taskset) exchanged 64 KiB in 8.7 us and 64 MiB in 18.4 ms, ranks on two cores in 3.7 us and
+// 9.6 ms, and that job's predictions were 2x too slow while its steps were not. The link is what
+// two ranks on their own cores move; a step's ranks sharing cores is the host's sharing
+// (memory_parallelism, shared_bandwidth). Each size's figures are those of the peer with the
+// fastest exchange (`peerOf`), so a link's states and medians come from one pair.
 //
 // Each round exchanges every size in turn, smallest first, so each size's repetitions are spread
 // over the whole measurement rather than bunched: on a busy machine the two ranks drift in and out
@@ -133,13 +144,19 @@ std::vector<std::uint64_t> probeSizes(std::uint64_t largest) {
 // `timeS` is the faster of the two at each size (the link's pieces are fitted to it), and
 // `writtenS` and `readS` what each state took (`readS` empty when not timed).
 Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, const char* between,
-                  int a, int b, const std::vector<std::uint64_t>& sizes, int iterations,
-                  bool bothStates) {
+                  int a, const std::vector<int>& peers, const std::vector<std::uint64_t>& sizes,
+                  int iterations, bool bothStates) {
   const int me = t.rank();
-  std::vector<std::vector<double>> written(sizes.size()), read(sizes.size());
-  for (int i = 0; i < iterations; ++i) {
+  // [peer][size]: the samples of each pair, kept apart so that each size's figures are one pair's.
+  using Samples = std::vector<std::vector<double>>;
+  std::vector<Samples> written(peers.size(), Samples(sizes.size()));
+  std::vector<Samples> read(peers.size(), Samples(sizes.size()));
+  const int rounds = iterations * static_cast<int>(peers.size());  // `iterations` with each peer
+  for (int i = 0; i < rounds; ++i) {
     progress::enter("exchanging messages", "calibrate");
     t.barrier();
+    const std::size_t k = static_cast<std::size_t>(i) % peers.size();
+    const int b = peers[k];
     if (me != a && me != b) continue;
     const int peer = me == a ? b : a;
     // Send, then receive, as the paradigms post them. (Over Open MPI's TCP transport the other
@@ -159,22 +176,34 @@ Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, co
       for (int w = 0; w < (sizes[s] <= kLeastLargest ? 4 : 1); ++w) once(sizes[s]);
       if (bothStates) {
         memory.copy(in.data(), out.data(), sizes[s]);  // reads what was sent; `in` written, as a receive leaves it
-        timed(sizes[s], read[s]);
+        timed(sizes[s], read[k][s]);
       }
       memory.copy(in.data(), out.data(), sizes[s]);
       memory.copy(out.data(), in.data(), sizes[s]);  // what is sent, written
-      timed(sizes[s], written[s]);
+      timed(sizes[s], written[k][s]);
     }
   }
-  Measured m{between, a, b, sizes, {}, {}, {}, {}, {}};
+  Measured m{between, a, peers, sizes, {}, {}, {}, {}, {}, {}};
   for (std::size_t s = 0; s < sizes.size(); ++s) {
-    double result[] = {me == a ? fastest(written[s]) : 0.0, me == a ? median(written[s]) : 0.0,
-                       me == a ? fastest(read[s]) : 0.0};
+    // On rank a: the pair whose faster state was fastest (a peer without a turn has no samples).
+    double result[] = {0.0, 0.0, 0.0, 0.0};  // written, its median, read, the peer
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; me == a && k < peers.size(); ++k) {
+      if (written[k][s].empty()) continue;
+      const double w = fastest(written[k][s]), r = bothStates ? fastest(read[k][s]) : w;
+      if (std::min(w, r) >= best) continue;
+      best = std::min(w, r);
+      result[0] = w;
+      result[1] = median(written[k][s]);
+      result[2] = r;
+      result[3] = peers[k];
+    }
     t.allreduce(result, ReduceOp::Max);
     m.writtenS.push_back(result[0]);
     m.medianS.push_back(result[1]);
     if (bothStates) m.readS.push_back(result[2]);
     m.timeS.push_back(bothStates ? std::min(result[0], result[2]) : result[0]);
+    m.peerOf.push_back(static_cast<int>(result[3]));
   }
   return m;
 }
@@ -281,8 +310,15 @@ std::string bandwidthText(double bps) {
   return std::to_string(std::max<long long>(1, std::llround(bps / 1e6))) + " MBps";
 }
 
+// "0 and 1", or "0 and each of 1, 2, 3" when rank 0 exchanged with several in turn.
+std::string pairText(const Measured& m) {
+  std::string s = std::to_string(m.from) + " and " + (m.peers.size() > 1 ? "each of " : "");
+  for (std::size_t k = 0; k < m.peers.size(); ++k) s += (k ? ", " : "") + std::to_string(m.peers[k]);
+  return s;
+}
+
 void describeMeasurement(std::ostringstream& os, const Measured& m) {
-  os << "#   ranks " << m.from << " and " << m.to << " (" << m.between << "):";
+  os << "#   ranks " << pairText(m) << " (" << m.between << "):";
   for (std::size_t i = 0; i < m.sizes.size(); ++i)
     os << (i ? "," : "") << ' ' << humanBytes(m.sizes[i]) << ' ' << figure(m.timeS[i] * 1e6, 4) << " us";
   os << "\n#     medians:";
@@ -297,6 +333,11 @@ void describeMeasurement(std::ostringstream& os, const Measured& m) {
     state("just written", m.writtenS);
     state("only read since sent", m.readS);
   }
+  if (m.peers.size() > 1) {
+    os << "\n#     each size's figures are rank " << m.from << "'s with rank:";
+    for (std::size_t i = 0; i < m.peerOf.size(); ++i) os << (i ? "," : "") << ' ' << m.peerOf[i];
+    os << " (its fastest pair)";
+  }
   os << "\n#     above " << humanBytes(m.fitted.pieces.empty() ? 0 : m.fitted.pieces.back().upToBytes)
      << ": latency " << figure(m.latencyS() * 1e6, 4) << " us, bandwidth "
      << figure(m.bandwidthBps() / 1e9, 4) << " GB/s; " << m.fitted.pieces.size()
@@ -309,8 +350,8 @@ void fit(Measured& m) {
     m.fitted = fitPiecewiseLink(m.sizes, m.timeS);
   } catch (const Error&) {
     const std::size_t last = m.sizes.size() - 1;
-    throw Error(std::string("calibrate: the bandwidth between ranks ") + std::to_string(m.from) +
-                " and " + std::to_string(m.to) + " (" + m.between + ") could not be measured: " +
+    throw Error(std::string("calibrate: the bandwidth between ranks ") + pairText(m) + " (" +
+                m.between + ") could not be measured: " +
                 humanBytes(m.sizes[last]) + " took " + figure(m.timeS[last] * 1e6, 4) +
                 " us, no longer than smaller messages; measure larger messages with -e, or more "
                 "of them with -n on a busy machine");
@@ -408,7 +449,9 @@ std::string topologyYaml(const std::string& comments, const TopologyText& t) {
 Json toJson(const Measured& m) {
   Json j;
   j["between"] = m.between;
-  j["ranks"] = {m.from, m.to};
+  j["ranks"] = Json::array({m.from});  // rank 0, then each rank it exchanged with
+  for (const int p : m.peers) j["ranks"].push_back(p);
+  j["fastest_with"] = m.peerOf;  // at each size, the rank of the fastest pair: the figures' own
   j["sizes_bytes"] = m.sizes;
   j["time_s"] = m.timeS;
   j["median_s"] = m.medianS;
@@ -541,17 +584,18 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   int perHost = 0;
   for (const std::uint64_t h : distinct)
     perHost = std::max(perHost, static_cast<int>(std::count(hosts.begin(), hosts.end(), h)));
-  int intraPeer = -1, interPeer = -1;
+  std::vector<int> intraPeers;  // every other rank of rank 0's host, in turn (exchange())
+  int interPeer = -1;
   for (int r = 1; r < t.size(); ++r) {
     const bool same = hosts[static_cast<std::size_t>(r)] == hosts[0];
-    if (same && intraPeer < 0) intraPeer = r;
+    if (same) intraPeers.push_back(r);
     if (!same && interPeer < 0) interPeer = r;
   }
 
   const auto sizes = probeSizes(largest);
   std::optional<Measured> intra, inter;
-  if (intraPeer > 0) intra = exchange(t, memory, x, y, "one host", 0, intraPeer, sizes, iterations, true);
-  if (interPeer > 0) inter = exchange(t, memory, x, y, "two hosts", 0, interPeer, sizes, iterations, false);
+  if (!intraPeers.empty()) intra = exchange(t, memory, x, y, "one host", 0, intraPeers, sizes, iterations, true);
+  if (interPeer > 0) inter = exchange(t, memory, x, y, "two hosts", 0, {interPeer}, sizes, iterations, false);
   // Every rank fits (the same figures, shared by exchange()), so every rank knows the latency
   // the shared-rate measurement subtracts.
   if (intra) fit(*intra);
@@ -665,7 +709,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
      << ", " << memory.name() << " memory\n";
   if (!t.detail().empty()) os << "#   " << t.detail() << "\n";
   os << "# Time to exchange a message of each size, both ranks sending at once (the fastest of "
-     << iterations << " exchanges;\n# on one host in the faster of two states: what is sent just "
+     << iterations << " exchanges of each pair;\n# on one host in the faster of two states: what is sent just "
      << "written, or only read since\n# it was last sent; send_written and send_unwritten add the "
      << "other state's time):\n";
   if (intra) describeMeasurement(os, *intra);
@@ -774,10 +818,10 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
   std::ostringstream sum;
   if (intra)
     sum << "intra-host: latency " << figure(intra->latencyS() * 1e6, 4) << " us, bandwidth "
-        << figure(intra->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << intra->to << ")\n";
+        << figure(intra->bandwidthBps() / 1e9, 4) << " GB/s (ranks " << pairText(*intra) << ")\n";
   if (inter)
     sum << "host to host: latency " << figure(inter->latencyS() * 1e6, 4) << " us, bandwidth "
-        << figure(inter->bandwidthBps() / 1e9, 4) << " GB/s (ranks 0 and " << inter->to << ")\n";
+        << figure(inter->bandwidthBps() / 1e9, 4) << " GB/s (ranks " << pairText(*inter) << ")\n";
   sum << "reduction: gamma " << figure(gamma, 4) << " s/byte; copy " << figure(copy, 4) << " s/byte";
   if (parallelism > 0) sum << "; memory parallelism " << figure(parallelism, 3) << " of " << local.size() << " ranks";
   sum << "\n";
@@ -813,7 +857,7 @@ int calibrateFrom(const CalibrateOptions& o) {
       if (!fresh) it->second = std::min(it->second, r.times[i]);
     }
   }
-  Measured m{"as imported", 0, 1, {}, {}, {}, {}, {}, {}};
+  Measured m{"as imported", 0, {1}, {}, {}, {}, {}, {}, {}, {}};
   for (const auto& [size, time] : bySize) {
     m.sizes.push_back(size);
     m.timeS.push_back(time);
@@ -907,7 +951,7 @@ void addCalibrateCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("-e,--maxbytes", o->maxBytes,
                   "Largest message exchanged, which sets the bandwidth (at least 64K)")
       ->capture_default_str();
-  app->add_option("-n,--iters", o->iterations, "Timed exchanges per size (the fastest is kept)")
+  app->add_option("-n,--iters", o->iterations, "Timed exchanges per size with each peer (the fastest is kept)")
       ->capture_default_str();
   app->add_option("--name", o->name, "The topology's name")->capture_default_str();
   app->add_option("-o,--output", o->output,

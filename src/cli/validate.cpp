@@ -461,7 +461,7 @@ void addValidateCommand(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--topology", o->topology,
                   "Predict and simulate on this topology file instead of calibrating first");
   app->add_option("--calibrate-iters", o->calibrateIterations,
-                  "Timed exchanges per size of the calibration (the fastest is kept)")
+                  "Timed exchanges per size and peer of the calibration (the fastest is kept)")
       ->capture_default_str();
   app->add_flag("--no-simulate", o->noSimulate, "Leave SimGrid out");
   app->add_flag("--no-reprobe", o->noReprobe,
