@@ -608,6 +608,39 @@ TEST(CostModel, SendsArePricedByWhatTheSenderWrote) {
   expectError(host + "send_written: -1 ns/B\n", "x.yaml: send_written");
 }
 
+TEST(CostModel, InsideAStepASendsStateCostsWhatItDoesAtTheStepsSize) {
+  // The state's surcharges by size: what was just written costs 1 ns/B more up to 300 KB and
+  // nothing above, what was only read nothing up to 300 KB and 0.5 ns/B above (on this machine
+  // the written state cost 2x at 64-256 KiB, the read one 1.1-1.3x from 1 MiB). Inside a step
+  // every size up to the step's pays the step's surcharge, whichever way it goes (inStep).
+  const std::string host =
+      "hosts: 1\ndevices_per_host: 4\nintra_host: {bandwidth: 1 GBps, latency: 1 us}\ngamma: 0.1 ns/B\n";
+  const Topology byState = parseTopology(
+      host + "send_written: {cost: 0 ns/B, pieces: [{up_to: 300000, cost: 1 ns/B}]}\n"
+             "send_unwritten: {cost: 0.5 ns/B, pieces: [{up_to: 300000, cost: 0 ns/B}]}\n",
+      "states.yaml");
+  PredictOptions o;
+  o.gammaSPerByte = 0.1e-9;
+  const auto time = [&](const Topology& t, long long p) { return predict(t, "ring-allreduce", 4, p, kS, {}, o).timeS; };
+  // A 1 MB step: its 250 KB chunks pay the read state's 0.5 ns/B, and nothing for the written one,
+  // as if both were flat at the 1 MB figures.
+  EXPECT_NEAR(time(byState, 250'000), time(parseTopology(host + "send_unwritten: 0.5 ns/B\n", "big.yaml"), 250'000), 1e-15);
+  // A 200 KB step: its 50 KB chunks pay the written state's 1 ns/B, as the pieces say.
+  EXPECT_NEAR(time(byState, 50'000), time(parseTopology(host + "send_written: 1 ns/B\n", "small.yaml"), 50'000), 1e-15);
+  EXPECT_GT(time(byState, 50'000), time(parseTopology(host, "none.yaml"), 50'000));
+
+  // The curve itself: split at the step's size, every piece up to it at the step's figure, lower
+  // or higher than its own (not a floor, as a pass's cost is); above it as it was.
+  const PassCost written{0, {{300'000, 1e-9}}};
+  EXPECT_DOUBLE_EQ(written.surchargeInStep(1'000'000).of(1000), 0);
+  EXPECT_DOUBLE_EQ(written.surchargeInStep(100'000).of(1000), 1000 * 1e-9);
+  const PassCost read{0.5e-9, {{300'000, 0}}};
+  EXPECT_DOUBLE_EQ(read.surchargeInStep(1'000'000).of(1000), 1000 * 0.5e-9);
+  EXPECT_DOUBLE_EQ(read.surchargeInStep(1'000'000).of(2'000'000), 2'000'000 * 0.5e-9);
+  EXPECT_DOUBLE_EQ(read.surchargeInStep(100'000).of(200'000), 0);
+  EXPECT_TRUE((PassCost{1e-9, {}}.surchargeInStep(1000).pieces.empty()));  // one figure at every size
+}
+
 TEST(CostModel, OneWorkerMovesNothing) {
   const Topology t = flatHost();
   for (const char* k : {"all-to-all", "ring-allreduce"}) {

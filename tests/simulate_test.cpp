@@ -281,17 +281,22 @@ TEST(Simulate, PricesAStepsMessagesAsPredictDoes) {
   SKIP_WITHOUT_SIMGRID();
   // The caches' case: messages up to 1 MiB at 8 GBps, larger ones at 2 GBps. The ring's 1 MiB
   // chunks of a 4 MiB step move at the step's 2 GBps (inStep), in the simulator as in predict:
-  // SMPI is given the step's factors, against the platform of the file's own.
+  // SMPI is given the step's factors, against the platform of the file's own. What was just
+  // written costs 1 ns/B more to send up to 1 MiB, nothing above: the 4 MiB step's chunks pay
+  // nothing for it, the 256 KiB step's 64 KiB ones pay it, in both.
   const TopologyFile file("caches",
                           "hosts: 1\ndevices_per_host: 4\n"
                           "intra_host:\n  bandwidth: 2 GBps\n  latency: 2 us\n"
                           "  pieces:\n    - {up_to: 1048576, bandwidth: 8 GBps, latency: 1 us}\n"
-                          "gamma_sum: {cost: 0.2 ns/B, pieces: [{up_to: 1048576, cost: 0.05 ns/B}]}\n");
+                          "gamma_sum: {cost: 0.2 ns/B, pieces: [{up_to: 1048576, cost: 0.05 ns/B}]}\n"
+                          "send_written: {cost: 0 ns/B, pieces: [{up_to: 1048576, cost: 1 ns/B}]}\n");
   const auto doc = simulate({"--topology", file.path, "-n", "4", "-p", "64K,1M", "--paradigm", "ring-allreduce"});
   ASSERT_EQ(doc.at("rows").size(), 2u);
   for (const auto& row : doc.at("rows")) expectSimulatedAsPredicted(row, 0.02);
-  // 6 rounds of 1 MiB at 2 GBps, not at the piece's 8: the step is at least 3.1 ms.
+  // 6 rounds of 1 MiB at 2 GBps, not at the piece's 8: the step is at least 3.1 ms; and its five
+  // sends of what was just summed pay no 1 ns/B (5.2 ms more).
   EXPECT_GT(doc.at("rows").at(1).at("time_s").get<double>(), 6 * 1048576 / 2e9);
+  EXPECT_LT(doc.at("rows").at(1).at("time_s").get<double>(), 6 * 1048576 / 2e9 + 2e-3);
 }
 
 TEST(Simulate, SharedHostMemoryAgreesWithThePrediction) {

@@ -48,6 +48,10 @@ struct PassCost {
   // The same passes inside one step over `stepBytes` per rank: none cheaper per byte than a pass
   // of the step's size (inStep, below).
   PassCost inStep(std::uint64_t stepBytes) const;
+  // A surcharge by size (send_written, send_unwritten, write_after_send) inside one step over
+  // `stepBytes` per rank: every size up to the step's costs per byte what the step's size does
+  // (surchargeInStep, below).
+  PassCost surchargeInStep(std::uint64_t stepBytes) const;
   // Whether any pass costs anything.
   bool any() const {
     if (top > 0) return true;

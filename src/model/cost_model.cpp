@@ -183,12 +183,12 @@ Prediction predict(const Topology& topology, const Paradigm& paradigm, int worke
   costs.sgd = passCostOr(options.sgdSPerByte, options.sgdPieces, gamma).inStep(stepBytes);
   costs.parallelism = topology.memoryParallelism;
   costs.ranksPerHost = topology.devicesPerHost;
-  costs.writeAfterSend = {topology.writeAfterSendSPerByte, topology.writeAfterSendPieces};
-  costs.receiveWork = topology.receiveWork();
-  costs.sendWritten = {topology.sendWrittenSPerByte, topology.sendWrittenPieces};
-  costs.sendUnwritten = {topology.sendUnwrittenSPerByte, topology.sendUnwrittenPieces};
+  const Topology stepped = inStep(topology, stepBytes);  // its links and surcharges
+  costs.writeAfterSend = {stepped.writeAfterSendSPerByte, stepped.writeAfterSendPieces};
+  costs.receiveWork = stepped.receiveWork();
+  costs.sendWritten = {stepped.sendWrittenSPerByte, stepped.sendWrittenPieces};
+  costs.sendUnwritten = {stepped.sendUnwrittenSPerByte, stepped.sendUnwrittenPieces};
   const Schedule schedule = recordSchedule(paradigm, layout, params, elementBytes, costs);
-  const Topology stepped = inStep(topology, stepBytes);
   Network net(stepped);
   Prediction r;
   r.paradigm = paradigm.name();

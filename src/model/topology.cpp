@@ -394,6 +394,21 @@ PassCost PassCost::inStep(std::uint64_t stepBytes) const {
   return c;
 }
 
+// A state's surcharge is the difference between two transfers of one size, which the caches make
+// (where the lines sit: modified in the sender's, or read-shared): inside a step over S both
+// transfers find the caches as transfers of S do, so each size up to S pays S's difference, as
+// both states' links are capped at S's rate (Link::inStep). Not a floor, unlike a pass's cost: a
+// difference can change sign between sizes (on this machine the just-written state cost 2x at
+// 64-256 KiB and the only-read one 1.1-1.3x from 1 MiB), and the step's is the one it pays.
+PassCost PassCost::surchargeInStep(std::uint64_t stepBytes) const {
+  if (pieces.empty() || stepBytes == 0) return *this;
+  const double atStep = costAt(top, pieces, stepBytes);
+  PassCost c{top, splitAt(pieces, stepBytes, CostPiece{0, top})};
+  for (CostPiece& p : c.pieces)
+    if (p.upToBytes <= stepBytes) p.sPerByte = atStep;
+  return c;
+}
+
 Link Link::inStep(std::uint64_t stepBytes) const {
   if (pieces.empty() || stepBytes == 0) return *this;
   const double cap = at(stepBytes).bandwidthBps;
@@ -413,6 +428,10 @@ Topology inStep(const Topology& t, std::uint64_t stepBytes) {
                              {&s.scaleSPerByte, &s.scalePieces},
                              {&s.sgdSPerByte, &s.sgdPieces}})
     if (*top >= 0) *pieces = PassCost{*top, *pieces}.inStep(stepBytes).pieces;
+  for (auto [top, pieces] : {std::pair{&s.writeAfterSendSPerByte, &s.writeAfterSendPieces},
+                             {&s.sendWrittenSPerByte, &s.sendWrittenPieces},
+                             {&s.sendUnwrittenSPerByte, &s.sendUnwrittenPieces}})
+    *pieces = PassCost{*top, *pieces}.surchargeInStep(stepBytes).pieces;
   return s;
 }
 
