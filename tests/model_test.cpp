@@ -336,6 +336,33 @@ TEST(CostModel, SharedHostBandwidthBoundsConcurrentCopies) {
   EXPECT_EQ(r.bottleneck, "host-shared");
 }
 
+TEST(CostModel, RanksCopyingAtOnceShareTheHostAsAPairMovingTheirBytes) {
+  // Up to 1 MB a message moves at 4x the link's 1 GBps, of the host's shared 2 GBps too. A round
+  // of k > 2 ranks copying at once holds k/2 times a pair's bytes in the host's caches: each of
+  // its messages of m takes the host's shared rate as a pair's exchange of k/2 x m does.
+  const Topology t = parseTopology("hosts: 1\ndevices_per_host: 4\n"
+                                   "intra_host:\n  bandwidth: 1 GBps\n  latency: 0 us\n  shared_bandwidth: 2 GBps\n"
+                                   "  pieces:\n    - {up_to: 1000000, bandwidth: 4 GBps, latency: 0 us}\n",
+                                   "crowded.yaml");
+  // All-to-all, 4 ranks, 600 KB each: 3 rounds of 4 messages, each priced on the host as one of
+  // 1.2 MB (above the piece: 2 GBps in all), not at the piece's 8.
+  auto r = predict(t, "all-to-all", 4, 150'000, kS);
+  EXPECT_EQ(r.rounds, 3);
+  EXPECT_EQ(r.bottleneck, "host-shared");
+  EXPECT_NEAR(r.bandwidthTermS, 3 * 4 * 600e3 / 2e9, 1e-12);
+  // 200 KB each: 400 KB is inside the piece, 8 GBps in all.
+  EXPECT_NEAR(predict(t, "all-to-all", 4, 50'000, kS).bandwidthTermS, 3 * 4 * 200e3 / 8e9, 1e-12);
+  // Two ranks are calibrate's pair: the piece as it is, the link's 4 GBps the bottleneck.
+  EXPECT_NEAR(predict(t, "all-to-all", 2, 150'000, kS).bandwidthTermS, 600e3 / 4e9, 1e-12);
+  // Never faster than the message's own piece: 80 KB at a slow piece's 0.5 GBps stays there,
+  // though 160 KB would be at the link's 1.
+  const Topology slow = parseTopology("hosts: 1\ndevices_per_host: 4\n"
+                                      "intra_host:\n  bandwidth: 1 GBps\n  latency: 0 us\n  shared_bandwidth: 2 GBps\n"
+                                      "  pieces:\n    - {up_to: 100000, bandwidth: 0.5 GBps, latency: 0 us}\n",
+                                      "slow.yaml");
+  EXPECT_NEAR(predict(slow, "all-to-all", 4, 20'000, kS).bandwidthTermS, 3 * 4 * 80e3 / (2e9 * 0.5), 1e-12);
+}
+
 TEST(LinkFit, OneLineStaysOneLine) {
   // 1 us + m / 2 GBps at every size: no pieces, the line itself.
   const std::vector<std::uint64_t> m{8, 1024, 65536, 4194304};

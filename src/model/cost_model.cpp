@@ -60,6 +60,20 @@ class Network {
 
   double capacity(int link) const { return capacity_[static_cast<std::size_t>(link)]; }
 
+  // The share of the host's shared rate a message of `bytes` takes, as a factor of the link's
+  // rate: its piece's, and with `ranks` > 2 of the host's ranks copying at once no more than a
+  // pair's exchange of ranks/2 times as many bytes gets. calibrate's pair had two ranks' buffers
+  // in the host's caches; a round of k ranks each moving m has as many as a pair moving k/2 x m.
+  // (4 ranks on this 2-core machine, every pair exchanging at once: 22 GB/s in all at 1 MiB and
+  // 11 at 16 MiB, where one pair alone moved 36 and 20, and a pair 24 at 2 MiB.) Never more than
+  // the piece's: below the caches' sizes a piece's rate is its protocol's, not its caches'.
+  double sharedFactor(std::uint64_t bytes, int ranks) const {
+    const double own = t_.intraHost.at(bytes).bandwidthBps;
+    const double crowded =
+        ranks > 2 ? t_.intraHost.at(bytes * static_cast<std::uint64_t>(ranks) / 2).bandwidthBps : own;
+    return std::min(own, crowded) / t_.intraHost.bandwidthBps;
+  }
+
   // The link that takes longest to carry one round's messages. A device sends and receives on
   // its own links at once (full duplex, all messages of a round in flight together); a process
   // drives one NIC, and a host's processes share its NICs.
@@ -78,6 +92,16 @@ class Network {
       uplinks[d].resize(static_cast<std::size_t>(leaves), 0);
       shared[d].resize(static_cast<std::size_t>(hosts), 0);
     }
+    // The ranks of each host that copy in this round (intra-host messages' ends), for sharedFactor.
+    copying_.assign(static_cast<std::size_t>(hosts), 0);
+    inRound_.assign(static_cast<std::size_t>(slots), 0);
+    if (capacity(kHostShared) > 0) {
+      for (const ScheduledMessage& f : flows) {
+        if (host(f.src) != host(f.dst)) continue;
+        for (const long long r : {f.src, f.dst})
+          if (!inRound_[static_cast<std::size_t>(r)]++) ++copying_[static_cast<std::size_t>(host(r))];
+      }
+    }
     double core = 0;
     double most[kLinkKinds] = {};
     const auto load = [&](std::vector<double>& v, std::size_t i, double seconds, int link) {
@@ -94,8 +118,10 @@ class Network {
         load(intra[1], dst, t, kIntraHost);
         // A piece's rate is the link's times a factor; a message of that size takes 1/factor of
         // every capacity it crosses (its protocol's overhead), the host's shared rate too: the
-        // semantics of SMPI's bandwidth factors, so that simulate and predict agree.
-        const double factor = t_.intraHost.at(f.bytes).bandwidthBps / t_.intraHost.bandwidthBps;
+        // semantics of SMPI's bandwidth factors, so that simulate and predict agree. Of the
+        // shared rate, with more than two ranks copying, no more than sharedFactor (which SMPI's
+        // factors, one per message size for every link of its route, cannot say).
+        const double factor = sharedFactor(f.bytes, copying_[static_cast<std::size_t>(hs)]);
         if (capacity(kHostShared) > 0)
           load(shared[0], static_cast<std::size_t>(hs), bytes / (capacity(kHostShared) * factor),
                kHostShared);
@@ -131,6 +157,8 @@ class Network {
   const Topology& t_;
   std::array<double, kLinkKinds> capacity_{};
   std::array<std::vector<double>, 2> loads_[5];
+  std::vector<int> copying_;  // per host: its ranks copying in the round (slowest)
+  std::vector<int> inRound_;  // per slot: whether counted in copying_
 };
 
 }  // namespace
