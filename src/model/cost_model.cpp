@@ -93,9 +93,9 @@ class Network {
       shared[d].resize(static_cast<std::size_t>(hosts), 0);
     }
     // The ranks of each host that copy in this round (intra-host messages' ends), for sharedFactor.
-    copying_.assign(static_cast<std::size_t>(hosts), 0);
-    inRound_.assign(static_cast<std::size_t>(slots), 0);
     if (capacity(kHostShared) > 0) {
+      copying_.assign(static_cast<std::size_t>(hosts), 0);
+      inRound_.assign(static_cast<std::size_t>(slots), 0);
       for (const ScheduledMessage& f : flows) {
         if (host(f.src) != host(f.dst)) continue;
         for (const long long r : {f.src, f.dst})
@@ -121,10 +121,11 @@ class Network {
         // semantics of SMPI's bandwidth factors, so that simulate and predict agree. Of the
         // shared rate, with more than two ranks copying, no more than sharedFactor (which SMPI's
         // factors, one per message size for every link of its route, cannot say).
-        const double factor = sharedFactor(f.bytes, copying_[static_cast<std::size_t>(hs)]);
-        if (capacity(kHostShared) > 0)
+        if (capacity(kHostShared) > 0) {
+          const double factor = sharedFactor(f.bytes, copying_[static_cast<std::size_t>(hs)]);
           load(shared[0], static_cast<std::size_t>(hs), bytes / (capacity(kHostShared) * factor),
                kHostShared);
+        }
         continue;
       }
       const double factor = t_.nic.at(f.bytes).bandwidthBps / t_.nic.bandwidthBps;
