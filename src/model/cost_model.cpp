@@ -92,10 +92,11 @@ class Network {
       uplinks[d].resize(static_cast<std::size_t>(leaves), 0);
       shared[d].resize(static_cast<std::size_t>(hosts), 0);
     }
-    // The ranks of each host that copy in this round (intra-host messages' ends), for sharedFactor.
+    // The ranks of each host that copy in this round (intra-host messages' ends), for
+    // sharedFactor; cleared with the loads.
+    copying_.resize(static_cast<std::size_t>(hosts), 0);
+    inRound_.resize(static_cast<std::size_t>(slots), 0);
     if (capacity(kHostShared) > 0) {
-      copying_.assign(static_cast<std::size_t>(hosts), 0);
-      inRound_.assign(static_cast<std::size_t>(slots), 0);
       for (const ScheduledMessage& f : flows) {
         if (host(f.src) != host(f.dst)) continue;
         for (const long long r : {f.src, f.dst})
@@ -146,6 +147,7 @@ class Network {
       const auto hs = static_cast<std::size_t>(host(f.src)), hd = static_cast<std::size_t>(host(f.dst));
       intra[0][src] = intra[1][dst] = nic[0][src] = nic[1][dst] = 0;
       hostNics[0][hs] = hostNics[1][hd] = shared[0][hs] = 0;
+      inRound_[src] = inRound_[dst] = copying_[hs] = copying_[hd] = 0;
       uplinks[0][static_cast<std::size_t>(leaf(host(f.src)))] =
           uplinks[1][static_cast<std::size_t>(leaf(host(f.dst)))] = 0;
     }

@@ -383,15 +383,22 @@ std::vector<Piece> splitAt(std::vector<Piece> pieces, std::uint64_t bytes, Piece
   return pieces;
 }
 
+// `c` inside a step over `stepBytes`: split there, each piece at and below it costing
+// `below(its own cost, the step's size's cost)`.
+template <typename Below>
+PassCost belowStep(const PassCost& c, std::uint64_t stepBytes, Below below) {
+  if (c.pieces.empty() || stepBytes == 0) return c;
+  const double atStep = costAt(c.top, c.pieces, stepBytes);
+  PassCost s{c.top, splitAt(c.pieces, stepBytes, CostPiece{0, c.top})};
+  for (CostPiece& p : s.pieces)
+    if (p.upToBytes <= stepBytes) p.sPerByte = below(p.sPerByte, atStep);
+  return s;
+}
+
 }  // namespace
 
 PassCost PassCost::inStep(std::uint64_t stepBytes) const {
-  if (pieces.empty() || stepBytes == 0) return *this;
-  const double floor = costAt(top, pieces, stepBytes);
-  PassCost c{top, splitAt(pieces, stepBytes, CostPiece{0, top})};
-  for (CostPiece& p : c.pieces)
-    if (p.upToBytes <= stepBytes) p.sPerByte = std::max(p.sPerByte, floor);
-  return c;
+  return belowStep(*this, stepBytes, [](double own, double step) { return std::max(own, step); });
 }
 
 // A state's surcharge is the difference between two transfers of one size, which the caches make
@@ -401,12 +408,7 @@ PassCost PassCost::inStep(std::uint64_t stepBytes) const {
 // difference can change sign between sizes (on this machine the just-written state cost 2x at
 // 64-256 KiB and the only-read one 1.1-1.3x from 1 MiB), and the step's is the one it pays.
 PassCost PassCost::surchargeInStep(std::uint64_t stepBytes) const {
-  if (pieces.empty() || stepBytes == 0) return *this;
-  const double atStep = costAt(top, pieces, stepBytes);
-  PassCost c{top, splitAt(pieces, stepBytes, CostPiece{0, top})};
-  for (CostPiece& p : c.pieces)
-    if (p.upToBytes <= stepBytes) p.sPerByte = atStep;
-  return c;
+  return belowStep(*this, stepBytes, [](double, double step) { return step; });
 }
 
 Link Link::inStep(std::uint64_t stepBytes) const {
