@@ -179,6 +179,8 @@ std::vector<BadInput> benchCases() {
       {"warmup_word", {"-w", "x"}, "warmup-iters: 'x' is not allowed"},
       {"checks_negative", {"-c", "-1"}, "check-iters: '-1' is not allowed (allowed: a whole number of checked steps, 0 to"},
       {"checks_word", {"-c", "all"}, "check-iters: 'all' is not allowed"},
+      {"min_time_negative", {"--min-time", "-1"}, "min-time: '-1' is not a number of seconds (allowed: 0 = exactly -n timed steps, or seconds up to 60"},
+      {"min_time_huge", {"--min-time", "61"}, "min-time: '61' is too large"},
       // names
       {"paradigm_unknown", {"--paradigm", "butterfly"}, "paradigm: 'butterfly' is not known"},
       {"baseline_misspelt", {"--paradigm", "ring-allreduce,mpi-allredcue"},

@@ -122,6 +122,41 @@ TEST(BenchmarkStep, AConsistentlySlowRankIsNamedAndFlagged) {
   EXPECT_GE(r.time.p50, 5e-3);
 }
 
+// Under a least time, the steps missing at the average so far: none once it is reached or the
+// most steps are timed, at least one while it is not, never past the most.
+TEST(MoreTimedSteps, TheStepsMissingAtTheAverageSoFar) {
+  EXPECT_EQ(moreTimedSteps(10, 0.05, 0.05), 0);
+  EXPECT_EQ(moreTimedSteps(10, 0.05, 0.2), 0);
+  EXPECT_EQ(moreTimedSteps(10, 0.05, 0.008), 53);       // 0.8 ms a step: 52.5 more fill 50 ms
+  EXPECT_EQ(moreTimedSteps(10, 0.05, 0.0499999), 1);    // a hair short: one more
+  EXPECT_EQ(moreTimedSteps(3, 0.05, 0.004), 35);        // 34.5 more
+  EXPECT_EQ(moreTimedSteps(10, 60, 1e-6), kMostTimedSteps - 10);  // 0.1 us steps: capped
+  EXPECT_EQ(moreTimedSteps(10, 0.05, 0), kMostTimedSteps - 10);   // too short for the clock
+  EXPECT_EQ(moreTimedSteps(kMostTimedSteps, 60, 1), 0);
+  EXPECT_EQ(moreTimedSteps(kMostTimedSteps + 5, 60, 1), 0);  // -n above the most stays -n
+}
+
+// Rank 1 sleeps 2 ms in every step: with 3 timed steps and a least time of 40 ms, the harness
+// times more, on every rank alike (or the run would not finish), until the slowest rank's steps
+// have lasted 40 ms; then stops (about 20 steps, not 3 and not the most).
+TEST(BenchmarkStep, ALeastTimeAddsStepsUntilTheyLastIt) {
+  Sleeper sleeper([](int rank, int) { return rank == 1 ? 2 : 0; });
+  BenchSettings settings{0, 3, 0, kDefaultLearningRate, false, {}};
+  settings.minTimeS = 0.04;
+  const BenchResult r = benchOnRanks(sleeper, 3, 4, settings);
+  const std::size_t steps = r.time.perStep.size();
+  EXPECT_GT(steps, 3u);
+  EXPECT_LE(steps, 20u) << "each step sleeps 2 ms, so 20 last 40 ms";
+  double total = 0;
+  for (const double t : r.time.perStep) total += t;
+  EXPECT_GE(total, 0.04);
+  EXPECT_TRUE(r.time.straggler) << "rank 1, slowest in every one of " << steps << " steps";
+  EXPECT_EQ(r.time.slowestSteps, static_cast<int>(steps));
+
+  settings.minTimeS = 0;  // no least time: exactly -n
+  EXPECT_EQ(benchOnRanks(sleeper, 3, 4, settings).time.perStep.size(), 3u);
+}
+
 // perRank[r * steps + i]: rank r's time of step i; here each rank's own part is all of it.
 TEST(SummariseSteps, NearestRankPercentilesAndTheStragglerRule) {
   // 2 ranks, 10 steps; step i's time is i+1 ms on rank 0 and rank 1 is slower in 8 steps.

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commsim/algorithms.hpp"
+#include "commsim/bench.hpp"
 #include "commsim/cost_model.hpp"
 #include "commsim/topology.hpp"
 #include "process.hpp"
@@ -239,6 +240,8 @@ TEST(ValidateUnderMpirun, EveryAlgorithmMeasuredPredictedAndSimulated) {
   const auto doc = nlohmann::json::parse(in);
   EXPECT_EQ(doc.at("command").get<std::string>(), "validate");
   EXPECT_TRUE(doc.at("ok").get<bool>());
+  EXPECT_EQ(doc.at("iterations").get<int>(), 3);
+  EXPECT_GT(doc.at("min_time_s").get<double>(), 0) << "validate's default least time";
   // The calibration this run made is a topology file that loads.
   const Topology t = parseTopology(doc.at("topology").at("yaml").get<std::string>(), "json");
   EXPECT_EQ(t.devicesPerHost, 2);
@@ -259,6 +262,13 @@ TEST(ValidateUnderMpirun, EveryAlgorithmMeasuredPredictedAndSimulated) {
       ASSERT_NE(row, rows.end()) << name << " " << size;
       EXPECT_TRUE(row->at("ok").get<bool>()) << name;
       EXPECT_EQ(row->at("workers").get<int>(), 2) << name << ": every algorithm on both ranks";
+      // -n 3, and more until the steps last validate's least time in all (--min-time 0.05).
+      const int steps = row->at("steps");
+      EXPECT_GE(steps, 3) << name;
+      if (steps < kMostTimedSteps) {
+        EXPECT_GE(steps * row->at("measured_avg_s").get<double>(), doc.at("min_time_s").get<double>())
+            << name << " " << size;
+      }
       const double measured = row->at("measured_s"), predicted = row->at("predicted_s");
       EXPECT_GT(measured, 0) << name;
       EXPECT_GT(predicted, 0) << name;
@@ -342,7 +352,9 @@ TEST(ValidateCli, BadInputIsOneLineAndStatusTwo) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"validate", "--local", "2", "--topology", "/nonexistent.yaml"},
            {"validate", "--local", "2", "-b", "1", "-e", "2"},
-           {"validate", "--local", "2", "--paradigm", "no-such-algorithm"}}) {
+           {"validate", "--local", "2", "--paradigm", "no-such-algorithm"},
+           {"validate", "--local", "2", "--min-time", "-1"},
+           {"validate", "--local", "2", "--min-time", "61"}}) {
     const auto r = runProcess(commsim(args), 60);
     EXPECT_EQ(r.status, 2) << args.back() << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -12,13 +12,18 @@ namespace commsim {
 
 struct BenchSettings {
   int warmup = 5;       // untimed steps before the timed ones
-  int iterations = 20;  // timed steps
+  int iterations = 20;  // timed steps: at least these
   int checks = 1;       // checked steps (fresh inputs, exact result), before the warm-up
   double lr = kDefaultLearningRate;
   // With a tracer on the transport: trace the warm-up and timed steps too, not only the checked
   // ones (which keeps a sweep's trace small and its timed steps untouched).
   bool traceAll = false;
   StepDelay delay;  // --delay-rank, in every checked, warm-up and timed step
+  // When > 0, more timed steps than `iterations` until they last this many seconds in all (up to
+  // kMostTimedSteps): short steps measured over a window long enough that the machine's passing
+  // states average out, as Google Benchmark's min_time and OSU's many small-message iterations
+  // do (docs/bench.md).
+  double minTimeS = 0;
 };
 
 // Times of the timed steps. Each step's time is the slowest rank's (SPEC §3): every rank starts
@@ -43,6 +48,9 @@ struct Timing {
   bool straggler = false;
 };
 
+inline constexpr double kMostMinTimeS = 60;
+inline constexpr int kMostTimedSteps = 100000;
+
 inline constexpr double kStragglerShare = 0.75;
 inline constexpr int kStragglerMinSteps = 10;
 
@@ -63,11 +71,16 @@ struct BenchResult {
 };
 
 // Runs settings.checks checked steps, settings.warmup untimed ones, then settings.iterations timed
-// ones of `paradigm` on p = count elements, in buffers of at least count elements. Collective:
+// ones (and more, under a minTimeS) of `paradigm` on p = count elements, in buffers of at least count elements. Collective:
 // every rank calls it with the same arguments.
 BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, StepBuffers& buffers, std::uint64_t count,
                           DType dtype, const BenchSettings& settings);
+
+// Under a least time: after `done` timed steps that lasted `spentS` in all (the slowest rank's
+// sum), how many more to time. 0 once they last minTimeS or number kMostTimedSteps; else the
+// steps missing at the average so far, at least 1, within kMostTimedSteps in all.
+int moreTimedSteps(int done, double minTimeS, double spentS);
 
 // The message sizes of a sweep: minBytes, then times factor while at most maxBytes, as nccl-tests'
 // -b, -e and -f. Throws UsageError naming the value when minBytes > maxBytes or factor < 2.

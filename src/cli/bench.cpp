@@ -74,7 +74,7 @@ BenchRow benchRow(const Paradigm& p, const BenchResult& r, const Layout& layout,
           r.checkedSteps,
           r.time,
           bandwidth(p, layout, count, elementBytes(dtype), r.time.avg),
-          settings.iterations,
+          static_cast<int>(r.time.perStep.size()),
           settings.warmup};
 }
 
@@ -145,7 +145,7 @@ int runBench(const BenchOptions& o, ProcessArgs args) {
   o.trace.validate();
   validateLaunch(o.selection.launch);
   const BenchSettings settings{sweep.warmup, sweep.iterations, checks, kDefaultLearningRate,
-                               o.trace.all, o.trace.delay()};
+                               o.trace.all, o.trace.delay(), sweep.minTimeS};
 
   return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
     requireTwoRanks(t, "bench");

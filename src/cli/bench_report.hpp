@@ -22,7 +22,7 @@ struct BenchRow {
   int checkedIterations = 0;
   Timing time;
   Bandwidth bandwidth;  // from the average time
-  int iterations = 0;
+  int iterations = 0;  // timed steps: -n, or more under --min-time
   int warmup = 0;
 
   std::uint64_t sizeBytes() const { return count * elementBytes(dtype); }

@@ -15,9 +15,9 @@ std::string ratioText(double r) { return fixed(r, 2) + "x"; }
 
 // "r3 18/20": the rank slowest most often and in how many timed steps, with "!" when it was
 // consistently the slowest (a straggler, Timing::straggler).
-std::string slowestText(const Timing& t, int iterations) {
+std::string slowestText(const Timing& t) {
   return "r" + std::to_string(t.mostOftenSlowest) + " " + std::to_string(t.slowestSteps) + "/" +
-         std::to_string(iterations) + (t.straggler ? " !" : "");
+         std::to_string(t.perStep.size()) + (t.straggler ? " !" : "");
 }
 
 std::string checkText(const CountsRow& r) {
@@ -54,7 +54,7 @@ std::string sweepTable(const BenchReport& report) {
     table.add({std::to_string(row.sizeBytes()), std::to_string(row.count),
                std::string(dtypeName(row.dtype)), name, microseconds(row.time.avg),
                microseconds(row.time.min), microseconds(row.time.max), microseconds(row.time.p50),
-               microseconds(row.time.p99), slowestText(row.time, report.sweep.iterations),
+               microseconds(row.time.p99), slowestText(row.time),
                fixed(row.bandwidth.algbwGBps, 3), fixed(row.bandwidth.busbwGBps, 3),
                counted ? std::to_string(r.counters.messagesSent) : "-",
                counted ? std::to_string(r.counters.bytesSent) : "-", checkText(r),
@@ -118,7 +118,7 @@ std::string renderBenchText(const BenchReport& report) {
   os << "#   " << dtypeName(report.dtype) << " (s = " << elementBytes(report.dtype) << " B); sizes "
      << sweep.minBytes << " to " << sweep.maxBytes << " bytes, factor " << sweep.factor
      << "; per size and paradigm " << report.checks << " checked, " << sweep.warmup
-     << " warm-up and " << sweep.iterations << " timed steps\n"
+     << " warm-up and " << sweep.iterations << " timed steps" << sweep.minTimeText() << "\n"
      << "#   time: the slowest rank's, per step; p50, p99: nearest-rank percentiles of the timed "
         "steps; slowest: the rank\n#   slowest most often (r, steps), ! when in at least "
      << static_cast<int>(kStragglerShare * 100) << "% of at least " << kStragglerMinSteps

@@ -131,12 +131,11 @@ std::string defaultMemory(std::string_view transport) {
 
 double timeoutSeconds(const LaunchOptions& o) { return parseTimeout(o.timeout); }
 
-double parseTimeout(const std::string& t) {
-  constexpr double kMax = 1e6;
+double parseSeconds(const std::string& t, const char* name, double most, const char* zero) {
   const auto bad = [&](const char* why) {
-    return UsageError("timeout: '" + t + "' " + why +
-                      " (allowed: 0 = off, or seconds up to 1000000 as digits with an optional "
-                      "fraction, e.g. 300 or 2.5)");
+    return UsageError(std::string(name) + ": '" + t + "' " + why + " (allowed: 0 = " + zero +
+                      ", or seconds up to " + std::to_string(std::llround(most)) +
+                      " as digits with an optional fraction, e.g. 2.5)");
   };
   const std::size_t dot = t.find('.');
   const std::string whole = t.substr(0, dot);
@@ -149,9 +148,11 @@ double parseTimeout(const std::string& t) {
     throw bad("is not a number of seconds");
   if (whole.size() > 7) throw bad("is too large");
   const double seconds = std::strtod(t.c_str(), nullptr);
-  if (seconds > kMax) throw bad("is too large");
+  if (seconds > most) throw bad("is too large");
   return seconds;
 }
+
+double parseTimeout(const std::string& t) { return parseSeconds(t, "timeout", 1e6, "off"); }
 
 void validateLaunch(const LaunchOptions& o) {
   const Backend& b = o.backend;

@@ -37,6 +37,9 @@ void validateLaunch(const LaunchOptions& options);
 double timeoutSeconds(const LaunchOptions& options);
 // The same for any --timeout text: digits with an optional fraction, up to 1000000 (0 = off).
 double parseTimeout(const std::string& text);
+// Any option in seconds: digits with an optional fraction, from 0 to `most`; UsageError naming
+// the option (`name`), the value and what is allowed, `zero` saying what 0 means.
+double parseSeconds(const std::string& text, const char* name, double most, const char* zero);
 
 // For options that CLI11 converts itself, so that a bad value is refused naming what is allowed,
 // as every other option is (CLI11 alone says "Could not convert"). countOption: a count as SPEC §9

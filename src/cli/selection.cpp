@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 #include "commsim/baseline.hpp"
 #include "commsim/bench.hpp"
@@ -223,6 +225,10 @@ void SweepOptions::add(CLI::App* app) {
       ->capture_default_str();
   app->add_option("-n,--iters", iterations, "Timed steps per size and algorithm")
       ->capture_default_str();
+  app->add_option("--min-time", minTime,
+                  "Seconds the timed steps of each size and algorithm last at least in all: more "
+                  "steps than -n where they are short (0: exactly -n)")
+      ->capture_default_str();
 }
 
 std::vector<std::pair<const char*, std::uint64_t>> Sweep::agreed() const {
@@ -230,7 +236,15 @@ std::vector<std::pair<const char*, std::uint64_t>> Sweep::agreed() const {
           {"maxbytes", maxBytes},
           {"stepfactor", factor},
           {"iters", static_cast<std::uint64_t>(iterations)},
-          {"warmup-iters", static_cast<std::uint64_t>(warmup)}};
+          {"warmup-iters", static_cast<std::uint64_t>(warmup)},
+          {"min-time", static_cast<std::uint64_t>(std::llround(minTimeS * 1e9))}};
+}
+
+std::string Sweep::minTimeText() const {
+  if (minTimeS <= 0) return "";
+  std::ostringstream os;
+  os << ", more where they last under " << minTimeS << " s in all (--min-time)";
+  return os.str();
 }
 
 void Sweep::describe(Json& doc) const {
@@ -239,6 +253,7 @@ void Sweep::describe(Json& doc) const {
   doc["step_factor"] = factor;
   doc["warmup_iterations"] = warmup;
   doc["iterations"] = iterations;
+  doc["min_time_s"] = minTimeS;
 }
 
 Sweep parseSweep(const SweepOptions& o, std::size_t s) {
@@ -251,6 +266,7 @@ Sweep parseSweep(const SweepOptions& o, std::size_t s) {
     if (w.counts.empty() || w.counts.back() != size / s) w.counts.push_back(size / s);
   w.warmup = parseRepetitions(o.warmup, "warmup-iters", 0, "untimed steps");
   w.iterations = parseRepetitions(o.iterations, "iters", 1, "timed steps");
+  w.minTimeS = parseSeconds(o.minTime, "min-time", kMostMinTimeS, "exactly -n timed steps");
   return w;
 }
 

@@ -104,13 +104,14 @@ DocumentHeader documentHeader(std::string_view command, const Transport& transpo
 Json toJson(const DocumentHeader& header);
 
 // The size sweep and step counts of the commands that time steps (bench, validate): nccl-tests'
-// -b, -e, -f, -w and -n.
+// -b, -e, -f, -w and -n, and Google Benchmark's least time per measurement (--min-time).
 struct SweepOptions {
   std::string minBytes;
   std::string maxBytes;
   std::string stepFactor;
   std::string warmup;
   std::string iterations;
+  std::string minTime = "0";
 
   void add(CLI::App* app);
 };
@@ -120,10 +121,13 @@ struct Sweep {
   std::vector<std::uint64_t> counts;  // elements per step: size / s, each once
   int warmup = 0;
   int iterations = 0;
+  double minTimeS = 0;  // timed steps of each size and algorithm last at least this long in all
 
   // Values every rank must agree on, for ensureRanksAgree.
   std::vector<std::pair<const char*, std::uint64_t>> agreed() const;
-  // min_bytes, max_bytes, step_factor, warmup_iterations and iterations into a document.
+  // "" without a least time, else how it adds steps, for a header after "N timed steps".
+  std::string minTimeText() const;
+  // min_bytes, max_bytes, step_factor, warmup_iterations, iterations and min_time_s into a document.
   void describe(Json& doc) const;
 };
 

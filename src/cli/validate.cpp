@@ -48,7 +48,7 @@ constexpr std::uint64_t kLeastCalibrated = std::uint64_t{4} << 20;
 constexpr std::uint64_t kLargestReprobed = std::uint64_t{16} << 20;
 
 struct ValidateOptions {
-  SweepOptions sweep{"64K", "256M", "4", "2", "10"};
+  SweepOptions sweep{"64K", "256M", "4", "2", "10", "0.05"};
   std::string calibrateIterations = "10";
   std::string topology;  // empty: calibrate on these ranks
   bool noSimulate = false;
@@ -171,6 +171,7 @@ struct ValidateRow {
   double measuredAvgS = 0;
   double measuredMedianS = 0;
   double measuredMinS = 0;
+  int steps = 0;  // timed: -n, or more under --min-time
   double predictedS = 0;
   std::optional<double> simulatedS;
   std::uint64_t wrong = 0;
@@ -196,6 +197,7 @@ Json toJson(const ValidateRow& r) {
   row["measured_avg_s"] = r.measuredAvgS;
   row["measured_median_s"] = r.measuredMedianS;
   row["measured_min_s"] = r.measuredMinS;
+  row["steps"] = r.steps;
   row["predicted_s"] = r.predictedS;
   row["predicted_error"] = r.predictedError();
   row["simulated_s"] = orNull(r.simulatedS);
@@ -212,6 +214,7 @@ struct ValidateSummary {
   std::string topology;  // the file, or "calibrated by this run"
   std::string step;  // avg, median or min
   int iterations = 0;
+  std::string minTime;  // Sweep::minTimeText
   std::string again;  // write_after_send measured again, in words; empty: not
   ErrorSummary predicted;
   ErrorSummary simulated;  // no points: not run
@@ -224,8 +227,8 @@ std::string renderText(const ValidateSummary& v, const std::vector<ValidateRow>&
         "(commsim simulate); error = (estimate - measured) / measured\n";
   os << "#   " << v.ranks << "\n";
   os << "#   topology " << v.topology << "\n";
-  os << "#   measured: the " << stepName(v.step) << " of " << v.iterations
-     << " timed steps (--step)\n";
+  os << "#   measured: the " << stepName(v.step) << " (--step) of " << v.iterations << " timed steps"
+     << v.minTime << "\n";
   if (!v.again.empty()) os << "#   " << v.again << "\n";
   os << "#\n";
   TextTable table({{"paradigm", true}, {"size"}, {"measured(us)"}, {"predicted(us)"}, {"error"},
@@ -267,7 +270,9 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
     throw UsageError("step: '" + printable(o.step) + "' is not allowed (allowed: avg, median, min)");
   const Format format = o.output.validate();
   validateLaunch(o.selection.launch);
-  const BenchSettings settings{sweep.warmup, sweep.iterations, 1, kDefaultLearningRate, false, {}};
+  // One checked step, no tracing, no delay.
+  const BenchSettings settings{
+      sweep.warmup, sweep.iterations, 1, kDefaultLearningRate, false, {}, sweep.minTimeS};
   const std::uint64_t calibrated = std::max(kLeastCalibrated, counts.back() * s);
 
   return launch(args, o.selection.launch, [&](Transport& t, MemorySpace& memory) {
@@ -382,6 +387,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
       r.measuredMedianS = time.p50;
       r.measuredAvgS = p.measured.time.avg;
       r.measuredMinS = p.measured.time.min;
+      r.steps = static_cast<int>(p.measured.time.perStep.size());
       r.predictedS = p.predictedS;
       r.simulatedS = p.simulatedS;
       r.wrong = p.measured.wrong;
@@ -438,6 +444,7 @@ int runValidate(const ValidateOptions& o, ProcessArgs args) {
         given ? o.topology : std::string("calibrated by this run"),
         o.step,
         sweep.iterations,
+        sweep.minTimeText(),
         againText,
         predicted,
         simulated,

@@ -113,18 +113,25 @@ BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, Memory
   }
 
   transport.resetCounters();
-  std::vector<double> times(static_cast<std::size_t>(settings.iterations));
-  std::vector<double> own(times.size());
+  std::vector<double> times, own;
   transport.setTimingWaits(true);
-  for (std::size_t i = 0; i < times.size(); ++i) {
-    if (tracer) tracer->beginStep(paradigm.name());
-    transport.barrier();
-    const double waited = transport.waitSeconds();
-    const double start = transport.now();
-    runStep(paradigm, ctx, settings.delay);
-    memory.synchronize();
-    times[i] = transport.now() - start;
-    own[i] = times[i] - (transport.waitSeconds() - waited);
+  // -n steps, then, under a least time, more in batches until the slowest rank's timed steps
+  // have lasted it: each batch as many as the steps so far say are missing, agreed by every rank.
+  for (int batch = settings.iterations; batch > 0;) {
+    for (int i = 0; i < batch; ++i) {
+      if (tracer) tracer->beginStep(paradigm.name());
+      transport.barrier();
+      const double waited = transport.waitSeconds();
+      const double start = transport.now();
+      runStep(paradigm, ctx, settings.delay);
+      memory.synchronize();
+      times.push_back(transport.now() - start);
+      own.push_back(times.back() - (transport.waitSeconds() - waited));
+    }
+    if (settings.minTimeS <= 0) break;
+    double spent[] = {std::accumulate(times.begin(), times.end(), 0.0)};
+    transport.allreduce(spent, ReduceOp::Max);
+    batch = moreTimedSteps(static_cast<int>(times.size()), settings.minTimeS, spent[0]);
   }
   transport.setTimingWaits(false);
   if (untraced) transport.setTracer(untraced);
@@ -132,11 +139,18 @@ BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, Memory
   const std::vector<double> perRank = gatherTimes(transport, times);
   const std::vector<double> ownPart = gatherTimes(transport, own);
 
-  const auto steps = static_cast<std::uint64_t>(settings.iterations);
-  result.countsOk = result.countsOk && countsMatch(timed, result.expected, steps);
-  if (settings.checks == 0) result.counters = oneStep(timed, steps);
+  const auto timedCount = static_cast<std::uint64_t>(times.size());
+  result.countsOk = result.countsOk && countsMatch(timed, result.expected, timedCount);
+  if (settings.checks == 0) result.counters = oneStep(timed, timedCount);
   result.time = summariseSteps(perRank, ownPart, transport.size());
   return result;
+}
+
+int moreTimedSteps(int done, double minTimeS, double spentS) {
+  if (spentS >= minTimeS || done >= kMostTimedSteps) return 0;
+  // Steps too short for the clock to see: as many as may be.
+  const double missing = spentS > 0 ? std::ceil((minTimeS - spentS) * done / spentS) : kMostTimedSteps;
+  return static_cast<int>(std::clamp<double>(missing, 1, kMostTimedSteps - done));
 }
 
 std::vector<std::uint64_t> sizeSweep(std::uint64_t minBytes, std::uint64_t maxBytes,
