@@ -541,6 +541,16 @@ Json toJson(const ImportedCalibration& c) {
   return doc;
 }
 
+// Zeros into the first `bytes` of b, from one small block of host zeros: a buffer of zeros as
+// large as b, freed at once, would be given back to the kernel mid-run (HostMemory says why that
+// is avoided).
+void zeroFill(MemorySpace& memory, Buffer& b, std::uint64_t bytes) {
+  static const std::vector<std::byte> zeros(std::size_t{1} << 20);
+  for (std::uint64_t at = 0; at < bytes; at += zeros.size())
+    memory.fromHost(static_cast<std::byte*>(b.data()) + at, zeros.data(),
+                    std::min<std::uint64_t>(zeros.size(), bytes - at));
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> calibratedPassSizes(std::uint64_t largest) {
@@ -556,10 +566,7 @@ std::vector<double> writeAfterSendTimes(Transport& t, MemorySpace& memory,
   if (passSizes.empty()) return out;
   const std::uint64_t largest = *std::max_element(passSizes.begin(), passSizes.end());
   Buffer x(memory, largest), y(memory, largest), z(memory, largest);
-  {
-    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed sum
-    for (Buffer* b : {&x, &y, &z}) memory.fromHost(b->data(), zeros.data(), largest);
-  }
+  for (Buffer* b : {&x, &y, &z}) zeroFill(memory, *b, largest);  // no denormals or NaNs in the sums
   for (const std::uint64_t m : passSizes) {
     const std::uint64_t count = m / elementBytes(DType::Float32);
     const double sumS = static_cast<double>(m) *
@@ -574,10 +581,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                            int iterations, const std::string& name) {
   ensureFitsInMemory(t, memory, largest / elementBytes(DType::Float32), DType::Float32, "maxbytes");
   Buffer x(memory, largest), y(memory, largest), z(memory, largest);
-  {
-    const std::vector<std::byte> zeros(largest);  // no denormals or NaNs in the timed sum
-    for (Buffer* b : {&x, &y, &z}) memory.fromHost(b->data(), zeros.data(), largest);
-  }
+  for (Buffer* b : {&x, &y, &z}) zeroFill(memory, *b, largest);  // no denormals or NaNs in the sums
 
   const std::vector<std::uint64_t> hosts = hostIds(t);
   const std::set<std::uint64_t> distinct(hosts.begin(), hosts.end());

@@ -3,7 +3,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <new>
+#include <string>
+#include <unordered_map>
 
 #include "commsim/error.hpp"
 #include "commsim/memory.hpp"
@@ -78,18 +82,44 @@ class HostMemory final : public MemorySpace {
   // large message between MPI processes on one host is one copy out of the sender's pages
   // (Open MPI's CMA), and on 4 KiB pages pinning and walking those pages costs half as much
   // as the copy itself; huge pages also spare the TLB the adds and copies make.
+  //
+  // Released, such a buffer is kept for the next one that fits rather than given back to the
+  // kernel, so that a run's timed steps never follow a large free. A virtual machine that
+  // reports free guest pages to its host (virtio-balloon free page reporting, on this machine)
+  // does so about 2 s after the free, in batches that stopped a rank for 11-47 ms each: one
+  // such stop inside a 50 ms measurement is an error of 80% (docs/bench.md). A request no kept
+  // buffer fits gives every kept one back first, so the process never holds more than what it
+  // has used at once.
   void* allocate(std::size_t bytes) override {
     constexpr std::size_t kPage = 4096;
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
     const std::size_t align = bytes >= kHugePage ? kHugePage : kPage;
     const std::size_t rounded = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, rounded);
-    if (!p) throw Error("host memory: cannot allocate " + std::to_string(bytes) + " bytes");
-    // Advice only: where huge pages are off, the buffer simply stays on small pages.
-    if (align == kHugePage) ::madvise(p, rounded, MADV_HUGEPAGE);
+    if (align != kHugePage) return allocateFresh(bytes, align, rounded);
+    std::lock_guard lock(mutex_);
+    auto fit = kept_.lower_bound(rounded);  // the smallest kept buffer that holds it
+    if (fit == kept_.end()) {
+      giveBackKept();
+      void* p = allocateFresh(bytes, align, rounded);
+      live_.emplace(p, rounded);
+      return p;
+    }
+    void* p = fit->second;
+    live_.emplace(p, fit->first);
+    kept_.erase(fit);
     return p;
   }
-  void release(void* ptr) noexcept override { std::free(ptr); }
+  void release(void* ptr) noexcept override {
+    if (!ptr) return;
+    std::lock_guard lock(mutex_);
+    const auto at = live_.find(ptr);
+    if (at == live_.end()) return std::free(ptr);  // a small buffer
+    kept_.emplace(at->second, ptr);
+    live_.erase(at);
+  }
+  ~HostMemory() override {
+    std::lock_guard lock(mutex_);
+    giveBackKept();
+  }
 
   void copy(void* dst, const void* src, std::size_t bytes) override {
     if (bytes) std::memcpy(dst, src, bytes);
@@ -138,6 +168,26 @@ class HostMemory final : public MemorySpace {
     }
   }
   void synchronize() override {}
+
+ private:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+  static void* allocateFresh(std::size_t bytes, std::size_t align, std::size_t rounded) {
+    void* p = std::aligned_alloc(align, rounded);
+    if (!p) throw Error("host memory: cannot allocate " + std::to_string(bytes) + " bytes");
+    // Advice only: where huge pages are off, the buffer simply stays on small pages.
+    if (align == kHugePage) ::madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+  }
+  // With mutex_ held.
+  void giveBackKept() noexcept {
+    for (const auto& [bytes, p] : kept_) std::free(p);
+    kept_.clear();
+  }
+
+  std::mutex mutex_;  // ranks of --local are threads sharing this memory space
+  std::unordered_map<void*, std::size_t> live_;  // buffers of 2 MiB and more, by their rounded size
+  std::multimap<std::size_t, void*> kept_;       // released ones, by size
 };
 
 }  // namespace
