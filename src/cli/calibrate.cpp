@@ -16,7 +16,8 @@
 // Each figure comes from the fastest of the repetitions: what else runs on the machine can only
 // add time, and the file describes the machine, not its load. (With the median, a 2-core machine
 // running other jobs once timed 4 MiB at 8.3 ms and 16 MiB at 7.5 ms, a negative slope.) The
-// medians are kept beside them, in the comments and the JSON, so the spread is visible.
+// medians are kept beside them, in the comments and the JSON, so the spread is visible. One
+// exception: write_after_send is the difference of two median passes (writeAfterSendSurcharge).
 //
 // The file's comments keep every measured time, the ranks, hosts and transport, so a prediction
 // made from it can be traced back to what was measured.
@@ -210,11 +211,12 @@ Measured exchange(Transport& t, MemorySpace& memory, Buffer& out, Buffer& in, co
 
 // Seconds per byte of one pass over `bytes` of memory (`pass` does it), every rank at once (they
 // share the memory system, as when an algorithm's ranks reduce or copy in the same round): the
-// slowest rank's fastest pass. `alone`: rank 0 passes while the others wait, as a parameter
-// server or a tree's root reduces. `before` runs untimed ahead of each pass, on every rank.
+// slowest rank's fastest pass (`typical`: its median one). `alone`: rank 0 passes while the
+// others wait, as a parameter server or a tree's root reduces. `before` runs untimed ahead of
+// each pass, on every rank.
 template <typename Before, typename Pass>
 double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iterations, bool alone,
-                Before before, Pass pass) {
+                Before before, Pass pass, bool typical = false) {
   std::vector<double> samples;
   for (int i = 0; i < kWarmupAdds + iterations; ++i) {
     t.barrier();
@@ -224,7 +226,7 @@ double passCost(Transport& t, MemorySpace& memory, std::uint64_t bytes, int iter
     memory.synchronize();
     if (i >= kWarmupAdds) samples.push_back(t.now() - start);
   }
-  double result[] = {fastest(samples) / static_cast<double>(bytes)};
+  double result[] = {(typical ? median(samples) : fastest(samples)) / static_cast<double>(bytes)};
   t.allreduce(result, ReduceOp::Max);
   return result[0];
 }
@@ -279,15 +281,24 @@ void exchangeInPairs(Transport& t, Buffer& x, Buffer& y, std::uint64_t bytes) {
 }
 
 // The sum into x, which the peer has just read (a ring's next step sums into the chunks its
-// allgather sent), beyond `sumS`, the same sum into z, which nobody read: write_after_send for a
-// pass of m bytes, seconds. Every rank at once, each after an exchange in pairs.
+// allgather sent), beyond the same sum into z, which nobody read: write_after_send for a pass of m
+// bytes, seconds. Every rank at once, each after an exchange in pairs. Both are the median pass,
+// not the fastest: at 64 KiB the sum into what was sent had a cheap state that some probes'
+// fastest pass found (0.02-0.04 ns/B against 0.11) and no step's pass ever paid
+// (docs/validation.md).
 double writeAfterSendSurcharge(Transport& t, MemorySpace& memory, Buffer& x, Buffer& y, Buffer& z,
-                               std::uint64_t m, int iterations, double sumS) {
+                               std::uint64_t m, int iterations) {
   const std::uint64_t count = m / elementBytes(DType::Float32);
-  const double intoSent = static_cast<double>(m) *
-                          passCost(t, memory, m, iterations, false, [&] { exchangeInPairs(t, x, y, m); },
-                                   [&] { memory.sum(x.data(), z.data(), y.data(), count, DType::Float32); });
-  return std::max(0.0, intoSent - sumS);
+  // dst = a + b after an exchange from x into y, the median pass, seconds.
+  const auto sum = [&](Buffer& dst, Buffer& a) {
+    return static_cast<double>(m) *
+           passCost(t, memory, m, iterations, false, [&] { exchangeInPairs(t, x, y, m); },
+                    [&] { memory.sum(dst.data(), a.data(), y.data(), count, DType::Float32); },
+                    /*typical=*/true);
+  };
+  const double intoSent = sum(x, z);
+  const double intoUnread = sum(z, x);
+  return std::max(0.0, intoSent - intoUnread);
 }
 
 std::vector<std::uint64_t> hostIds(Transport& t) {
@@ -567,13 +578,8 @@ std::vector<double> writeAfterSendTimes(Transport& t, MemorySpace& memory,
   const std::uint64_t largest = *std::max_element(passSizes.begin(), passSizes.end());
   Buffer x(memory, largest), y(memory, largest), z(memory, largest);
   for (Buffer* b : {&x, &y, &z}) zeroFill(memory, *b, largest);  // no denormals or NaNs in the sums
-  for (const std::uint64_t m : passSizes) {
-    const std::uint64_t count = m / elementBytes(DType::Float32);
-    const double sumS = static_cast<double>(m) *
-                        passCost(t, memory, m, iterations, false, [&] { exchangeInPairs(t, x, y, m); },
-                                 [&] { memory.sum(z.data(), x.data(), y.data(), count, DType::Float32); });
-    out.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumS));
-  }
+  for (const std::uint64_t m : passSizes)
+    out.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations));
   return out;
 }
 
@@ -664,7 +670,7 @@ Calibration calibrateRanks(Transport& t, MemorySpace& memory, std::uint64_t larg
                                       },
                                       [&] { memory.sgdStep(y.data(), z.data(), count, DType::Float32, 0.01, 2.0); }));
     }
-    afterSendTimes.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations, sumTimes.back()));
+    afterSendTimes.push_back(writeAfterSendSurcharge(t, memory, x, y, z, m, iterations));
   }
   // Shared, the curves are a rank's passes alone and memory_parallelism how many of the host's N
   // ranks pass at once at that speed: N x alone / all at once, from the largest passes (DRAM,
