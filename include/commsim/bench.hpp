@@ -71,8 +71,8 @@ struct BenchResult {
 };
 
 // Runs settings.checks checked steps, settings.warmup untimed ones, then settings.iterations timed
-// ones (and more, under a minTimeS) of `paradigm` on p = count elements, in buffers of at least count elements. Collective:
-// every rank calls it with the same arguments.
+// ones (and more, under a minTimeS) of `paradigm` on p = count elements, in buffers of at least
+// count elements. Collective: every rank calls it with the same arguments.
 BenchResult benchmarkStep(const Paradigm& paradigm, Transport& transport, MemorySpace& memory,
                           const Layout& layout, StepBuffers& buffers, std::uint64_t count,
                           DType dtype, const BenchSettings& settings);

@@ -42,7 +42,7 @@ Link fitPiecewiseLink(std::span<const std::uint64_t> sizes, std::span<const doub
   std::vector<std::size_t> at{0};
   std::size_t begin = 0;
   for (std::size_t end = 1; end < m.size(); ++end) {
-    if (t[end] <= t[begin]) continue;  // no slope yet: flat (equal) measurements join the next
+    if (t[end] <= t[begin]) continue;  // no slope yet (times of 0, which the rise leaves flat)
     const bool last = end + 1 == m.size();
     if (last) break;
     // Would one line from `begin` to end+1 still hold every measurement in between?
